@@ -1,0 +1,244 @@
+package io.bambus.core.activity;
+
+import io.bambus.core.apply.DestinationSchema;
+import io.bambus.core.sql.Identifiers;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Deploys activity definitions into the destination. Deploying the same definitions again changes
+ * nothing; a definition that adds items alters the tables; one that drops, renames or retypes an
+ * item is refused before any table is touched.
+ */
+public final class ActivityDeployer {
+
+    private static final Logger LOG = LogManager.getLogger(ActivityDeployer.class);
+    /** Members starting together deploy the same file; the lock makes them take turns. */
+    private static final String LOCK = "bambus.deploy";
+    private static final int LOCK_SECONDS = 60;
+
+    private final DataSource destination;
+
+    public ActivityDeployer(DataSource destination) {
+        this.destination = destination;
+    }
+
+    /** The statements a deployment of {@code activities} would run now, for review or a dry run. */
+    public List<String> plan(List<ActivityDefinition> activities) throws SQLException {
+        try (Connection connection = destination.getConnection()) {
+            DestinationSchema.create(connection);
+            return plan(connection, activities);
+        }
+    }
+
+    /** Deploys and returns the statements it ran; empty when everything was deployed already. */
+    public List<String> deploy(List<ActivityDefinition> activities) throws SQLException {
+        try (Connection connection = destination.getConnection()) {
+            connection.setAutoCommit(true);
+            DestinationSchema.create(connection);
+            lock(connection);
+            try {
+                List<String> statements = plan(connection, activities);
+                try (Statement statement = connection.createStatement()) {
+                    for (String sql : statements) {
+                        statement.execute(sql);
+                    }
+                }
+                for (ActivityDefinition activity : activities) {
+                    record(connection, activity);
+                }
+                if (!statements.isEmpty()) {
+                    LOG.info("Deployed activity definitions {} ({} statements)",
+                            activities.stream().map(ActivityDefinition::name).toList(), statements.size());
+                }
+                return statements;
+            } finally {
+                unlock(connection);
+            }
+        }
+    }
+
+    /** The definitions deployed in the destination, by lower-case activity name. */
+    public static Map<String, ActivityDefinition> deployed(Connection connection) throws SQLException {
+        Map<String, ActivityDefinition> result = new LinkedHashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT activity, definition FROM bam_definitions")) {
+            while (rows.next()) {
+                ActivityDefinition definition = DefinitionFile.fromJson("bam_definitions[" + rows.getString(1) + "]", rows.getString(2));
+                result.put(definition.name().toLowerCase(Locale.ROOT), definition);
+            }
+        }
+        return result;
+    }
+
+    private List<String> plan(Connection connection, List<ActivityDefinition> activities) throws SQLException {
+        Map<String, ActivityDefinition> deployed = deployed(connection);
+        List<String> refusals = new ArrayList<>();
+        List<String> statements = new ArrayList<>();
+        for (ActivityDefinition activity : activities) {
+            ActivityDefinition current = deployed.get(activity.name().toLowerCase(Locale.ROOT));
+            if (current == null) {
+                statements.addAll(createStatements(activity));
+                continue;
+            }
+            List<ItemDefinition> added = new ArrayList<>();
+            for (ItemDefinition old : current.items()) {
+                ItemDefinition now = activity.item(old.name());
+                if (now == null) {
+                    refusals.add("activity '" + activity.name() + "': item '" + old.name()
+                            + "' is deployed but missing from the new definition; dropping or renaming an item would lose its data."
+                            + " Keep the item, or deploy the changed activity under a new name");
+                } else if (!now.equals(old)) {
+                    refusals.add("activity '" + activity.name() + "': item '" + old.name() + "' is deployed as " + old.describe()
+                            + " and the new definition makes it " + now.describe()
+                            + "; changing an item's type or size is refused. Add a new item instead");
+                }
+            }
+            for (ItemDefinition item : activity.items()) {
+                if (current.item(item.name()) == null) {
+                    added.add(item);
+                }
+            }
+            if (!added.isEmpty()) {
+                statements.addAll(addStatements(connection, activity, added));
+            }
+        }
+        if (!refusals.isEmpty()) {
+            throw new DefinitionChangeRefusedException("deployment refused, nothing was changed:\n  " + String.join("\n  ", refusals));
+        }
+        return statements;
+    }
+
+    static List<String> createStatements(ActivityDefinition activity) {
+        StringBuilder items = new StringBuilder();
+        for (ItemDefinition item : activity.items()) {
+            items.append("  ").append(item.column()).append(' ').append(item.sqlType()).append(" NULL,\n");
+        }
+        List<String> ddl = new ArrayList<>();
+        ddl.add("CREATE TABLE IF NOT EXISTS " + activity.activeTable() + " (\n"
+                + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
+                + "  `IsVisible` TINYINT(1) NOT NULL DEFAULT 1,\n"
+                + "  `IsComplete` TINYINT(1) NOT NULL DEFAULT 0,\n"
+                + "  `LastModified` DATETIME(6) NOT NULL,\n"
+                + items
+                + "  PRIMARY KEY (`ActivityID`)\n"
+                + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        ddl.add("CREATE TABLE IF NOT EXISTS " + activity.completedTable() + " (\n"
+                + "  `RecordID` BIGINT NOT NULL AUTO_INCREMENT,\n"
+                + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
+                + "  `IsVisible` TINYINT(1) NOT NULL DEFAULT 1,\n"
+                + "  `LastModified` DATETIME(6) NOT NULL,\n"
+                + items
+                + "  PRIMARY KEY (`RecordID`),\n"
+                + "  UNIQUE KEY `ux_activity_id` (`ActivityID`),\n"
+                + "  KEY `ix_last_modified` (`LastModified`)\n"
+                + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        ddl.add("CREATE TABLE IF NOT EXISTS " + activity.relationshipsTable() + " (\n"
+                + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
+                + "  `ReferenceType` VARCHAR(128) NOT NULL,\n"
+                + "  `ReferenceName` VARCHAR(128) NOT NULL,\n"
+                + "  `ReferenceData` VARCHAR(255) NOT NULL,\n"
+                + "  `LongReferenceData` MEDIUMTEXT NULL,\n"
+                + "  `LastModified` DATETIME(6) NOT NULL,\n"
+                + "  PRIMARY KEY (`ActivityID`, `ReferenceType`, `ReferenceName`, `ReferenceData`)\n"
+                + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        ddl.add("CREATE TABLE IF NOT EXISTS " + activity.continuationsTable() + " (\n"
+                + "  `ContinuationToken` VARCHAR(128) NOT NULL,\n"
+                + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
+                + "  `LastModified` DATETIME(6) NOT NULL,\n"
+                + "  PRIMARY KEY (`ContinuationToken`),\n"
+                + "  KEY `ix_activity_id` (`ActivityID`)\n"
+                + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        ddl.add(viewStatement(activity));
+        return ddl;
+    }
+
+    static String viewStatement(ActivityDefinition activity) {
+        StringBuilder columns = new StringBuilder();
+        for (ItemDefinition item : activity.items()) {
+            columns.append(", ").append(item.column());
+        }
+        return "CREATE OR REPLACE VIEW " + activity.allInstancesView() + " AS\n"
+                + "  SELECT `ActivityID`, `IsVisible`, `IsComplete`, `LastModified`" + columns + " FROM " + activity.activeTable() + "\n"
+                + "  UNION ALL\n"
+                + "  SELECT `ActivityID`, `IsVisible`, 1, `LastModified`" + columns + " FROM " + activity.completedTable();
+    }
+
+    /** ALTERs for new items, skipping columns a deployment cut short already added. */
+    private static List<String> addStatements(Connection connection, ActivityDefinition activity, List<ItemDefinition> added)
+            throws SQLException {
+        List<String> statements = new ArrayList<>();
+        for (String table : List.of("bam_" + activity.name() + "_active", "bam_" + activity.name() + "_completed")) {
+            Set<String> existing = columns(connection, table);
+            List<String> clauses = new ArrayList<>();
+            for (ItemDefinition item : added) {
+                if (!existing.contains(item.name().toLowerCase(Locale.ROOT))) {
+                    clauses.add("ADD COLUMN " + item.column() + ' ' + item.sqlType() + " NULL");
+                }
+            }
+            if (!clauses.isEmpty()) {
+                statements.add("ALTER TABLE " + Identifiers.quote(table) + ' ' + String.join(", ", clauses));
+            }
+        }
+        statements.add(viewStatement(activity));
+        return statements;
+    }
+
+    private static Set<String> columns(Connection connection, String table) throws SQLException {
+        Set<String> result = new HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?")) {
+            statement.setString(1, table);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    result.add(rows.getString(1).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static void record(Connection connection, ActivityDefinition activity) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "INSERT INTO bam_definitions (activity, definition, deployed_at) VALUES (?, ?, UTC_TIMESTAMP(6)) "
+                        + "ON DUPLICATE KEY UPDATE deployed_at = IF(definition = VALUES(definition), deployed_at, VALUES(deployed_at)), "
+                        + "definition = VALUES(definition)")) {
+            statement.setString(1, activity.name());
+            statement.setString(2, DefinitionFile.toJson(activity));
+            statement.executeUpdate();
+        }
+    }
+
+    private static void lock(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT GET_LOCK(?, ?)")) {
+            statement.setString(1, LOCK);
+            statement.setInt(2, LOCK_SECONDS);
+            try (ResultSet row = statement.executeQuery()) {
+                if (!row.next() || row.getInt(1) != 1) {
+                    throw new SQLException("another deployment held the lock '" + LOCK + "' for " + LOCK_SECONDS
+                            + " s; wait for it to finish and deploy again");
+                }
+            }
+        }
+    }
+
+    private static void unlock(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+            statement.setString(1, LOCK);
+            statement.executeQuery().close();
+        }
+    }
+}

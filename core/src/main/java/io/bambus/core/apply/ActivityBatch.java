@@ -1,0 +1,416 @@
+package io.bambus.core.apply;
+
+import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.ItemDefinition;
+import io.bambus.core.event.DecodedEvent;
+import io.bambus.core.event.EventStream;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The events of one batch for one activity, folded in memory and written with a handful of batched
+ * statements: load the touched instances (4 queries), apply every event in order to their state,
+ * write the end state. Events that cannot apply are reported, not thrown.
+ */
+final class ActivityBatch {
+
+    private static final int MAX_REFERENCE_DATA = 255;
+
+    private final ActivityDefinition definition;
+    private final List<ItemDefinition> items;
+    private final List<DecodedEvent> events;
+    private final List<FailedEvent> failures;
+
+    /** Continuation token → the instance it continues, as stored; and as it stands after the batch. */
+    private final Map<String, String> storedTokens = new HashMap<>();
+    private final Map<String, String> tokens = new HashMap<>();
+    private final Map<String, Instance> instances = new LinkedHashMap<>();
+    private final Map<List<String>, Reference> references = new LinkedHashMap<>();
+    /** Whether some event named an item this definition lacks: the caller may reload definitions. */
+    private boolean unknownItem;
+
+    private static final class Instance {
+        final String id;
+        boolean completedBefore;
+        boolean completesNow;
+        boolean touched;
+        boolean mainEnded;
+        int openContinuations;
+        Object[] values;
+        LocalDateTime lastModified;
+
+        Instance(String id, int items) {
+            this.id = id;
+            this.values = new Object[items];
+        }
+
+        boolean completed() {
+            return completedBefore || completesNow;
+        }
+    }
+
+    private record Reference(String activityId, String type, String name, String data, String longData, LocalDateTime time) {
+    }
+
+    ActivityBatch(ActivityDefinition definition, List<DecodedEvent> events, List<FailedEvent> failures) {
+        this.definition = definition;
+        this.items = definition.items();
+        this.events = events;
+        this.failures = failures;
+    }
+
+    boolean sawUnknownItem() {
+        return unknownItem;
+    }
+
+    void apply(Connection connection) throws SQLException {
+        load(connection);
+        for (DecodedEvent event : events) {
+            String refusal = applyOne(event);
+            if (refusal != null) {
+                failures.add(new FailedEvent(event.source(), refusal));
+            }
+        }
+        write(connection);
+    }
+
+    // ---- load
+
+    private void load(Connection connection) throws SQLException {
+        Set<String> ids = new HashSet<>();
+        for (DecodedEvent event : events) {
+            ids.add(event.instanceId());
+        }
+        select(connection, "SELECT `ContinuationToken`, `ActivityID` FROM " + definition.continuationsTable()
+                + " WHERE `ContinuationToken` IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
+        tokens.putAll(storedTokens);
+        Set<String> targets = new HashSet<>();
+        for (String id : ids) {
+            targets.add(tokens.getOrDefault(id, id));
+        }
+        for (String target : targets) {
+            instances.put(target, new Instance(target, items.size()));
+        }
+        StringBuilder columns = new StringBuilder("SELECT `ActivityID`, `IsComplete`, `LastModified`");
+        for (ItemDefinition item : items) {
+            columns.append(", ").append(item.column());
+        }
+        select(connection, columns + " FROM " + definition.activeTable() + " WHERE `ActivityID` IN ", targets, rows -> {
+            Instance instance = instances.get(rows.getString(1));
+            instance.mainEnded = rows.getBoolean(2);
+            instance.lastModified = rows.getObject(3, LocalDateTime.class);
+            for (int i = 0; i < items.size(); i++) {
+                instance.values[i] = read(rows, 4 + i, items.get(i));
+            }
+        });
+        select(connection, "SELECT `ActivityID` FROM " + definition.completedTable() + " WHERE `ActivityID` IN ", targets,
+                rows -> instances.get(rows.getString(1)).completedBefore = true);
+        select(connection, "SELECT `ActivityID`, COUNT(*) FROM " + definition.continuationsTable()
+                        + " WHERE `ActivityID` IN ", targets, " GROUP BY `ActivityID`",
+                rows -> instances.get(rows.getString(1)).openContinuations = rows.getInt(2));
+    }
+
+    private static Object read(ResultSet rows, int column, ItemDefinition item) throws SQLException {
+        return switch (item.type()) {
+            case TEXT -> rows.getString(column);
+            case INTEGER -> rows.getObject(column, Long.class);
+            case DECIMAL -> rows.getBigDecimal(column);
+            case FLOAT -> rows.getObject(column, Double.class);
+            case MILESTONE, TIMESTAMP -> rows.getObject(column, LocalDateTime.class);
+        };
+    }
+
+    private interface RowHandler {
+        void handle(ResultSet rows) throws SQLException;
+    }
+
+    private static void select(Connection connection, String sqlUpToIn, Collection<String> keys, RowHandler handler)
+            throws SQLException {
+        select(connection, sqlUpToIn, keys, "", handler);
+    }
+
+    private static void select(Connection connection, String sqlUpToIn, Collection<String> keys, String tail,
+                               RowHandler handler) throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        String sql = sqlUpToIn + "(" + "?,".repeat(keys.size() - 1) + "?)" + tail;
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int index = 1;
+            for (String key : keys) {
+                statement.setString(index++, key);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    handler.handle(rows);
+                }
+            }
+        }
+    }
+
+    // ---- apply, in memory
+
+    /** Applies one event; returns why it cannot apply, or null. Refused events change nothing. */
+    private String applyOne(DecodedEvent event) {
+        String id = event.instanceId();
+        String target = tokens.getOrDefault(id, id);
+        Instance instance = instances.get(target);
+        LocalDateTime time = event.eventTime();
+        switch (event.kind()) {
+            case BEGIN -> {
+                if (instance.completed()) {
+                    return alreadyCompleted(target, "BeginActivity");
+                }
+                touch(instance, time);
+            }
+            case UPDATE -> {
+                if (instance.completed()) {
+                    return alreadyCompleted(target, "UpdateActivity");
+                }
+                Object[] converted = new Object[items.size()];
+                boolean[] set = new boolean[items.size()];
+                for (Map.Entry<String, Object> field : event.fields().entrySet()) {
+                    ItemDefinition item = definition.item(field.getKey());
+                    if (item == null) {
+                        unknownItem = true;
+                        return "activity '" + definition.name() + "' has no item '" + printable(field.getKey())
+                                + "'; deploy a definition that adds it, then retry the event";
+                    }
+                    int index = items.indexOf(item);
+                    try {
+                        converted[index] = ItemValues.convert(definition.name(), item, field.getValue());
+                    } catch (ItemValues.Refused refused) {
+                        return refused.getMessage();
+                    }
+                    set[index] = true;
+                }
+                for (int i = 0; i < set.length; i++) {
+                    if (set[i]) {
+                        instance.values[i] = converted[i];
+                    }
+                }
+                touch(instance, time);
+            }
+            case ADD_REFERENCE -> {
+                String type = field(event, "type", EventStream.MAX_ID_LENGTH);
+                String name = field(event, "name", EventStream.MAX_ID_LENGTH);
+                String data = field(event, "data", MAX_REFERENCE_DATA);
+                Object longData = event.fields().get("longData");
+                if (type == null || name == null || data == null) {
+                    return "a reference needs 'type' and 'name' of 1 to " + EventStream.MAX_ID_LENGTH
+                            + " characters and 'data' of 1 to " + MAX_REFERENCE_DATA + "; longer data belongs in 'longData'";
+                }
+                if (longData != null && !(longData instanceof String)) {
+                    return "a reference's 'longData' must be text";
+                }
+                references.put(List.of(target, type, name, data),
+                        new Reference(target, type, name, data, (String) longData, time));
+            }
+            case ENABLE_CONTINUATION -> {
+                String token = field(event, "token", EventStream.MAX_ID_LENGTH);
+                if (token == null) {
+                    return "EnableContinuation needs a 'token' of 1 to " + EventStream.MAX_ID_LENGTH + " characters";
+                }
+                if (instance.completed()) {
+                    return alreadyCompleted(target, "EnableContinuation");
+                }
+                String continued = tokens.get(token);
+                if (continued != null && !continued.equals(target)) {
+                    return "continuation token '" + printable(token) + "' already continues instance '" + printable(continued)
+                            + "' of activity '" + definition.name() + "'";
+                }
+                if (token.equals(target)) {
+                    return "an instance cannot be its own continuation token ('" + printable(token) + "')";
+                }
+                if (continued == null) {
+                    tokens.put(token, target);
+                    instance.openContinuations++;
+                }
+                touch(instance, time);
+            }
+            case END -> {
+                if (tokens.containsKey(id)) {
+                    tokens.remove(id);
+                    instance.openContinuations--;
+                } else if (instance.completed()) {
+                    return alreadyCompleted(target, "EndActivity");
+                } else {
+                    instance.mainEnded = true;
+                }
+                touch(instance, time);
+                if (instance.mainEnded && instance.openContinuations == 0) {
+                    instance.completesNow = true;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void touch(Instance instance, LocalDateTime time) {
+        instance.touched = true;
+        instance.lastModified = time;
+    }
+
+    private String alreadyCompleted(String target, String what) {
+        return "instance '" + printable(target) + "' of activity '" + definition.name() + "' is already completed; "
+                + what + " cannot change it";
+    }
+
+    private static String field(DecodedEvent event, String name, int maxLength) {
+        Object value = event.fields().get(name);
+        if (value instanceof String s && !s.isEmpty() && s.codePointCount(0, s.length()) <= maxLength) {
+            return s;
+        }
+        return null;
+    }
+
+    private static String printable(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+
+    // ---- write the end state
+
+    private void write(Connection connection) throws SQLException {
+        StringBuilder columns = new StringBuilder("`ActivityID`, `IsComplete`, `LastModified`");
+        StringBuilder updates = new StringBuilder("`IsComplete` = VALUES(`IsComplete`), `LastModified` = VALUES(`LastModified`)");
+        StringBuilder completedColumns = new StringBuilder("`ActivityID`, `LastModified`");
+        for (ItemDefinition item : items) {
+            columns.append(", ").append(item.column());
+            updates.append(", ").append(item.column()).append(" = VALUES(").append(item.column()).append(')');
+            completedColumns.append(", ").append(item.column());
+        }
+        try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO " + definition.activeTable() + " (" + columns
+                + ") VALUES (" + "?, ".repeat(items.size() + 2) + "?) ON DUPLICATE KEY UPDATE " + updates);
+             PreparedStatement complete = connection.prepareStatement("INSERT INTO " + definition.completedTable() + " ("
+                     + completedColumns + ") VALUES (" + "?, ".repeat(items.size() + 1) + "?)");
+             PreparedStatement deleteActive = connection.prepareStatement(
+                     "DELETE FROM " + definition.activeTable() + " WHERE `ActivityID` = ?")) {
+            int upserts = 0;
+            int completes = 0;
+            for (Instance instance : instances.values()) {
+                if (!instance.touched) {
+                    continue;
+                }
+                if (instance.completesNow) {
+                    complete.setString(1, instance.id);
+                    complete.setObject(2, instance.lastModified);
+                    bindValues(complete, 3, instance);
+                    complete.addBatch();
+                    deleteActive.setString(1, instance.id);
+                    deleteActive.addBatch();
+                    completes++;
+                } else {
+                    upsert.setString(1, instance.id);
+                    upsert.setBoolean(2, instance.mainEnded);
+                    upsert.setObject(3, instance.lastModified);
+                    bindValues(upsert, 4, instance);
+                    upsert.addBatch();
+                    upserts++;
+                }
+            }
+            if (upserts > 0) {
+                upsert.executeBatch();
+            }
+            if (completes > 0) {
+                complete.executeBatch();
+                deleteActive.executeBatch();
+            }
+        }
+        writeReferences(connection);
+        writeContinuations(connection);
+    }
+
+    private void bindValues(PreparedStatement statement, int first, Instance instance) throws SQLException {
+        for (int i = 0; i < items.size(); i++) {
+            Object value = instance.values[i];
+            if (value == null) {
+                statement.setNull(first + i, sqlType(items.get(i)));
+            } else if (value instanceof BigDecimal d) {
+                statement.setBigDecimal(first + i, d);
+            } else {
+                statement.setObject(first + i, value);
+            }
+        }
+    }
+
+    private static int sqlType(ItemDefinition item) {
+        return switch (item.type()) {
+            case TEXT -> java.sql.Types.VARCHAR;
+            case INTEGER -> java.sql.Types.BIGINT;
+            case DECIMAL -> java.sql.Types.DECIMAL;
+            case FLOAT -> java.sql.Types.DOUBLE;
+            case MILESTONE, TIMESTAMP -> java.sql.Types.TIMESTAMP;
+        };
+    }
+
+    private void writeReferences(Connection connection) throws SQLException {
+        if (references.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + definition.relationshipsTable()
+                + " (`ActivityID`, `ReferenceType`, `ReferenceName`, `ReferenceData`, `LongReferenceData`, `LastModified`)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
+                + " `LongReferenceData` = COALESCE(VALUES(`LongReferenceData`), `LongReferenceData`),"
+                + " `LastModified` = VALUES(`LastModified`)")) {
+            for (Reference reference : references.values()) {
+                insert.setString(1, reference.activityId());
+                insert.setString(2, reference.type());
+                insert.setString(3, reference.name());
+                insert.setString(4, reference.data());
+                insert.setString(5, reference.longData());
+                insert.setObject(6, reference.time());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    private void writeContinuations(Connection connection) throws SQLException {
+        List<String> removed = new ArrayList<>();
+        for (String token : storedTokens.keySet()) {
+            if (!tokens.containsKey(token)) {
+                removed.add(token);
+            }
+        }
+        List<Map.Entry<String, String>> added = new ArrayList<>();
+        for (Map.Entry<String, String> token : tokens.entrySet()) {
+            if (!storedTokens.containsKey(token.getKey())) {
+                added.add(token);
+            }
+        }
+        if (!removed.isEmpty()) {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM " + definition.continuationsTable() + " WHERE `ContinuationToken` = ?")) {
+                for (String token : removed) {
+                    delete.setString(1, token);
+                    delete.addBatch();
+                }
+                delete.executeBatch();
+            }
+        }
+        if (!added.isEmpty()) {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + definition.continuationsTable()
+                    + " (`ContinuationToken`, `ActivityID`, `LastModified`) VALUES (?, ?, ?)")) {
+                for (Map.Entry<String, String> token : added) {
+                    insert.setString(1, token.getKey());
+                    insert.setString(2, token.getValue());
+                    insert.setObject(3, instances.get(token.getValue()).lastModified);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+package io.bambus.core.apply;
+
+import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.event.DecodedEvent;
+import io.bambus.core.event.EventStream;
+import io.bambus.core.outbox.SeqRanges;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Applies batches of one session's events to the destination, each in ONE transaction with the
+ * session's checkpoint and fencing epoch: the activity rows, the quarantined events and the
+ * checkpoint commit together or not at all.
+ *
+ * <p>A commit whose epoch is older than the recorded one throws {@link StaleEpochException} and
+ * changes nothing; so does a commit that does not continue from the recorded batch
+ * ({@link CheckpointMismatchException}). Events that cannot apply (poison) go to
+ * {@code bam_failed_events} with the reason and their original bytes, and the rest commits.
+ */
+public final class Applier {
+
+    private static final Logger LOG = LogManager.getLogger(Applier.class);
+
+    private final DataSource destination;
+    private final String sessionId;
+    /** Deployed definitions by lower-case name, reloaded when an event names something unknown. */
+    private volatile Map<String, ActivityDefinition> definitions;
+
+    public Applier(DataSource destination, String sessionId) {
+        this.destination = destination;
+        this.sessionId = sessionId;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** What one committed batch did. */
+    public record Result(Checkpoint checkpoint, int applied, List<FailedEvent> failed) {
+    }
+
+    /**
+     * Takes the session for {@code epoch}: from now on commits of older epochs are refused. Returns
+     * the checkpoint of record, from which the runner continues.
+     */
+    public Checkpoint claim(long epoch) throws SQLException {
+        try (Connection connection = destination.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                Checkpoint recorded = lockCheckpoint(connection);
+                if (recorded == null) {
+                    try (PreparedStatement insert = connection.prepareStatement(
+                            "INSERT INTO bam_checkpoints (session_id, epoch, batch_no, batch_seqs, max_seq, events_applied,"
+                                    + " events_failed, updated_at) VALUES (?, ?, 0, '', 0, 0, 0, UTC_TIMESTAMP(6))")) {
+                        insert.setString(1, sessionId);
+                        insert.setLong(2, epoch);
+                        insert.executeUpdate();
+                    }
+                    connection.commit();
+                    return Checkpoint.initial(sessionId, epoch);
+                }
+                if (epoch < recorded.epoch()) {
+                    throw new StaleEpochException(sessionId, epoch, recorded.epoch());
+                }
+                try (PreparedStatement update = connection.prepareStatement(
+                        "UPDATE bam_checkpoints SET epoch = ? WHERE session_id = ?")) {
+                    update.setLong(1, epoch);
+                    update.setString(2, sessionId);
+                    update.executeUpdate();
+                }
+                connection.commit();
+                return new Checkpoint(sessionId, epoch, recorded.batchNo(), recorded.batchSeqs(), recorded.maxSeq(),
+                        recorded.eventsApplied(), recorded.eventsFailed());
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** The checkpoint of record, or null when the session never committed nor claimed. */
+    public Checkpoint checkpoint() throws SQLException {
+        try (Connection connection = destination.getConnection()) {
+            return read(connection, false);
+        }
+    }
+
+    /**
+     * Applies {@code events} (in outbox order) as the batch after {@code previous}, under
+     * {@code epoch}, in one transaction.
+     */
+    public Result apply(long epoch, Checkpoint previous, List<DecodedEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return new Result(previous, 0, List.of());
+        }
+        try (Connection connection = destination.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                Checkpoint recorded = lockCheckpoint(connection);
+                long recordedEpoch = recorded == null ? 0 : recorded.epoch();
+                long recordedBatch = recorded == null ? 0 : recorded.batchNo();
+                if (epoch < recordedEpoch) {
+                    throw new StaleEpochException(sessionId, epoch, recordedEpoch);
+                }
+                if (recorded == null || recordedBatch != previous.batchNo()) {
+                    throw new CheckpointMismatchException(sessionId, previous.batchNo(), recordedBatch);
+                }
+                List<FailedEvent> failed = new ArrayList<>();
+                applyAll(connection, events, failed, recordedBatch + 1);
+                long batchNo = recordedBatch + 1;
+                insertFailed(connection, batchNo, failed);
+                long[] seqs = new long[events.size()];
+                for (int i = 0; i < seqs.length; i++) {
+                    seqs[i] = events.get(i).seq();
+                }
+                SeqRanges batchSeqs = SeqRanges.of(seqs);
+                int applied = events.size() - failed.size();
+                Checkpoint next = new Checkpoint(sessionId, epoch, batchNo, batchSeqs,
+                        Math.max(recorded.maxSeq(), batchSeqs.max()), recorded.eventsApplied() + applied,
+                        recorded.eventsFailed() + failed.size());
+                writeCheckpoint(connection, next);
+                connection.commit();
+                for (FailedEvent failure : failed) {
+                    LOG.warn("Session '{}': event seq {} quarantined in bam_failed_events: {}", sessionId,
+                            failure.event().seq(), failure.reason());
+                }
+                return new Result(next, applied, List.copyOf(failed));
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private void applyAll(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed, long batchNo)
+            throws SQLException {
+        Savepoint beforeEvents = connection.setSavepoint();
+        try {
+            applyEvents(connection, events, failed);
+        } catch (DefinitionsChangedException changed) {
+            connection.rollback(beforeEvents);
+            failed.clear();
+            applyAll(connection, events, failed, batchNo);
+        } catch (SQLException e) {
+            if (!isDataError(e)) {
+                throw e;
+            }
+            // an event the checks let through was refused by the server: find it, keep the rest
+            connection.rollback(beforeEvents);
+            failed.clear();
+            LOG.warn("Session '{}': the destination refused batch {} ({}); applying its events one by one to isolate it",
+                    sessionId, batchNo, e.getMessage());
+            applyIsolated(connection, events, failed);
+        }
+    }
+
+    private void applyIsolated(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed)
+            throws SQLException {
+        for (DecodedEvent event : events) {
+            Savepoint beforeEvent = connection.setSavepoint();
+            try {
+                applyEvents(connection, List.of(event), failed);
+                connection.releaseSavepoint(beforeEvent);
+            } catch (SQLException e) {
+                if (!isDataError(e)) {
+                    throw e;
+                }
+                connection.rollback(beforeEvent);
+                failed.add(new FailedEvent(event.source(), "the destination refused the event: " + e.getMessage()));
+            }
+        }
+    }
+
+    private void applyEvents(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed)
+            throws SQLException {
+        Map<String, ActivityDefinition> known = definitions(connection, false);
+        boolean reloaded = false;
+        Map<ActivityDefinition, List<DecodedEvent>> byActivity = new LinkedHashMap<>();
+        for (DecodedEvent event : events) {
+            if (event.failed()) {
+                failed.add(new FailedEvent(event.source(), event.failure()));
+                continue;
+            }
+            String id = event.instanceId();
+            if (id.isEmpty() || id.codePointCount(0, id.length()) > EventStream.MAX_ID_LENGTH) {
+                failed.add(new FailedEvent(event.source(), "instance id must be 1 to " + EventStream.MAX_ID_LENGTH
+                        + " characters, it is " + id.codePointCount(0, id.length())));
+                continue;
+            }
+            String key = event.activity().toLowerCase(Locale.ROOT);
+            ActivityDefinition definition = known.get(key);
+            if (definition == null && !reloaded) {
+                known = definitions(connection, true);
+                reloaded = true;
+                definition = known.get(key);
+            }
+            if (definition == null) {
+                failed.add(new FailedEvent(event.source(), "unknown activity '" + printable(event.activity())
+                        + "': no definition with that name is deployed; deploy it, then retry the event"));
+                continue;
+            }
+            byActivity.computeIfAbsent(definition, d -> new ArrayList<>()).add(event);
+        }
+        for (Map.Entry<ActivityDefinition, List<DecodedEvent>> group : byActivity.entrySet()) {
+            List<FailedEvent> groupFailures = new ArrayList<>();
+            ActivityBatch batch = new ActivityBatch(group.getKey(), group.getValue(), groupFailures);
+            batch.apply(connection);
+            if (batch.sawUnknownItem() && !reloaded) {
+                // an item may have been deployed since the definitions were loaded: reload once, redo the group
+                Map<String, ActivityDefinition> fresh = definitions(connection, true);
+                reloaded = true;
+                ActivityDefinition newer = fresh.get(group.getKey().name().toLowerCase(Locale.ROOT));
+                if (newer != null && !newer.equals(group.getKey())) {
+                    throw new DefinitionsChangedException();
+                }
+            }
+            failed.addAll(groupFailures);
+        }
+    }
+
+    /** The definitions changed under a batch; it is applied again from the start with the new ones. */
+    private static final class DefinitionsChangedException extends SQLException {
+        DefinitionsChangedException() {
+            super("activity definitions changed during the batch");
+        }
+    }
+
+    private Map<String, ActivityDefinition> definitions(Connection connection, boolean reload) throws SQLException {
+        Map<String, ActivityDefinition> current = definitions;
+        if (current == null || reload) {
+            current = ActivityDeployer.deployed(connection);
+            definitions = current;
+        }
+        return current;
+    }
+
+    private static boolean isDataError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private Checkpoint lockCheckpoint(Connection connection) throws SQLException {
+        return read(connection, true);
+    }
+
+    private Checkpoint read(Connection connection, boolean forUpdate) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT epoch, batch_no, batch_seqs, max_seq, events_applied, events_failed FROM bam_checkpoints"
+                        + " WHERE session_id = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+            select.setString(1, sessionId);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return null;
+                }
+                return new Checkpoint(sessionId, row.getLong(1), row.getLong(2), SeqRanges.parse(row.getString(3)),
+                        row.getLong(4), row.getLong(5), row.getLong(6));
+            }
+        }
+    }
+
+    private void writeCheckpoint(Connection connection, Checkpoint next) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE bam_checkpoints SET epoch = ?, batch_no = ?, batch_seqs = ?, max_seq = ?, events_applied = ?,"
+                        + " events_failed = ?, updated_at = UTC_TIMESTAMP(6) WHERE session_id = ?")) {
+            update.setLong(1, next.epoch());
+            update.setLong(2, next.batchNo());
+            update.setString(3, next.batchSeqs().toString());
+            update.setLong(4, next.maxSeq());
+            update.setLong(5, next.eventsApplied());
+            update.setLong(6, next.eventsFailed());
+            update.setString(7, sessionId);
+            update.executeUpdate();
+        }
+    }
+
+    private void insertFailed(Connection connection, long batchNo, List<FailedEvent> failed) throws SQLException {
+        if (failed.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO bam_failed_events (session_id, source_seq, batch_no, event_kind, activity, instance_id, payload,"
+                        + " event_time, reason, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))")) {
+            for (FailedEvent failure : failed) {
+                insert.setString(1, sessionId);
+                insert.setLong(2, failure.event().seq());
+                insert.setLong(3, batchNo);
+                insert.setString(4, cut(failure.event().kind(), 32));
+                insert.setString(5, cut(failure.event().activity(), 255));
+                insert.setString(6, cut(failure.event().instanceId(), 255));
+                insert.setBytes(7, failure.event().payload() == null ? new byte[0] : failure.event().payload());
+                insert.setObject(8, failure.event().eventTime());
+                insert.setString(9, cut(failure.reason(), 2000));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    private static String cut(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private static String printable(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+}

@@ -1,0 +1,35 @@
+package io.bambus.core.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.config.DatabaseConfig;
+
+/** HikariCP pools with the Connector/J settings the bus relies on. The caller owns and closes the pool. */
+public final class Pools {
+
+    private Pools() {
+    }
+
+    public static HikariDataSource open(String poolName, DatabaseConfig database) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(poolName);
+        config.setJdbcUrl(database.jdbcUrl());
+        config.setUsername(database.username());
+        config.setPassword(database.password());
+        config.setMaximumPoolSize(database.poolSize());
+        config.setMinimumIdle(Math.min(1, database.poolSize()));
+        config.setConnectionTimeout(database.connectTimeoutMillis());
+        // a pool that cannot connect at start still opens: an outage pauses sessions, it does not stop members
+        config.setInitializationFailTimeout(-1);
+        // batched inserts become multi-row statements: the applier's one round trip per table
+        config.addDataSourceProperty("rewriteBatchedStatements", "true");
+        config.addDataSourceProperty("cachePrepStmts", "true");
+        config.addDataSourceProperty("prepStmtCacheSize", "256");
+        config.addDataSourceProperty("prepStmtCacheSqlLimit", "4096");
+        config.addDataSourceProperty("connectTimeout", String.valueOf(database.connectTimeoutMillis()));
+        // a hung server must fail a statement, not block a session forever
+        config.addDataSourceProperty("socketTimeout", String.valueOf(database.socketTimeoutMillis()));
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        return new HikariDataSource(config);
+    }
+}
