@@ -4,6 +4,7 @@ import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventStream;
+import io.bambus.core.sql.SqlTimes;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -305,7 +306,7 @@ final class ActivityBatch {
                 }
                 if (instance.completesNow) {
                     complete.setString(1, instance.id);
-                    complete.setObject(2, instance.lastModified);
+                    SqlTimes.bind(complete, 2, instance.lastModified);
                     bindValues(complete, 3, instance);
                     complete.addBatch();
                     deleteActive.setString(1, instance.id);
@@ -314,7 +315,7 @@ final class ActivityBatch {
                 } else {
                     upsert.setString(1, instance.id);
                     upsert.setBoolean(2, instance.mainEnded);
-                    upsert.setObject(3, instance.lastModified);
+                    SqlTimes.bind(upsert, 3, instance.lastModified);
                     bindValues(upsert, 4, instance);
                     upsert.addBatch();
                     upserts++;
@@ -337,6 +338,8 @@ final class ActivityBatch {
             Object value = instance.values[i];
             if (value == null) {
                 statement.setNull(first + i, sqlType(items.get(i)));
+            } else if (value instanceof LocalDateTime time) {
+                SqlTimes.bind(statement, first + i, time);
             } else if (value instanceof BigDecimal d) {
                 statement.setBigDecimal(first + i, d);
             } else {
@@ -370,7 +373,7 @@ final class ActivityBatch {
                 insert.setString(3, reference.name());
                 insert.setString(4, reference.data());
                 insert.setString(5, reference.longData());
-                insert.setObject(6, reference.time());
+                SqlTimes.bind(insert, 6, reference.time());
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -406,7 +409,7 @@ final class ActivityBatch {
                 for (Map.Entry<String, String> token : added) {
                     insert.setString(1, token.getKey());
                     insert.setString(2, token.getValue());
-                    insert.setObject(3, instances.get(token.getValue()).lastModified);
+                    SqlTimes.bind(insert, 3, instances.get(token.getValue()).lastModified);
                     insert.addBatch();
                 }
                 insert.executeBatch();

@@ -5,6 +5,7 @@ import io.bambus.core.activity.ActivityDeployer;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.outbox.SeqRanges;
+import io.bambus.core.sql.SqlTimes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -300,7 +301,7 @@ public final class Applier {
                 insert.setString(5, cut(failure.event().activity(), 255));
                 insert.setString(6, cut(failure.event().instanceId(), 255));
                 insert.setBytes(7, failure.event().payload() == null ? new byte[0] : failure.event().payload());
-                insert.setObject(8, failure.event().eventTime());
+                SqlTimes.bind(insert, 8, failure.event().eventTime());
                 insert.setString(9, cut(failure.reason(), 2000));
                 insert.addBatch();
             }

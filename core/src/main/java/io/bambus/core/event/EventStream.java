@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bambus.core.outbox.OutboxSchema;
 import io.bambus.core.sql.Identifiers;
+import io.bambus.core.sql.SqlTimes;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -176,7 +177,7 @@ public final class EventStream implements AutoCloseable {
                 insert.setString(2, event.activity());
                 insert.setString(3, event.instanceId());
                 insert.setBytes(4, event.payload());
-                insert.setObject(5, event.time());
+                SqlTimes.bind(insert, 5, event.time());
                 insert.addBatch();
             }
             insert.executeBatch();

@@ -1,0 +1,81 @@
+package io.bambus.core.activity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DefinitionFileTest {
+
+    private static String problems(String yaml) {
+        return String.join("\n", assertThrows(DefinitionException.class, () -> DefinitionFile.parse("defs.yaml", yaml)).problems());
+    }
+
+    @Test
+    void validFileParsesEveryItemType() {
+        List<ActivityDefinition> activities = DefinitionFile.parse("defs.yaml", """
+                activities:
+                  - name: Order
+                    items:
+                      - { name: Placed, type: milestone }
+                      - { name: Customer, type: text, length: 50 }
+                      - { name: Lines, type: integer }
+                      - { name: Total, type: decimal, precision: 12, scale: 3 }
+                      - { name: Score, type: float }
+                      - { name: Due, type: timestamp }
+                """);
+        assertEquals(1, activities.size());
+        ActivityDefinition order = activities.get(0);
+        assertEquals(List.of("DATETIME(6)", "VARCHAR(50)", "BIGINT", "DECIMAL(12,3)", "DOUBLE", "DATETIME(6)"),
+                order.items().stream().map(ItemDefinition::sqlType).toList());
+        assertEquals(order, DefinitionFile.fromJson("stored", DefinitionFile.toJson(order)), "the stored form round-trips");
+    }
+
+    @Test
+    void reservedItemNameIsRefusedNamingFileActivityAndItem() {
+        String p = problems("activities: [ { name: Order, items: [ { name: IsComplete, type: integer } ] } ]");
+        assertTrue(p.contains("defs.yaml: activity 'Order', item 'IsComplete': name is reserved"), p);
+    }
+
+    @Test
+    void tooLongAndMalformedNamesAreRefusedWithTheRule() {
+        String p = problems("activities: [ { name: Order, items: [ { name: " + "a".repeat(49) + ", type: integer },"
+                + " { name: 'bad-name', type: integer } ] },"
+                + " { name: " + "B".repeat(47) + ", items: [ { name: x, type: float } ] } ]");
+        assertTrue(p.contains("item '" + "a".repeat(49) + "': name is 49 characters long, the limit is 48"), p);
+        assertTrue(p.contains("item 'bad-name': name must match [A-Za-z][A-Za-z0-9_]*"), p);
+        assertTrue(p.contains("activity '" + "B".repeat(47) + "': name is 47 characters long, the limit is 46"), p);
+    }
+
+    @Test
+    void typeProblemsNameTheAllowedValues() {
+        String p = problems("""
+                activities:
+                  - name: Order
+                    items:
+                      - { name: A, type: text }
+                      - { name: B, type: blob }
+                      - { name: C, type: decimal, precision: 5, scale: 6 }
+                      - { name: D, type: integer, length: 4 }
+                      - { name: E, type: integer, colour: red }
+                      - { name: e, type: float }
+                """);
+        assertTrue(p.contains("item 'A': a text item needs 'length' between 1 and 4000"), p);
+        assertTrue(p.contains("item 'B': 'type' must be one of milestone, text, integer, decimal, float, timestamp (found 'blob')"), p);
+        assertTrue(p.contains("item 'C': 'scale' must be between 0 and the precision (5)"), p);
+        assertTrue(p.contains("item 'D': 'length' does not apply to a integer item"), p);
+        assertTrue(p.contains("unknown key 'colour'"), p);
+        assertTrue(p.contains("item 'e': defined twice"), p);
+    }
+
+    @Test
+    void structuralProblemsAreNamed() {
+        assertTrue(problems("foo: 1").contains("must have a top-level key 'activities'"));
+        assertTrue(problems("activities: [ { name: X } ]").contains("activity 'X': 'items' must be a non-empty list"));
+        assertTrue(problems("activities: [ {name: X, items: [ {name: a, type: float} ]}, {name: x, items: [ {name: b, type: float} ]} ]")
+                .contains("activity 'x' is defined twice"));
+        assertTrue(problems("activities: [ : ").contains("not valid YAML"));
+    }
+}

@@ -1,0 +1,84 @@
+package io.bambus.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BusConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private BusConfig parse(String yaml, Map<String, String> env) throws Exception {
+        Files.writeString(dir.resolve("definitions.yaml"), "activities: []");
+        return BusConfig.parse("bus.yaml", yaml, dir, env);
+    }
+
+    private String problems(String yaml) {
+        return String.join("\n", assertThrows(ConfigException.class, () -> parse(yaml, Map.of())).problems());
+    }
+
+    @Test
+    void fullConfigurationParsesWithSecretsFromEnvironmentAndFile() throws Exception {
+        Files.writeString(dir.resolve("shop.pw"), "s3cret\n");
+        BusConfig config = parse("""
+                destination: { jdbcUrl: "jdbc:mysql://db:3306/bam", username: bam, passwordEnv: BAM_PW, poolSize: 8 }
+                sources:
+                  - { id: shop, jdbcUrl: "jdbc:mysql://shop:3306/shop", username: app, passwordFile: shop.pw }
+                  - { id: crm.eu-1, jdbcUrl: "jdbc:mysql://crm/crm", username: app, outboxTable: events, enabled: false }
+                definitions: definitions.yaml
+                batchSize: 250
+                retention: 24h
+                sessions: { backupCount: 2 }
+                """, Map.of("BAM_PW", "from-env"));
+        assertEquals("from-env", config.destination().password());
+        assertEquals("s3cret", config.source("shop").database().password());
+        assertEquals("events", config.source("crm.eu-1").outboxTable());
+        assertFalse(config.source("crm.eu-1").enabled());
+        assertEquals(250, config.batchSize());
+        assertEquals(Duration.ofHours(24), config.retention());
+        assertEquals(2, config.sessionBackupCount());
+        assertFalse(config.destination().toString().contains("from-env"), "passwords never print");
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsKeyAndFix() {
+        String p = problems("""
+                destination: { jdbcUrl: "jdbc:postgresql://x/y", passwordEnv: NOT_SET }
+                sources:
+                  - { id: "bad id!", jdbcUrl: "jdbc:mysql://a/b", username: u }
+                  - { id: a, jdbcUrl: "jdbc:mysql://a/b", username: u, outboxTable: "drop table" }
+                  - { id: a, jdbcUrl: "jdbc:mysql://a/b", username: u, password: x, passwordEnv: Y }
+                definitions: missing.yaml
+                batchSize: 0
+                retention: forever
+                pollIntervall: 5
+                """);
+        assertTrue(p.contains("destination.jdbcUrl: 'jdbc:postgresql://x/y' is not a MySQL Connector/J URL; it must start with jdbc:mysql:"), p);
+        assertTrue(p.contains("destination.username: missing"), p);
+        assertTrue(p.contains("destination.passwordEnv: environment variable 'NOT_SET' is not set"), p);
+        assertTrue(p.contains("sources[0].id: 'bad id!' is not allowed"), p);
+        assertTrue(p.contains("sources[a].outboxTable: 'drop table' must match"), p);
+        assertTrue(p.contains("sources[a].id: two sources have this id"), p);
+        assertTrue(p.contains("sources[a]: give only one of password, passwordEnv and passwordFile"), p);
+        assertTrue(p.contains("definitions: " + dir.resolve("missing.yaml") + " does not exist"), p);
+        assertTrue(p.contains("batchSize: '0' must be a whole number from 1 to 10000"), p);
+        assertTrue(p.contains("retention: 'forever' is not a duration"), p);
+        assertTrue(p.contains("pollIntervall: unknown key"), p);
+    }
+
+    @Test
+    void missingSectionsAndBrokenYamlAreNamed() {
+        assertTrue(problems("sources: []").contains("destination: missing"));
+        assertTrue(problems("destination: [").contains("not valid YAML"));
+        assertTrue(problems("- a").contains("must be a YAML mapping"));
+    }
+}

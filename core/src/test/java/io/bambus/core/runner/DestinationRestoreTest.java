@@ -1,0 +1,74 @@
+package io.bambus.core.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.bambus.core.event.EventStream;
+import io.bambus.core.testing.BusFixture;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The outbox keeps moved rows for the retention period; a restored destination gets them again. */
+class DestinationRestoreTest {
+
+    @Test
+    void destinationRestoredToAnOlderCheckpointReplaysWhatItLacksExactlyOnce() throws Exception {
+        try (BusFixture bus = new BusFixture()) {
+            write(bus, 0, 20);
+            SessionMover mover = bus.mover("s", 1, 8);
+            mover.claim();
+            BusFixture.drain(mover);
+            List<String> tables = copyTables(bus, "backup_");      // the "backup" at this checkpoint
+
+            write(bus, 20, 40);
+            BusFixture.drain(mover);
+            String expected = bus.dumpDestination();
+
+            restoreTables(bus, tables, "backup_");                 // the DBA restores the backup
+            SessionMover afterRestore = bus.mover("s", 2, 8);
+            afterRestore.claim();
+            BusFixture.drain(afterRestore);
+
+            assertEquals(expected, bus.dumpDestination());
+            assertEquals(80, bus.count(bus.destination, "SELECT events_applied FROM bam_checkpoints"));
+            assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
+        }
+    }
+
+    private static void write(BusFixture bus, int from, int to) throws Exception {
+        try (EventStream events = EventStream.on(bus.source)) {
+            for (int i = from; i < to; i++) {
+                events.beginActivity("PurchaseOrder", "po-" + i).endActivity("PurchaseOrder", "po-" + i);
+            }
+        }
+    }
+
+    private static List<String> copyTables(BusFixture bus, String prefix) throws Exception {
+        List<String> tables = new ArrayList<>();
+        try (Connection connection = bus.destination.getConnection(); Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery("SELECT table_name FROM information_schema.tables"
+                    + " WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'")) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+            for (String table : tables) {
+                statement.execute("CREATE TABLE `" + prefix + table + "` LIKE `" + table + "`");
+                statement.execute("INSERT INTO `" + prefix + table + "` SELECT * FROM `" + table + "`");
+            }
+        }
+        return tables;
+    }
+
+    private static void restoreTables(BusFixture bus, List<String> tables, String prefix) throws Exception {
+        try (Connection connection = bus.destination.getConnection(); Statement statement = connection.createStatement()) {
+            for (String table : tables) {
+                statement.execute("DELETE FROM `" + table + "`");
+                statement.execute("INSERT INTO `" + table + "` SELECT * FROM `" + prefix + table + "`");
+            }
+        }
+    }
+}
