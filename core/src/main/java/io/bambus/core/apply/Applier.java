@@ -60,18 +60,15 @@ public final class Applier {
         try (Connection connection = destination.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                Checkpoint recorded = lockCheckpoint(connection);
-                if (recorded == null) {
-                    try (PreparedStatement insert = connection.prepareStatement(
-                            "INSERT INTO bam_checkpoints (session_id, epoch, batch_no, batch_seqs, max_seq, events_applied,"
-                                    + " events_failed, updated_at) VALUES (?, ?, 0, '', 0, 0, 0, UTC_TIMESTAMP(6))")) {
-                        insert.setString(1, sessionId);
-                        insert.setLong(2, epoch);
-                        insert.executeUpdate();
-                    }
-                    connection.commit();
-                    return Checkpoint.initial(sessionId, epoch);
+                // create the row before locking it: locking a missing row takes a gap lock, and two
+                // sessions claiming at once would deadlock on their inserts
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT IGNORE INTO bam_checkpoints (session_id, epoch, batch_no, batch_seqs, max_seq, events_applied,"
+                                + " events_failed, updated_at) VALUES (?, 0, 0, '', 0, 0, 0, UTC_TIMESTAMP(6))")) {
+                    insert.setString(1, sessionId);
+                    insert.executeUpdate();
                 }
+                Checkpoint recorded = lockCheckpoint(connection);
                 if (epoch < recorded.epoch()) {
                     throw new StaleEpochException(sessionId, epoch, recorded.epoch());
                 }

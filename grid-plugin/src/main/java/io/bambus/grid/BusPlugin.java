@@ -1,0 +1,107 @@
+package io.bambus.grid;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.core.LifecycleListener;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
+import com.hazelcast.partition.ReplicaMigrationEvent;
+import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.ConfigException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The plugin's entry point, named in the member's hazelcast.yaml:
+ *
+ * <pre>
+ * hazelcast:
+ *   listeners:
+ *     - io.bambus.grid.BusPlugin
+ *   properties:
+ *     bambus.config: /etc/bambus/bus.yaml
+ * </pre>
+ *
+ * The bus configuration is validated while the member starts (an invalid one stops the member
+ * with the list of problems); the bus starts once the member has joined, and stops its sessions,
+ * each after its in-flight batch, before the member's partitions move away.
+ */
+public final class BusPlugin implements HazelcastInstanceAware, LifecycleListener, MigrationListener, MembershipListener {
+
+    /** Member property (or system property) naming the bus configuration file. */
+    public static final String CONFIG_PROPERTY = "bambus.config";
+
+    private volatile BusMember member;
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hz) {
+        // runs before the member joins: validate only, start nothing
+        String path = hz.getConfig().getProperty(CONFIG_PROPERTY);
+        if (path == null || path.isBlank()) {
+            throw new ConfigException("(none)", List.of(CONFIG_PROPERTY + ": not set; add it under 'properties:' in "
+                    + "hazelcast.yaml (or -D" + CONFIG_PROPERTY + "=...) with the path of the bus configuration file"));
+        }
+        BusConfig config = BusConfig.load(Path.of(path));
+        DefinitionFile.read(config.definitions());
+        if (!hz.getConfig().getJetConfig().isEnabled()) {
+            throw new ConfigException(path, List.of("Hazelcast Jet is disabled; set 'jet: enabled: true' in hazelcast.yaml"));
+        }
+        member = new BusMember(hz, Path.of(path), config);
+    }
+
+    @Override
+    public void stateChanged(LifecycleEvent event) {
+        BusMember bus = member;
+        if (bus == null) {
+            return;
+        }
+        switch (event.getState()) {
+            case STARTED -> bus.start();
+            case SHUTTING_DOWN -> bus.shutdown();
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void migrationStarted(MigrationState state) {
+    }
+
+    @Override
+    public void migrationFinished(MigrationState state) {
+        wake();
+    }
+
+    @Override
+    public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+        if (event.getReplicaIndex() == 0) {
+            wake();
+        }
+    }
+
+    @Override
+    public void replicaMigrationFailed(ReplicaMigrationEvent event) {
+        wake();
+    }
+
+    @Override
+    public void memberAdded(MembershipEvent event) {
+        wake();
+    }
+
+    @Override
+    public void memberRemoved(MembershipEvent event) {
+        wake();
+    }
+
+    private void wake() {
+        BusMember bus = member;
+        if (bus != null) {
+            bus.wake();
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package io.bambus.grid.placement;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import com.hazelcast.map.IMap;
+import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.ConfigException;
+import io.bambus.core.config.SourceConfig;
+import io.bambus.grid.BusMember;
+import io.bambus.grid.runner.SessionRunner;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.session.TakeEpoch;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Who runs what, decided by Hazelcast's partition table alone: this member runs exactly the
+ * sessions whose records it owns (the primary replica) and whose state says they run. One thread
+ * reconciles that on every migration or membership event, when a runner ends, and every
+ * {@value #TICK_MILLIS} ms in case an event was missed. No election, no leader.
+ */
+public final class Placement {
+
+    private static final Logger LOG = LogManager.getLogger(Placement.class);
+    static final long TICK_MILLIS = 500;
+    private static final long CONFIG_CHECK_MILLIS = 2_000;
+    private static final long DEPLOY_RETRY_MILLIS = 2_000;
+
+    private final BusMember member;
+    private final Map<String, SessionRunner> runners = new ConcurrentHashMap<>();
+    /** Destination epochs that fenced our runners: the next epoch must be above them. */
+    private final Map<String, Long> floors = new HashMap<>();
+    private final Set<String> unknownSources = new HashSet<>();
+    /** The last submission error per session, so a persisting one is logged once. */
+    private final Map<String, String> submitErrors = new HashMap<>();
+    private final Semaphore wakeups = new Semaphore(0);
+    private final Thread thread;
+    private volatile boolean running = true;
+    private boolean deployed;
+    private long nextDeployMillis;
+    private long nextConfigCheckMillis;
+    private FileTime configModified;
+
+    public Placement(BusMember member) {
+        this.member = member;
+        this.thread = new Thread(this::loop, "bambus-placement");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        configModified = modified();
+        createRecords(member.config());
+        thread.start();
+    }
+
+    public void wake() {
+        wakeups.release();
+    }
+
+    public SessionRunner runner(String sessionId, long epoch) {
+        SessionRunner runner = runners.get(sessionId);
+        return runner != null && runner.epoch() == epoch ? runner : null;
+    }
+
+    public Collection<SessionRunner> runners() {
+        return List.copyOf(runners.values());
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                reconcile();
+            } catch (HazelcastInstanceNotActiveException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("Placement: reconcile failed, retrying: {}", e.toString());
+            }
+            try {
+                wakeups.tryAcquire(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                wakeups.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private synchronized void reconcile() {
+        if (!running) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (now >= nextConfigCheckMillis) {
+            nextConfigCheckMillis = now + CONFIG_CHECK_MILLIS;
+            reloadIfChanged();
+        }
+        if (!deployed && !deploy(now)) {
+            return;
+        }
+        BusConfig config = member.config();
+        IMap<String, SessionRecord> sessions = member.sessions();
+        Set<String> owned = sessions.localKeySet();
+        Map<String, SessionRecord> records = owned.isEmpty() ? Map.of() : sessions.getAll(owned);
+
+        for (SessionRunner runner : runners.values()) {
+            String id = runner.sessionId();
+            if (runner.ended()) {
+                runners.remove(id, runner);
+                if (runner.fencedBy() >= 0) {
+                    floors.merge(id, runner.fencedBy(), Math::max);
+                }
+                continue;
+            }
+            SessionRecord record = records.get(id);
+            if (!runner.stopping() && (record == null || !record.state().runs() || config.source(id) == null)) {
+                LOG.info("Session '{}' stops on this member: {}", id, record == null
+                        ? "its record moved to another member" : config.source(id) == null
+                        ? "its source was removed from the configuration" : "its state is " + record.state());
+                runner.requestStop();
+            }
+        }
+        for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
+            String id = entry.getKey();
+            if (entry.getValue().state().runs() && !runners.containsKey(id)) {
+                SourceConfig source = config.source(id);
+                if (source == null) {
+                    if (unknownSources.add(id)) {
+                        LOG.warn("Session '{}' is owned by this member but its source is not in {}; add it there to run it here",
+                                id, member.configPath());
+                    }
+                    continue;
+                }
+                startRunner(id, config, source);
+            }
+        }
+    }
+
+    private void startRunner(String id, BusConfig config, SourceConfig source) {
+        Member local = member.hazelcast().getCluster().getLocalMember();
+        SessionRecord taken = member.sessions().executeOnKey(id,
+                new TakeEpoch(local.getUuid().toString(), local.getAddress().toString(), floors.getOrDefault(id, 0L)));
+        if (taken == null) {
+            return;
+        }
+        SessionRunner runner = new SessionRunner(id, taken.epoch(), config, source, member.destination(), member.sessions(),
+                ended -> wake());
+        runners.put(id, runner);
+        try {
+            runner.submit(member.hazelcast().getJet(), local.getAddress());
+            submitErrors.remove(id);
+        } catch (RuntimeException e) {
+            runners.remove(id, runner);
+            if (!e.toString().equals(submitErrors.put(id, e.toString()))) {
+                LOG.warn("Session '{}' could not be submitted as a Jet job, retrying every {} ms: {}", id, TICK_MILLIS, e.toString());
+            }
+        }
+    }
+
+    /** Stops every local session, each finishing its in-flight batch; returns them. */
+    public Collection<SessionRunner> stopAll(long waitMillis) {
+        synchronized (this) {
+            running = false;
+        }
+        wake();
+        List<SessionRunner> all = new ArrayList<>(runners.values());
+        all.forEach(SessionRunner::requestStop);
+        long deadline = System.currentTimeMillis() + waitMillis;
+        for (SessionRunner runner : all) {
+            if (!runner.awaitStopped(Math.max(1, deadline - System.currentTimeMillis()))) {
+                LOG.warn("Session '{}' did not finish its batch within {} ms; its job was cancelled (the next owner's epoch fences it)",
+                        runner.sessionId(), waitMillis);
+            }
+        }
+        try {
+            thread.join(TICK_MILLIS * 4);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return all;
+    }
+
+    private boolean deploy(long now) {
+        if (now < nextDeployMillis) {
+            return false;
+        }
+        try {
+            new ActivityDeployer(member.destination()).deploy(DefinitionFile.read(member.config().definitions()));
+            deployed = true;
+            return true;
+        } catch (Exception e) {
+            nextDeployMillis = now + DEPLOY_RETRY_MILLIS;
+            LOG.warn("Activity definitions not deployed yet (sessions wait for them): {}", e.getMessage());
+            return false;
+        }
+    }
+
+    private void createRecords(BusConfig config) {
+        for (SourceConfig source : config.sources()) {
+            member.sessions().putIfAbsent(source.id(), SessionRecord.create(source.id(), source.enabled()));
+        }
+    }
+
+    /** Picks up an edited configuration file: new sources get sessions, removed ones lose them. */
+    private void reloadIfChanged() {
+        FileTime now = modified();
+        if (now == null || now.equals(configModified)) {
+            return;
+        }
+        configModified = now;
+        BusConfig reloaded;
+        try {
+            reloaded = BusConfig.load(member.configPath());
+            DefinitionFile.read(reloaded.definitions());
+        } catch (ConfigException | io.bambus.core.activity.DefinitionException e) {
+            LOG.error("Configuration {} changed but is invalid; keeping the running configuration:\n{}", member.configPath(),
+                    e.getMessage());
+            return;
+        }
+        BusConfig old = member.config();
+        member.config(reloaded);
+        deployed = false;
+        unknownSources.clear();
+        createRecords(reloaded);
+        for (SourceConfig source : old.sources()) {
+            SourceConfig next = reloaded.source(source.id());
+            if (next == null) {
+                member.sessions().remove(source.id());
+                LOG.info("Session '{}' removed: its source is no longer configured", source.id());
+            } else if (!next.equals(source)) {
+                SessionRunner runner = runners.get(source.id());
+                if (runner != null) {
+                    LOG.info("Session '{}' restarts with its changed source settings", source.id());
+                    runner.requestStop();
+                }
+            }
+        }
+        LOG.info("Configuration {} reloaded: {} sources", member.configPath(), reloaded.sources().size());
+    }
+
+    private FileTime modified() {
+        try {
+            return Files.getLastModifiedTime(member.configPath());
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+}

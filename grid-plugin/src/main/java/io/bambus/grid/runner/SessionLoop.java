@@ -1,0 +1,164 @@
+package io.bambus.grid.runner;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.apply.Applier;
+import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.apply.CheckpointMismatchException;
+import io.bambus.core.apply.StaleEpochException;
+import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.SourceConfig;
+import io.bambus.core.db.Pools;
+import io.bambus.core.outbox.OutboxReader;
+import io.bambus.core.runner.SessionMover;
+import io.bambus.grid.session.RecordFailure;
+import io.bambus.grid.session.RecordProgress;
+import io.bambus.grid.session.SessionRecord;
+import com.hazelcast.map.IMap;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One running session under one epoch: claim, then move batches, with bounded exponential back-off
+ * while the source or destination is unreachable. {@link #step()} does a bounded amount of work
+ * (one batch, or one wait of at most {@link #SLICE_MILLIS}) so its caller can stop it promptly.
+ * Owns the source pool and closes it.
+ */
+public final class SessionLoop implements AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(SessionLoop.class);
+    /** Longest single wait inside a step: how quickly a stop request is noticed. */
+    static final long SLICE_MILLIS = 100;
+    private static final long FIRST_BACKOFF_MILLIS = 250;
+    private static final long PUBLISH_INTERVAL_MILLIS = 250;
+
+    private final SessionRunner runner;
+    private final BusConfig config;
+    private final IMap<String, SessionRecord> sessions;
+    private final HikariDataSource sourcePool;
+    private final OutboxReader reader;
+    private final Applier applier;
+
+    private SessionMover mover;
+    private int failures;
+    private long nextAttemptMillis;
+    private long idleUntilMillis;
+    private long lastPublishMillis;
+    private boolean unpublished;
+
+    SessionLoop(SessionRunner runner, BusConfig config, SourceConfig source, DataSource destination,
+                IMap<String, SessionRecord> sessions) {
+        this.runner = runner;
+        this.config = config;
+        this.sessions = sessions;
+        this.sourcePool = Pools.open("bambus-source-" + source.id(), source.database());
+        this.reader = new OutboxReader(sourcePool, source.outboxTable(), config.retention());
+        this.applier = new Applier(destination, runner.sessionId());
+    }
+
+    /** Does a bounded amount of work; returns true when this loop is finished for good. */
+    public boolean step() {
+        if (runner.stopRequested()) {
+            publish(true);
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        if (now < nextAttemptMillis || now < idleUntilMillis) {
+            sleep(Math.min(SLICE_MILLIS, Math.max(nextAttemptMillis, idleUntilMillis) - now));
+            return false;
+        }
+        try {
+            if (mover == null) {
+                mover = new SessionMover(reader, applier, config.batchSize(), runner.epoch());
+                Checkpoint claimed = mover.claim();
+                LOG.info("Session '{}' running on this member with epoch {} from checkpoint batch {} (max seq {})",
+                        runner.sessionId(), runner.epoch(), claimed.batchNo(), claimed.maxSeq());
+                recovered();
+                runner.claimed(claimed);
+            }
+            int moved = mover.moveBatch();
+            if (moved > 0) {
+                recovered();
+                unpublished = true;
+                runner.committed(mover.checkpoint());
+                publish(false);
+            } else {
+                publish(true);
+                idleUntilMillis = System.currentTimeMillis() + config.pollIntervalMillis();
+            }
+            return false;
+        } catch (StaleEpochException fenced) {
+            LOG.warn("Session '{}' stops on this member: {}", runner.sessionId(), fenced.getMessage());
+            runner.fenced(fenced.recordedEpoch());
+            return true;
+        } catch (CheckpointMismatchException mismatch) {
+            LOG.warn("Session '{}': {}", runner.sessionId(), mismatch.getMessage());
+            mover = null;
+            return false;
+        } catch (Exception e) {
+            failed(e);
+            return false;
+        }
+    }
+
+    private void recovered() {
+        if (failures > 0) {
+            LOG.info("Session '{}' recovered after {} failed attempts", runner.sessionId(), failures);
+            failures = 0;
+        }
+    }
+
+    private void failed(Exception e) {
+        failures++;
+        mover = null;
+        long backoff = Math.min(config.maxBackoffMillis(), FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
+        nextAttemptMillis = System.currentTimeMillis() + backoff;
+        String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (failures == 1 || Long.bitCount(failures) == 1) {
+            // first failure, then at attempts 2, 4, 8, …: the log shows the outage without a line per retry
+            LOG.warn("Session '{}' failing (attempt {}), retrying in {} ms: {}", runner.sessionId(), failures, backoff, error);
+        }
+        try {
+            sessions.executeOnKey(runner.sessionId(), new RecordFailure(runner.epoch(), error));
+        } catch (RuntimeException recordError) {
+            LOG.debug("Session '{}': could not record the failure: {}", runner.sessionId(), recordError.getMessage());
+        }
+    }
+
+    private void publish(boolean force) {
+        long now = System.currentTimeMillis();
+        if (!unpublished || (!force && now - lastPublishMillis < PUBLISH_INTERVAL_MILLIS)) {
+            return;
+        }
+        Checkpoint checkpoint = mover == null ? null : mover.checkpoint();
+        if (checkpoint == null) {
+            return;
+        }
+        try {
+            sessions.executeOnKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
+                    checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now));
+            lastPublishMillis = now;
+            unpublished = false;
+        } catch (RuntimeException e) {
+            // the mirror is advisory: the destination holds the checkpoint of record
+            LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), e.getMessage());
+        }
+    }
+
+    private static void sleep(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        sourcePool.close();
+    }
+}

@@ -1,0 +1,163 @@
+package io.bambus.grid.runner;
+
+import com.hazelcast.cluster.Address;
+import com.hazelcast.jet.JetService;
+import com.hazelcast.jet.Job;
+import com.hazelcast.jet.core.DAG;
+import com.hazelcast.map.IMap;
+import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.SourceConfig;
+import io.bambus.grid.session.SessionRecord;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * This member's handle on one session it runs under one epoch: submits the session's Jet light job,
+ * asks it to stop, and knows how it ended. Light jobs are never restarted by Jet; the placement
+ * loop starts a new runner (with a new epoch) when this one has ended and the session is still ours.
+ */
+public final class SessionRunner {
+
+    private static final Logger LOG = LogManager.getLogger(SessionRunner.class);
+
+    private final String sessionId;
+    private final long epoch;
+    private final BusConfig config;
+    private final SourceConfig source;
+    private final DataSource destination;
+    private final IMap<String, SessionRecord> sessions;
+    private final Consumer<SessionRunner> onEnd;
+    private final CountDownLatch loopClosed = new CountDownLatch(1);
+    private final long submittedNanos = System.nanoTime();
+
+    private volatile Job job;
+    private volatile boolean stopRequested;
+    private volatile boolean loopOpened;
+    private volatile boolean ended;
+    private volatile long fencedBy = -1;
+    private volatile Checkpoint lastCheckpoint;
+    private volatile long firstCommitNanos;
+
+    public SessionRunner(String sessionId, long epoch, BusConfig config, SourceConfig source, DataSource destination,
+                         IMap<String, SessionRecord> sessions, Consumer<SessionRunner> onEnd) {
+        this.sessionId = sessionId;
+        this.epoch = epoch;
+        this.config = config;
+        this.source = source;
+        this.destination = destination;
+        this.sessions = sessions;
+        this.onEnd = onEnd;
+    }
+
+    public void submit(JetService jet, Address localMember) {
+        DAG dag = new DAG();
+        dag.newVertex("session-" + sessionId, SessionProcessor.metaSupplier(sessionId, epoch, localMember)).localParallelism(1);
+        Job submitted = jet.newLightJob(dag);
+        job = submitted;
+        submitted.getFuture().whenComplete((result, error) -> {
+            ended = true;
+            if (!loopOpened) {
+                loopClosed.countDown();
+            }
+            if (error != null && !stopRequested && fencedBy < 0) {
+                LOG.info("Session '{}' job (epoch {}) ended: {}", sessionId, epoch, rootMessage(error));
+            }
+            onEnd.accept(this);
+        });
+    }
+
+    SessionLoop openLoop() {
+        if (stopRequested || ended) {
+            return null;
+        }
+        loopOpened = true;
+        return new SessionLoop(this, config, source, destination, sessions);
+    }
+
+    void loopClosed() {
+        loopClosed.countDown();
+    }
+
+    void claimed(Checkpoint checkpoint) {
+        lastCheckpoint = checkpoint;
+    }
+
+    void committed(Checkpoint checkpoint) {
+        if (firstCommitNanos == 0) {
+            firstCommitNanos = System.nanoTime();
+        }
+        lastCheckpoint = checkpoint;
+    }
+
+    void fenced(long recordedEpoch) {
+        fencedBy = recordedEpoch;
+    }
+
+    /** Asks the loop to finish its in-flight batch and stop; does not wait. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Waits until the loop has finished (in-flight batch done, source pool closed); cancels the job after the wait. */
+    public boolean awaitStopped(long timeoutMillis) {
+        try {
+            boolean stopped = loopClosed.await(timeoutMillis, TimeUnit.MILLISECONDS);
+            Job current = job;
+            if (!stopped && current != null) {
+                current.cancel();
+            }
+            return stopped;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    boolean stopRequested() {
+        return stopRequested;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public boolean ended() {
+        return ended;
+    }
+
+    public boolean stopping() {
+        return stopRequested;
+    }
+
+    /** The destination epoch that fenced this runner off, or -1. */
+    public long fencedBy() {
+        return fencedBy;
+    }
+
+    public Checkpoint lastCheckpoint() {
+        return lastCheckpoint;
+    }
+
+    /** Millis from submission to this runner's first commit, or -1 before it. */
+    public long millisToFirstCommit() {
+        long first = firstCommitNanos;
+        return first == 0 ? -1 : (first - submittedNanos) / 1_000_000;
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}

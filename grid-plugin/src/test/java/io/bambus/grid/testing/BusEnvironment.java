@@ -1,0 +1,108 @@
+package io.bambus.grid.testing;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.testing.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A destination and N sources on the test server, a bus configuration file naming them, and the
+ * activity definitions the producers write. Close it to drop the databases and files.
+ */
+public final class BusEnvironment implements AutoCloseable {
+
+    public static final String DEFINITIONS = """
+            activities:
+              - name: Order
+                items:
+                  - { name: Customer, type: text, length: 40 }
+                  - { name: Step, type: integer }
+                  - { name: Placed, type: milestone }
+            """;
+
+    private final TestDatabase server = TestDatabase.get();
+    public final Path dir;
+    public final Path configFile;
+    public final String destinationDb;
+    public final HikariDataSource destination;
+    public final Map<String, String> sourceDbs = new LinkedHashMap<>();
+    public final Map<String, HikariDataSource> sources = new LinkedHashMap<>();
+
+    public BusEnvironment(List<String> sourceIds, String extraConfig) throws IOException, SQLException {
+        dir = Files.createTempDirectory("bambus-test");
+        destinationDb = server.create("dst");
+        destination = server.pool(destinationDb, 4);
+        for (String id : sourceIds) {
+            String db = server.create("src");
+            sourceDbs.put(id, db);
+            HikariDataSource pool = server.pool(db, 4);
+            sources.put(id, pool);
+            try (Connection connection = pool.getConnection()) {
+                OutboxSchema.create(connection, OutboxSchema.DEFAULT_TABLE);
+            }
+        }
+        Files.writeString(dir.resolve("definitions.yaml"), DEFINITIONS);
+        configFile = dir.resolve("bus.yaml");
+        writeConfig(sourceIds, extraConfig);
+    }
+
+    public void writeConfig(List<String> sourceIds, String extraConfig) throws IOException {
+        StringBuilder yaml = new StringBuilder();
+        yaml.append("destination: { jdbcUrl: \"").append(server.jdbcUrl(destinationDb)).append("\", username: ")
+                .append(server.user()).append(", password: \"").append(server.password()).append("\" }\n");
+        yaml.append("sources:\n");
+        for (String id : sourceIds) {
+            yaml.append("  - { id: ").append(id).append(", jdbcUrl: \"").append(server.jdbcUrl(sourceDbs.get(id)))
+                    .append("\", username: ").append(server.user()).append(", password: \"").append(server.password())
+                    .append("\" }\n");
+        }
+        yaml.append("definitions: definitions.yaml\n");
+        yaml.append("pollIntervalMillis: 20\n");
+        yaml.append("maxBackoffMillis: 1000\n");
+        yaml.append(extraConfig == null ? "" : extraConfig);
+        Path temp = dir.resolve("bus.yaml.tmp");
+        Files.writeString(temp, yaml);
+        Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public long query(javax.sql.DataSource dataSource, String sql) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery(sql)) {
+            return row.next() ? row.getLong(1) : 0;
+        }
+    }
+
+    /** Events the destination has applied for a session (0 before its first commit). */
+    public long applied(String sessionId) {
+        try {
+            return query(destination, "SELECT COALESCE(MAX(events_applied), 0) FROM bam_checkpoints WHERE session_id = '"
+                    + sessionId + "'");
+        } catch (SQLException e) {
+            return 0; // tables not deployed yet
+        }
+    }
+
+    public List<String> sourceIds() {
+        return new ArrayList<>(sources.keySet());
+    }
+
+    @Override
+    public void close() {
+        destination.close();
+        sources.values().forEach(HikariDataSource::close);
+        server.drop(destinationDb);
+        sourceDbs.values().forEach(server::drop);
+    }
+}

@@ -1,0 +1,123 @@
+package io.bambus.grid.testing;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.YamlConfigBuilder;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import com.hazelcast.internal.util.HashUtil;
+import io.bambus.grid.BusMember;
+import io.bambus.grid.runner.SessionRunner;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one cluster fixture: real members in this JVM, on loopback, each loading the shipped
+ * scripts/config/hazelcast.yaml with its own port. Close it to shut them all down.
+ */
+public final class ClusterFixture implements AutoCloseable {
+
+    public static final int PARTITIONS = 271;
+    private static final AtomicInteger CLUSTERS = new AtomicInteger();
+    private static final int MAX_MEMBERS = 4;
+
+    private final String clusterName = "bambus-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet();
+    private final int basePort;
+    private final Path busConfig;
+    private final List<HazelcastInstance> members = new ArrayList<>();
+
+    public ClusterFixture(Path busConfig) {
+        this.busConfig = busConfig;
+        this.basePort = 6100 + (int) (ProcessHandle.current().pid() % 50) * 20 + (CLUSTERS.get() % 4) * 5;
+    }
+
+    public static Path repoRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !dir.resolve("scripts/config/hazelcast.yaml").toFile().exists()) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("scripts/config/hazelcast.yaml not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+
+    /** Starts member number {@code index} (0-based; its port is fixed by the index). */
+    public HazelcastInstance start(int index) {
+        Properties vars = new Properties();
+        vars.setProperty("bambus.cluster", clusterName);
+        vars.setProperty("bambus.port", String.valueOf(basePort + index));
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < MAX_MEMBERS; i++) {
+            list.append(i == 0 ? "" : ",").append("127.0.0.1:").append(basePort + i);
+        }
+        vars.setProperty("bambus.members", list.toString());
+        vars.setProperty("bambus.config", busConfig.toString());
+        Config config;
+        try (InputStream in = new FileInputStream(repoRoot().resolve("scripts/config/hazelcast.yaml").toFile())) {
+            config = new YamlConfigBuilder(in).setProperties(vars).build();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        config.setInstanceName(clusterName + "-m" + index);
+        config.setProperty("hazelcast.local.localAddress", "127.0.0.1");
+        HazelcastInstance member = Hazelcast.newHazelcastInstance(config);
+        members.add(member);
+        return member;
+    }
+
+    public static BusMember bus(HazelcastInstance member) {
+        return BusMember.of(member);
+    }
+
+    /** Session ids this member runs, its runners not stopping. */
+    public static Set<String> running(HazelcastInstance member) {
+        Set<String> ids = new TreeSet<>();
+        BusMember bus = BusMember.of(member);
+        if (bus != null) {
+            for (SessionRunner runner : bus.runners()) {
+                if (!runner.stopping() && !runner.ended() && runner.lastCheckpoint() != null) {
+                    ids.add(runner.sessionId());
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** The partition of a session id, computed as the members compute it. */
+    public static int partitionOf(String key) {
+        var serialization = new DefaultSerializationServiceBuilder().build();
+        return HashUtil.hashToIndex(serialization.toData(key).getPartitionHash(), PARTITIONS);
+    }
+
+    /** The first id {@code prefix-N} whose partition lies in [from, to]. */
+    public static String idInPartitions(String prefix, int from, int to) {
+        for (int n = 0; n < 10_000; n++) {
+            String id = prefix + "-" + n;
+            int partition = partitionOf(id);
+            if (partition >= from && partition <= to) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no id found");
+    }
+
+    @Override
+    public void close() {
+        for (HazelcastInstance member : members) {
+            try {
+                member.getLifecycleService().terminate();
+            } catch (RuntimeException ignored) {
+                // already down
+            }
+        }
+    }
+}

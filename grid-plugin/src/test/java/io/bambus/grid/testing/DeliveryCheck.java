@@ -1,0 +1,33 @@
+package io.bambus.grid.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.sql.SQLException;
+import java.time.Duration;
+
+/** The independent check: every committed order arrived exactly once and in order. */
+public final class DeliveryCheck {
+
+    private DeliveryCheck() {
+    }
+
+    /** Waits until the destination has caught up with {@code producer}, then checks every order. */
+    public static void assertExactlyOnce(BusEnvironment env, String sessionId, long orders, Duration timeout)
+            throws SQLException {
+        long events = orders * Producer.EVENTS_PER_ORDER;
+        Await.until("session " + sessionId + " to apply " + events + " events", timeout,
+                () -> env.applied(sessionId) >= events, () -> "(applied " + env.applied(sessionId) + ")");
+        String like = "'" + sessionId + "-%'";
+        assertEquals(events, env.applied(sessionId), "events applied for " + sessionId + " (more means duplicates)");
+        assertEquals(0, env.query(env.destination, "SELECT COUNT(*) FROM bam_failed_events WHERE session_id = '" + sessionId + "'"),
+                "failed events for " + sessionId + " (a duplicate or reordered event fails as 'already completed')");
+        assertEquals(orders, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_completed WHERE ActivityID LIKE " + like),
+                "completed orders of " + sessionId);
+        assertEquals(orders, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_completed WHERE Step = 2 AND Customer IS NOT NULL"
+                + " AND ActivityID LIKE " + like), "orders of " + sessionId + " whose events all applied in order");
+        assertEquals(0, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_active WHERE ActivityID LIKE " + like),
+                "orders of " + sessionId + " left active");
+        assertEquals(0, env.query(env.sources.get(sessionId), "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL"),
+                "events of " + sessionId + " still waiting in the source");
+    }
+}
