@@ -66,6 +66,17 @@ public final class TestDatabase {
         return serverUrl + database;
     }
 
+    /** The same database reached through another port on loopback (a proxy in front of the server). */
+    public String jdbcUrlVia(int port, String database) {
+        return "jdbc:mysql://127.0.0.1:" + port + "/" + database;
+    }
+
+    /** The server's TCP port. */
+    public int port() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//[^:/]+:(\\d+)").matcher(serverUrl);
+        return m.find() ? Integer.parseInt(m.group(1)) : 3306;
+    }
+
     public DatabaseConfig config(String database, int poolSize) {
         return new DatabaseConfig(jdbcUrl(database), user, password, poolSize, 5_000, 60_000);
     }

@@ -35,6 +35,7 @@ public final class SessionLoop implements AutoCloseable {
 
     private final SessionRunner runner;
     private final BusConfig config;
+    private final SourceConfig source;
     private final IMap<String, SessionRecord> sessions;
     private final HikariDataSource sourcePool;
     private final OutboxReader reader;
@@ -51,6 +52,7 @@ public final class SessionLoop implements AutoCloseable {
                 IMap<String, SessionRecord> sessions) {
         this.runner = runner;
         this.config = config;
+        this.source = source;
         this.sessions = sessions;
         this.sourcePool = Pools.open("bambus-source-" + source.id(), source.database());
         this.reader = new OutboxReader(sourcePool, source.outboxTable(), config.retention());
@@ -115,6 +117,10 @@ public final class SessionLoop implements AutoCloseable {
         long backoff = Math.min(config.maxBackoffMillis(), FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
         nextAttemptMillis = System.currentTimeMillis() + backoff;
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (e instanceof java.sql.SQLException sql && sql.getErrorCode() == 1146 && e.getMessage().contains(source.outboxTable())) {
+            error += "; create the outbox table in the source (OutboxSchema.ddl, see the README) or fix sources["
+                    + source.id() + "].outboxTable";
+        }
         if (failures == 1 || Long.bitCount(failures) == 1) {
             // first failure, then at attempts 2, 4, 8, …: the log shows the outage without a line per retry
             LOG.warn("Session '{}' failing (attempt {}), retrying in {} ms: {}", runner.sessionId(), failures, backoff, error);

@@ -37,6 +37,8 @@ public final class BusEnvironment implements AutoCloseable {
     public final HikariDataSource destination;
     public final Map<String, String> sourceDbs = new LinkedHashMap<>();
     public final Map<String, HikariDataSource> sources = new LinkedHashMap<>();
+    /** Sources the bus reaches through a proxy port instead of the server's own. */
+    private final Map<String, Integer> routes = new LinkedHashMap<>();
 
     public BusEnvironment(List<String> sourceIds, String extraConfig) throws IOException, SQLException {
         dir = Files.createTempDirectory("bambus-test");
@@ -62,7 +64,8 @@ public final class BusEnvironment implements AutoCloseable {
                 .append(server.user()).append(", password: \"").append(server.password()).append("\" }\n");
         yaml.append("sources:\n");
         for (String id : sourceIds) {
-            yaml.append("  - { id: ").append(id).append(", jdbcUrl: \"").append(server.jdbcUrl(sourceDbs.get(id)))
+            String url = routes.containsKey(id) ? server.jdbcUrlVia(routes.get(id), sourceDbs.get(id)) : server.jdbcUrl(sourceDbs.get(id));
+            yaml.append("  - { id: ").append(id).append(", jdbcUrl: \"").append(url)
                     .append("\", username: ").append(server.user()).append(", password: \"").append(server.password())
                     .append("\" }\n");
         }
@@ -74,6 +77,16 @@ public final class BusEnvironment implements AutoCloseable {
         Files.writeString(temp, yaml);
         Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Makes the bus reach {@code sourceId} through {@code port} (set before the members start). */
+    public void route(String sourceId, int port, String extraConfig) throws IOException {
+        routes.put(sourceId, port);
+        writeConfig(sourceIds(), extraConfig);
+    }
+
+    public int serverPort() {
+        return server.port();
     }
 
     public long query(javax.sql.DataSource dataSource, String sql) throws SQLException {

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Starts one Hazelcast member with the BAM event bus plugin, in the background.
+#
+#   scripts/start-member.sh --name m1 --port 5801 --config path/to/bus.yaml
+#
+# Options (defaults in brackets):
+#   --name NAME        member name: log run/NAME.log, pid file run/NAME.pid [member1]
+#   --port PORT        member port on 127.0.0.1 [5801]
+#   --config FILE      bus configuration (sources, destination, definitions) [$BAMBUS_CONFIG]
+#   --members LIST     cluster members to join [127.0.0.1:5801,...:5802,...:5803]
+#   --cluster NAME     Hazelcast cluster name [bambus]
+#   --heap SIZE        -Xmx [512m]
+#   --foreground       run in the foreground instead (Ctrl-C stops it gracefully)
+# Environment: BAMBUS_RUN_DIR (where logs and pid files go), JAVA_OPTS (extra JVM options).
+# Exit status 0 once the member has joined and the bus has started; non-zero with the reason otherwise.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+NAME=member1 PORT=5801 CONFIG="${BAMBUS_CONFIG:-}" CLUSTER=bambus HEAP=512m FOREGROUND=false
+MEMBERS="127.0.0.1:5801,127.0.0.1:5802,127.0.0.1:5803"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --name) NAME="$2"; shift 2 ;;
+    --port) PORT="$2"; shift 2 ;;
+    --config) CONFIG="$2"; shift 2 ;;
+    --members) MEMBERS="$2"; shift 2 ;;
+    --cluster) CLUSTER="$2"; shift 2 ;;
+    --heap) HEAP="$2"; shift 2 ;;
+    --foreground) FOREGROUND=true; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+[ -n "$CONFIG" ] || die "no bus configuration: pass --config FILE or set BAMBUS_CONFIG"
+[ -r "$CONFIG" ] || die "bus configuration '$CONFIG' cannot be read"
+[[ "$PORT" =~ ^[0-9]+$ ]] || die "--port must be a number, got '$PORT'"
+[[ "$NAME" =~ ^[A-Za-z0-9_.-]+$ ]] || die "--name may hold letters, digits, '_', '.' and '-' only"
+CONFIG="$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")"
+
+ensure_built
+mkdir -p "$RUN_DIR"
+PID_FILE="$RUN_DIR/$NAME.pid" LOG="$RUN_DIR/$NAME.log"
+if [ -f "$PID_FILE" ] && pid_alive "$(cat "$PID_FILE")"; then
+  die "member '$NAME' is already running (pid $(cat "$PID_FILE")); stop it with scripts/stop-member.sh $NAME"
+fi
+
+CMD=(java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
+  "-Dhazelcast.config=$ROOT/scripts/config/hazelcast.yaml"
+  "-Dbambus.cluster=$CLUSTER" "-Dbambus.port=$PORT" "-Dbambus.members=$MEMBERS" "-Dbambus.config=$CONFIG"
+  "-Dhazelcast.local.localAddress=127.0.0.1"
+  "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -Dhazelcast.logging.type=log4j2
+  -Dlog4j2.shutdownHookEnabled=false
+  -cp "$(cat "$MEMBER_CLASSPATH_FILE"):$PLUGIN_JAR"
+  com.hazelcast.core.server.HazelcastMemberStarter)
+
+if $FOREGROUND; then
+  exec "${CMD[@]}"
+fi
+nohup "${CMD[@]}" > "$LOG" 2>&1 < /dev/null &
+PID=$!
+echo "$PID" > "$PID_FILE"
+# wait (bounded) until the bus reports started, or the process dies
+for _ in $(seq 1 600); do
+  if grep -q "BAM event bus started" "$LOG" 2>/dev/null; then
+    echo "member '$NAME' started: pid $PID, port $PORT, log $LOG"
+    exit 0
+  fi
+  if ! pid_alive "$PID"; then
+    rm -f "$PID_FILE"
+    echo "member '$NAME' failed to start; last lines of $LOG:" >&2
+    tail -n 30 "$LOG" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+die "member '$NAME' (pid $PID) did not start within 60 s; see $LOG"
