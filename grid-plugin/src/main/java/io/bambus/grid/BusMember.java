@@ -108,6 +108,12 @@ public final class BusMember {
         return sessions;
     }
 
+    /** Why an edited configuration file was refused (the running configuration stays), or null. */
+    public String configError() {
+        Placement current = placement;
+        return current == null ? null : current.configError();
+    }
+
     /** The sessions this member runs now, for status and tests. */
     public Collection<SessionRunner> runners() {
         Placement current = placement;

@@ -54,6 +54,7 @@ public final class Placement {
     private long nextDeployMillis;
     private long nextConfigCheckMillis;
     private FileTime configModified;
+    private volatile String configError;
 
     public Placement(BusMember member) {
         this.member = member;
@@ -78,6 +79,11 @@ public final class Placement {
 
     public Collection<SessionRunner> runners() {
         return List.copyOf(runners.values());
+    }
+
+    /** Why the edited configuration file was refused (the running configuration stays), or null. */
+    public String configError() {
+        return configError;
     }
 
     private void loop() {
@@ -225,10 +231,12 @@ public final class Placement {
             reloaded = BusConfig.load(member.configPath());
             DefinitionFile.read(reloaded.definitions());
         } catch (ConfigException | io.bambus.core.activity.DefinitionException e) {
+            configError = e.getMessage();
             LOG.error("Configuration {} changed but is invalid; keeping the running configuration:\n{}", member.configPath(),
                     e.getMessage());
             return;
         }
+        configError = null;
         BusConfig old = member.config();
         member.config(reloaded);
         deployed = false;

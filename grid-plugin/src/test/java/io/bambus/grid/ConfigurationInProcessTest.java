@@ -1,0 +1,84 @@
+package io.bambus.grid;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.bambus.core.config.ConfigException;
+import io.bambus.grid.testing.Await;
+import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.ClusterFixture;
+import io.bambus.grid.testing.DeliveryCheck;
+import io.bambus.grid.testing.Producer;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class ConfigurationInProcessTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @Test
+    @Timeout(120)
+    void sessionsFollowSourcesAddedToAndRemovedFromTheConfiguration() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("first", "second"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+            env.writeConfig(List.of("first"), null);
+            HazelcastInstance member = cluster.start(0);
+            Await.until("the configured session to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("first")));
+            assertNull(BusMember.of(member).sessions().get("second"));
+
+            try (Producer second = new Producer("second", env.sources.get("second"), 2)) {
+                env.writeConfig(List.of("first", "second"), null);
+                Await.until("the added source's session to run", TIMEOUT,
+                        () -> ClusterFixture.running(member).equals(Set.of("first", "second")));
+                DeliveryCheck.assertExactlyOnce(env, "second", second.stop(), TIMEOUT);
+            }
+
+            env.writeConfig(List.of("second"), null);
+            Await.until("the removed source's session to stop and its record to go", TIMEOUT,
+                    () -> ClusterFixture.running(member).equals(Set.of("second"))
+                            && BusMember.of(member).sessions().get("first") == null);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void invalidConfigurationStopsTheMemberWithTheProblemNamed() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("only"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+            Files.writeString(env.configFile, Files.readString(env.configFile) + "batchSize: lots\n");
+            Throwable failure = assertThrows(Throwable.class, () -> cluster.start(0));
+            Throwable cause = failure;
+            while (!(cause instanceof ConfigException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            assertTrue(cause instanceof ConfigException, "expected a ConfigException, got " + failure);
+            assertTrue(cause.getMessage().contains("batchSize: 'lots' must be a whole number from 1 to 10000"), cause.getMessage());
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void editedInvalidConfigurationIsReportedAndTheRunningOneKept() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("kept"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile);
+             Producer producer = new Producer("kept", env.sources.get("kept"), 2)) {
+            HazelcastInstance member = cluster.start(0);
+            Await.until("the session to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("kept")));
+            String good = Files.readString(env.configFile);
+            Files.writeString(env.configFile, good.replace("sources:", "sourcez:"));
+            Await.until("the member to report the invalid edit", TIMEOUT, () -> BusMember.of(member).configError() != null);
+            assertTrue(BusMember.of(member).configError().contains("sourcez: unknown key"), BusMember.of(member).configError());
+            long before = env.applied("kept");
+            Await.until("the session to keep moving on the old configuration", TIMEOUT, () -> env.applied("kept") > before + 400);
+            assertEquals(Set.of("kept"), ClusterFixture.running(member));
+            DeliveryCheck.assertExactlyOnce(env, "kept", producer.stop(), TIMEOUT);
+        }
+    }
+}

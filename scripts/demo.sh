@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The one-command demo: builds if needed, starts a database (embedded MariaDB unless
+# BAMBUS_DEMO_JDBC_URL names a server), two sources with a producer writing orders, then member 1
+# (A: it runs both sessions), then member 2 (B: it takes one over), and prints every few seconds
+# where the events are and who runs which session. Ctrl-C stops everything.
+#
+#   scripts/demo.sh [--duration SECONDS] [--rate ORDERS_PER_SECOND]
+#
+# While it runs, try in another terminal:  scripts/stop-member.sh member1 --kill   (C and D)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+DURATION=0 RATE=20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --rate) RATE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+
+ensure_built
+DEMO_DIR="$RUN_DIR/demo"
+mkdir -p "$DEMO_DIR"
+DEMO_CP="$ROOT/grid-plugin/target/classes:$(cat "$ROOT/grid-plugin/target/demo.classpath"):$(cat "$MEMBER_CLASSPATH_FILE")"
+JAVA_DEMO=(java "${HAZELCAST_OPENS[@]}" -Xmx256m "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -cp "$DEMO_CP")
+MEMBERS="127.0.0.1:5801,127.0.0.1:5802"
+PIDS=()
+
+cleanup() {
+  trap - EXIT INT TERM
+  echo; echo "stopping the demo ..."
+  for name in member2 member1; do
+    [ -f "$RUN_DIR/$name.pid" ] && "$ROOT/scripts/stop-member.sh" "$name" --timeout 60 || true
+  done
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "demo stopped; logs are in $RUN_DIR"
+}
+trap cleanup EXIT INT TERM
+
+echo "starting the database ..."
+"${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoDatabase "$DEMO_DIR" 3307 > "$RUN_DIR/demo-database.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 1200); do
+  grep -q "^READY" "$RUN_DIR/demo-database.log" && break
+  pid_alive "${PIDS[0]}" || { tail -20 "$RUN_DIR/demo-database.log" >&2; die "the demo database did not start"; }
+  sleep 0.1
+done
+grep -q "^READY" "$RUN_DIR/demo-database.log" || die "the demo database did not start within 120 s; see $RUN_DIR/demo-database.log"
+echo "database ready: $(grep '^READY' "$RUN_DIR/demo-database.log" | cut -d' ' -f2)"
+
+"${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoProducer "$DEMO_DIR/bus.yaml" "$RATE" > "$RUN_DIR/demo-producer.log" 2>&1 &
+PIDS+=($!)
+echo "producer writing $RATE orders/s into each of the sources shop and crm"
+
+status() { "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoStatus "$DEMO_DIR/bus.yaml" bambus-demo "$MEMBERS" "$1" "$2" 2>/dev/null; }
+
+echo; echo "== A: member1 starts and runs both sessions"
+"$ROOT/scripts/start-member.sh" --name member1 --port 5801 --members "$MEMBERS" --cluster bambus-demo --config "$DEMO_DIR/bus.yaml"
+status 3 2
+echo; echo "== B: member2 joins and takes a share of the sessions"
+"$ROOT/scripts/start-member.sh" --name member2 --port 5802 --members "$MEMBERS" --cluster bambus-demo --config "$DEMO_DIR/bus.yaml"
+echo "   (C and D: 'scripts/stop-member.sh member1 --kill' in another terminal; the survivor takes over)"
+if [ "$DURATION" -gt 0 ]; then
+  status 3 $(( (DURATION + 2) / 3 ))
+else
+  status 3 0
+fi
