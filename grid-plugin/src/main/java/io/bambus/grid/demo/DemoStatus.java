@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * session's owner, epoch, state and events moved, what waits in each source, and the destination.
  *
  * <p>Arguments: bus configuration file, cluster name, member addresses (comma-separated), interval
- * seconds, rounds (0 = until stopped).
+ * seconds, rounds (0 = until stopped), and optionally {@code check}: then it exits 0 as soon as
+ * every session runs, has moved events and none failed, or 1 after the rounds.
  */
 public final class DemoStatus {
 
@@ -40,6 +41,7 @@ public final class DemoStatus {
         }
         int interval = Integer.parseInt(args[3]);
         int rounds = Integer.parseInt(args[4]);
+        boolean check = args.length > 5 && args[5].equals("check");
         HazelcastInstance hz = HazelcastClient.newHazelcastClient(client);
         List<HikariDataSource> pools = new ArrayList<>();
         try {
@@ -53,8 +55,16 @@ public final class DemoStatus {
             }
             IMap<String, SessionRecord> sessions = hz.getMap(config.sessionsMap());
             for (int round = 0; rounds == 0 || round < rounds; round++) {
-                print(hz, sessions, readers, destination);
+                boolean healthy = print(hz, sessions, readers, destination);
+                if (check && healthy) {
+                    System.out.println("CHECK PASSED: every session runs and moves events, none failed");
+                    return;
+                }
                 Thread.sleep(interval * 1000L);
+            }
+            if (check) {
+                System.out.println("CHECK FAILED: not every session ran and moved events without failures");
+                System.exit(1);
             }
         } finally {
             pools.forEach(HikariDataSource::close);
@@ -62,9 +72,11 @@ public final class DemoStatus {
         }
     }
 
-    private static void print(HazelcastInstance hz, IMap<String, SessionRecord> sessions,
+    /** Prints the status; returns whether every session runs, has moved events and none failed. */
+    private static boolean print(HazelcastInstance hz, IMap<String, SessionRecord> sessions,
                               TreeMap<String, OutboxReader> readers, HikariDataSource destination) throws Exception {
         StringBuilder out = new StringBuilder();
+        boolean healthy = true;
         out.append(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss"))).append("  members:");
         for (Member member : hz.getCluster().getMembers()) {
             out.append(' ').append(member.getAddress());
@@ -74,6 +86,8 @@ public final class DemoStatus {
         for (var entry : readers.entrySet()) {
             SessionRecord record = sessions.get(entry.getKey());
             long waiting = entry.getValue().lag().events();
+            healthy &= record != null && record.state() == io.bambus.grid.session.SessionState.RUNNING
+                    && record.eventsMoved() > 0 && record.eventsFailed() == 0;
             if (record == null) {
                 out.append(String.format("  %-8s (no session record yet)%n", entry.getKey()));
             } else {
@@ -90,8 +104,10 @@ public final class DemoStatus {
                     row.getLong(2), row.getLong(3)));
         } catch (java.sql.SQLException e) {
             out.append("  destination: not ready (").append(e.getMessage()).append(")\n");
+            healthy = false;
         }
         System.out.print(out);
         System.out.flush();
+        return healthy;
     }
 }
