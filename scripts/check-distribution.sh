@@ -26,8 +26,7 @@ HZ_HOME="$WORK/hazelcast-$VERSION"
 [ -x "$HZ_HOME/bin/hz" ] || die "no bin/hz in the $VERSION distribution"
 cp "$PLUGIN_JAR" "$HZ_HOME/lib/"
 
-DEMO_CP="$ROOT/grid-plugin/target/classes:$(cat "$ROOT/grid-plugin/target/demo.classpath"):$(cat "$MEMBER_CLASSPATH_FILE")"
-JAVA_DEMO=(java "${HAZELCAST_OPENS[@]}" -Xmx256m "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -cp "$DEMO_CP")
+demo_java_init
 PIDS=()
 cleanup() {
   # member first (it stops its sessions gracefully), then the producer, then the database
@@ -38,10 +37,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoDatabase "$WORK/bus" 3308 > "$WORK/database.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 1200); do grep -q "^READY" "$WORK/database.log" && break; sleep 0.1; done
-grep -q "^READY" "$WORK/database.log" || die "the database did not start; see $WORK/database.log"
+start_demo_database "$WORK/bus" 3308 "$WORK/database.log"
+PIDS+=("$DB_PID")
 "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoProducer "$WORK/bus/bus.yaml" 20 > "$WORK/producer.log" 2>&1 &
 PIDS+=($!)
 
@@ -50,12 +47,7 @@ HAZELCAST_CONFIG="$ROOT/scripts/config/hazelcast.yaml" \
 JAVA_OPTS="-Dbambus.cluster=bambus-dist -Dbambus.port=5811 -Dbambus.members=127.0.0.1:5811 -Dbambus.config=$WORK/bus/bus.yaml -Dhazelcast.local.localAddress=127.0.0.1" \
   "$HZ_HOME/bin/hz" start > "$WORK/member.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 900); do
-  grep -q "BAM event bus started" "$WORK/member.log" && break
-  pid_alive "${PIDS[2]}" || { tail -30 "$WORK/member.log" >&2; die "the member exited"; }
-  sleep 0.1
-done
-grep -q "BAM event bus started" "$WORK/member.log" || die "the plugin did not start within 90 s; see $WORK/member.log"
+wait_for_line "$!" "$WORK/member.log" "BAM event bus started" 90 "the Hazelcast member with the plugin"
 grep -m1 "Hazelcast Platform $VERSION\|Hazelcast $VERSION" "$WORK/member.log" || true
 
 "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoStatus "$WORK/bus/bus.yaml" bambus-dist 127.0.0.1:5811 2 30 check

@@ -23,8 +23,7 @@ done
 ensure_built
 DEMO_DIR="$RUN_DIR/demo"
 mkdir -p "$DEMO_DIR"
-DEMO_CP="$ROOT/grid-plugin/target/classes:$(cat "$ROOT/grid-plugin/target/demo.classpath"):$(cat "$MEMBER_CLASSPATH_FILE")"
-JAVA_DEMO=(java "${HAZELCAST_OPENS[@]}" -Xmx256m "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -cp "$DEMO_CP")
+demo_java_init
 MEMBERS="127.0.0.1:5801,127.0.0.1:5802"
 PIDS=()
 
@@ -41,14 +40,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "starting the database ..."
-"${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoDatabase "$DEMO_DIR" 3307 > "$RUN_DIR/demo-database.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 1200); do
-  grep -q "^READY" "$RUN_DIR/demo-database.log" && break
-  pid_alive "${PIDS[0]}" || { tail -20 "$RUN_DIR/demo-database.log" >&2; die "the demo database did not start"; }
-  sleep 0.1
-done
-grep -q "^READY" "$RUN_DIR/demo-database.log" || die "the demo database did not start within 120 s; see $RUN_DIR/demo-database.log"
+start_demo_database "$DEMO_DIR" 3307 "$RUN_DIR/demo-database.log"
+PIDS+=("$DB_PID")
 echo "database ready: $(grep '^READY' "$RUN_DIR/demo-database.log" | cut -d' ' -f2)"
 
 "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoProducer "$DEMO_DIR/bus.yaml" "$RATE" > "$RUN_DIR/demo-producer.log" 2>&1 &

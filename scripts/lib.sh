@@ -24,3 +24,27 @@ ensure_built() {
 
 # pid_alive PID
 pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+# The demo programs (database, producer, status): JAVA_DEMO runs a class with their class path.
+demo_java_init() {
+  local cp="$ROOT/grid-plugin/target/classes:$(cat "$ROOT/grid-plugin/target/demo.classpath"):$(cat "$MEMBER_CLASSPATH_FILE")"
+  JAVA_DEMO=(java "${HAZELCAST_OPENS[@]}" -Xmx256m "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -cp "$cp")
+}
+
+# wait_for_line PID LOG PATTERN SECONDS WHAT: waits until LOG holds PATTERN; dies if PID exits or time runs out.
+wait_for_line() {
+  local pid="$1" log="$2" pattern="$3" seconds="$4" what="$5"
+  for _ in $(seq 1 $((seconds * 10))); do
+    grep -q "$pattern" "$log" 2>/dev/null && return 0
+    pid_alive "$pid" || { tail -n 30 "$log" >&2; die "$what exited; see $log"; }
+    sleep 0.1
+  done
+  die "$what did not start within ${seconds}s; see $log"
+}
+
+# start_demo_database DIR PORT LOG: the demo's database and bus configuration in DIR; sets DB_PID.
+start_demo_database() {
+  "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoDatabase "$1" "$2" > "$3" 2>&1 &
+  DB_PID=$!
+  wait_for_line "$DB_PID" "$3" "^READY" 120 "the demo database"
+}

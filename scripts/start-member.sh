@@ -60,17 +60,8 @@ nohup "${CMD[@]}" > "$LOG" 2>&1 < /dev/null &
 PID=$!
 echo "$PID" > "$PID_FILE"
 # wait (bounded) until the bus reports started, or the process dies
-for _ in $(seq 1 600); do
-  if grep -q "BAM event bus started" "$LOG" 2>/dev/null; then
-    echo "member '$NAME' started: pid $PID, port $PORT, log $LOG"
-    exit 0
-  fi
-  if ! pid_alive "$PID"; then
-    rm -f "$PID_FILE"
-    echo "member '$NAME' failed to start; last lines of $LOG:" >&2
-    tail -n 30 "$LOG" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-die "member '$NAME' (pid $PID) did not start within 60 s; see $LOG"
+if ! (wait_for_line "$PID" "$LOG" "BAM event bus started" 60 "member '$NAME'"); then
+  pid_alive "$PID" || rm -f "$PID_FILE"
+  exit 1
+fi
+echo "member '$NAME' started: pid $PID, port $PORT, log $LOG"

@@ -73,6 +73,7 @@ public final class MemberProcesses implements AutoCloseable {
         if (client == null) {
             ClientConfig config = new ClientConfig();
             config.setClusterName(cluster);
+            config.setProperty("hazelcast.logging.type", "log4j2");
             for (int i = 0; i < maxMembers; i++) {
                 config.getNetworkConfig().addAddress("127.0.0.1:" + port(i));
             }
@@ -80,6 +81,19 @@ public final class MemberProcesses implements AutoCloseable {
             client = HazelcastClient.newHazelcastClient(config);
         }
         return client.getMap("eventbus.sessions");
+    }
+
+    /** Partitions whose primary replica the member at {@code address} holds, as the client sees the table. */
+    public int partitionsOwnedBy(String address) {
+        sessions();
+        int owned = 0;
+        for (com.hazelcast.partition.Partition partition : client.getPartitionService().getPartitions()) {
+            com.hazelcast.cluster.Member owner = partition.getOwner();
+            if (owner != null && address.equals(owner.getAddress().toString())) {
+                owned++;
+            }
+        }
+        return owned;
     }
 
     /** The member address running a session, by its record. */
