@@ -53,10 +53,12 @@ public final class Applier {
     }
 
     /**
-     * Takes the session for {@code epoch}: from now on commits of older epochs are refused. Returns
-     * the checkpoint of record, from which the runner continues.
+     * Takes the session for {@code epoch}: from now on commits of older epochs are refused. A new
+     * runner's epoch must be above every epoch recorded so far, so no two runners ever share one;
+     * {@code resume} is for the same runner claiming again after an error. Returns the checkpoint
+     * of record, from which the runner continues.
      */
-    public Checkpoint claim(long epoch) throws SQLException {
+    public Checkpoint claim(long epoch, boolean resume) throws SQLException {
         try (Connection connection = destination.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -69,7 +71,7 @@ public final class Applier {
                     insert.executeUpdate();
                 }
                 Checkpoint recorded = lockCheckpoint(connection);
-                if (epoch < recorded.epoch()) {
+                if (epoch < recorded.epoch() || (epoch == recorded.epoch() && !resume)) {
                     throw new StaleEpochException(sessionId, epoch, recorded.epoch());
                 }
                 try (PreparedStatement update = connection.prepareStatement(

@@ -25,6 +25,7 @@ public final class SessionMover {
     private final int batchSize;
     private final long epoch;
     private Checkpoint checkpoint;
+    private boolean claimedBefore;
 
     public SessionMover(OutboxReader reader, Applier applier, int batchSize, long epoch) {
         this.reader = reader;
@@ -33,9 +34,14 @@ public final class SessionMover {
         this.epoch = epoch;
     }
 
-    /** Fences older epochs in the destination and brings the source in line with its checkpoint. */
+    /**
+     * Fences older epochs in the destination and brings the source in line with its checkpoint.
+     * The first claim needs an epoch above every recorded one; later claims of this mover (after an
+     * error) keep its epoch.
+     */
     public Checkpoint claim() throws SQLException {
-        Checkpoint claimed = applier.claim(epoch);
+        Checkpoint claimed = applier.claim(epoch, claimedBefore);
+        claimedBefore = true;
         reader.reconcile(claimed);
         checkpoint = claimed;
         return claimed;

@@ -29,8 +29,11 @@ class ActivityRoundTripTest {
         bus.close();
     }
 
+    private long epoch;
+
+    /** Moves everything with a new runner (a new epoch) each time. */
     private void move() throws Exception {
-        SessionMover mover = bus.mover("s1", 1, 100);
+        SessionMover mover = bus.mover("s1", ++epoch, 100);
         mover.claim();
         BusFixture.drain(mover);
     }

@@ -38,7 +38,7 @@ class FencingTest {
     void commitWithStaleEpochIsRefusedAndChangesNothing() throws Exception {
         OutboxReader reader = bus.reader(Duration.ofDays(1));
         Applier zombie = bus.applier("s");
-        Checkpoint zombieView = zombie.claim(1);
+        Checkpoint zombieView = zombie.claim(1, false);
         List<OutboxEvent> read = reader.read(100);
 
         // a new owner takes the session over while the zombie holds a batch
@@ -61,18 +61,22 @@ class FencingTest {
     }
 
     @Test
-    void claimWithAnOlderEpochIsRefused() throws Exception {
+    void claimWithAnOlderOrEqualEpochIsRefusedUnlessTheSameRunnerResumes() throws Exception {
         Applier applier = bus.applier("s");
-        applier.claim(5);
-        assertThrows(StaleEpochException.class, () -> applier.claim(4));
-        assertEquals(5, applier.claim(5).epoch(), "the same epoch may claim again");
-        assertEquals(5, bus.count(bus.destination, "SELECT epoch FROM bam_checkpoints"));
+        applier.claim(5, false);
+        assertThrows(StaleEpochException.class, () -> applier.claim(4, false));
+        assertThrows(StaleEpochException.class, () -> applier.claim(4, true));
+        // a new runner never shares an epoch with an earlier one
+        assertThrows(StaleEpochException.class, () -> applier.claim(5, false));
+        assertEquals(5, applier.claim(5, true).epoch(), "the runner of epoch 5 may claim again after an error");
+        assertEquals(6, applier.claim(6, false).epoch());
+        assertEquals(6, bus.count(bus.destination, "SELECT epoch FROM bam_checkpoints"));
     }
 
     @Test
     void commitThatDoesNotContinueTheRecordedBatchIsRefused() throws Exception {
         Applier applier = bus.applier("s");
-        Checkpoint start = applier.claim(1);
+        Checkpoint start = applier.claim(1, false);
         List<OutboxEvent> read = bus.reader(Duration.ofDays(1)).read(2);
         applier.apply(1, start, read.stream().map(EventDecoder::decode).toList());
         String before = bus.dumpDestination();

@@ -39,6 +39,7 @@ public final class Placement {
     static final long TICK_MILLIS = 500;
     private static final long CONFIG_CHECK_MILLIS = 2_000;
     private static final long DEPLOY_RETRY_MILLIS = 2_000;
+    private static final long RECORD_CHECK_MILLIS = 5_000;
 
     private final BusMember member;
     private final Map<String, SessionRunner> runners = new ConcurrentHashMap<>();
@@ -53,6 +54,7 @@ public final class Placement {
     private boolean deployed;
     private long nextDeployMillis;
     private long nextConfigCheckMillis;
+    private long nextRecordCheckMillis;
     private FileTime configModified;
     private volatile String configError;
 
@@ -115,6 +117,10 @@ public final class Placement {
         }
         if (!deployed && !deploy(now)) {
             return;
+        }
+        if (now >= nextRecordCheckMillis) {
+            nextRecordCheckMillis = now + RECORD_CHECK_MILLIS;
+            restoreLostRecords();
         }
         BusConfig config = member.config();
         IMap<String, SessionRecord> sessions = member.sessions();
@@ -210,6 +216,20 @@ public final class Placement {
             nextDeployMillis = now + DEPLOY_RETRY_MILLIS;
             LOG.warn("Activity definitions not deployed yet (sessions wait for them): {}", e.getMessage());
             return false;
+        }
+    }
+
+    /**
+     * A record whose every replica was lost (more members died at once than it has backups) is
+     * created again, so its session runs again; its first claim finds the destination's epoch
+     * and the next runner takes the epoch above it.
+     */
+    private void restoreLostRecords() {
+        for (SourceConfig source : member.config().sources()) {
+            if (!member.sessions().containsKey(source.id())
+                    && member.sessions().putIfAbsent(source.id(), SessionRecord.create(source.id(), source.enabled())) == null) {
+                LOG.warn("Session '{}' had no record (all its replicas were lost); created it again", source.id());
+            }
         }
     }
 

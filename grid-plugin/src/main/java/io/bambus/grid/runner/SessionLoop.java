@@ -41,7 +41,8 @@ public final class SessionLoop implements AutoCloseable {
     private final OutboxReader reader;
     private final Applier applier;
 
-    private SessionMover mover;
+    private final SessionMover mover;
+    private boolean claimed;
     private int failures;
     private long nextAttemptMillis;
     private long idleUntilMillis;
@@ -57,6 +58,7 @@ public final class SessionLoop implements AutoCloseable {
         this.sourcePool = Pools.open("bambus-source-" + source.id(), source.database());
         this.reader = new OutboxReader(sourcePool, source.outboxTable(), config.retention());
         this.applier = new Applier(destination, runner.sessionId());
+        this.mover = new SessionMover(reader, applier, config.batchSize(), runner.epoch());
     }
 
     /** Does a bounded amount of work; returns true when this loop is finished for good. */
@@ -71,13 +73,13 @@ public final class SessionLoop implements AutoCloseable {
             return false;
         }
         try {
-            if (mover == null) {
-                mover = new SessionMover(reader, applier, config.batchSize(), runner.epoch());
-                Checkpoint claimed = mover.claim();
+            if (!claimed) {
+                Checkpoint checkpoint = mover.claim();
+                claimed = true;
                 LOG.info("Session '{}' running on this member with epoch {} from checkpoint batch {} (max seq {})",
-                        runner.sessionId(), runner.epoch(), claimed.batchNo(), claimed.maxSeq());
+                        runner.sessionId(), runner.epoch(), checkpoint.batchNo(), checkpoint.maxSeq());
                 recovered();
-                runner.claimed(claimed);
+                runner.claimed(checkpoint);
             }
             int moved = mover.moveBatch();
             if (moved > 0) {
@@ -96,7 +98,7 @@ public final class SessionLoop implements AutoCloseable {
             return true;
         } catch (CheckpointMismatchException mismatch) {
             LOG.warn("Session '{}': {}", runner.sessionId(), mismatch.getMessage());
-            mover = null;
+            claimed = false;
             return false;
         } catch (Exception e) {
             failed(e);
@@ -113,7 +115,7 @@ public final class SessionLoop implements AutoCloseable {
 
     private void failed(Exception e) {
         failures++;
-        mover = null;
+        claimed = false;
         long backoff = Math.min(config.maxBackoffMillis(), FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
         nextAttemptMillis = System.currentTimeMillis() + backoff;
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -137,7 +139,7 @@ public final class SessionLoop implements AutoCloseable {
         if (!unpublished || (!force && now - lastPublishMillis < PUBLISH_INTERVAL_MILLIS)) {
             return;
         }
-        Checkpoint checkpoint = mover == null ? null : mover.checkpoint();
+        Checkpoint checkpoint = mover.checkpoint();
         if (checkpoint == null) {
             return;
         }
