@@ -56,6 +56,11 @@ CMD=(java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
 if $FOREGROUND; then
   exec "${CMD[@]}"
 fi
+# keep the logs of earlier runs (the last five) for post-mortems
+if [ -f "$LOG" ]; then
+  mv "$LOG" "$LOG.$(date +%Y%m%d-%H%M%S-%N)"
+  ls -1t "$LOG".* 2>/dev/null | tail -n +6 | xargs -r rm -f
+fi
 nohup "${CMD[@]}" > "$LOG" 2>&1 < /dev/null &
 PID=$!
 echo "$PID" > "$PID_FILE"

@@ -78,6 +78,13 @@ public final class BusMember {
         }
     }
 
+    void memberLeft() {
+        Placement current = placement;
+        if (current != null) {
+            current.memberLeft();
+        }
+    }
+
     /** The runner of {@code sessionId} under {@code epoch} on this member, or null. */
     public SessionRunner runner(String sessionId, long epoch) {
         Placement current = placement;

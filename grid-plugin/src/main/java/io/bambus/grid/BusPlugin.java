@@ -95,7 +95,10 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
 
     @Override
     public void memberRemoved(MembershipEvent event) {
-        wake();
+        BusMember bus = member;
+        if (bus != null) {
+            bus.memberLeft();
+        }
     }
 
     private void wake() {

@@ -54,7 +54,7 @@ public final class Placement {
     private boolean deployed;
     private long nextDeployMillis;
     private long nextConfigCheckMillis;
-    private long nextRecordCheckMillis;
+    private volatile long nextRecordCheckMillis;
     private FileTime configModified;
     private volatile String configError;
 
@@ -71,6 +71,15 @@ public final class Placement {
     }
 
     public void wake() {
+        wakeups.release();
+    }
+
+    /**
+     * A member left: records it held may be gone (a backup not yet re-synced after a migration), so
+     * look for lost records now instead of at the next periodic check.
+     */
+    public void memberLeft() {
+        nextRecordCheckMillis = 0;
         wakeups.release();
     }
 

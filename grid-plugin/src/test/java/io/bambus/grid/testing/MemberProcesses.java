@@ -24,6 +24,7 @@ public final class MemberProcesses implements AutoCloseable {
     private final String cluster = "bambus-it-" + ProcessHandle.current().pid();
     private final int basePort = 7100 + (int) (ProcessHandle.current().pid() % 100) * 5;
     private final int maxMembers;
+    private String heap = "384m";
     private final List<String> started = new ArrayList<>();
     private HazelcastInstance client;
 
@@ -31,6 +32,17 @@ public final class MemberProcesses implements AutoCloseable {
         this.busConfig = busConfig;
         this.maxMembers = maxMembers;
         this.runDir = Files.createTempDirectory("bambus-run");
+    }
+
+    /** The -Xmx of members started from now on. */
+    public MemberProcesses heap(String size) {
+        this.heap = size;
+        return this;
+    }
+
+    /** The process id of a running member (from its pid file). */
+    public long pid(int index) throws IOException {
+        return Long.parseLong(Files.readString(runDir.resolve("m" + index + ".pid")).trim());
     }
 
     public int port(int index) {
@@ -53,7 +65,7 @@ public final class MemberProcesses implements AutoCloseable {
     public void start(int index) throws Exception {
         String name = "m" + index;
         run(List.of(script("start-member.sh"), "--name", name, "--port", String.valueOf(port(index)), "--members", members(),
-                "--cluster", cluster, "--config", busConfig.toString(), "--heap", "384m"), 90);
+                "--cluster", cluster, "--config", busConfig.toString(), "--heap", heap), 90);
         started.add(name);
     }
 
@@ -64,7 +76,7 @@ public final class MemberProcesses implements AutoCloseable {
 
     /** kill -9 of the member's process. */
     public void kill(int index) throws Exception {
-        long pid = Long.parseLong(Files.readString(runDir.resolve("m" + index + ".pid")).trim());
+        long pid = pid(index);
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         ProcessHandle.of(pid).ifPresent(handle -> handle.onExit().join());
     }
