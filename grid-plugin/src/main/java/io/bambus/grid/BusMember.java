@@ -25,7 +25,7 @@ public final class BusMember {
     private static final Logger LOG = LogManager.getLogger(BusMember.class);
     private static final String CONTEXT_KEY = "bambus.member";
     /** How long a graceful stop waits for each running session to finish its in-flight batch. */
-    private static final long STOP_WAIT_MILLIS = 15_000;
+    private static final long STOP_WAIT_MILLIS = 10_000;
 
     private final HazelcastInstance hz;
     private final Path configPath;
@@ -57,7 +57,23 @@ public final class BusMember {
                 local.getAddress(), config.sources().size(), config.sessionsMap(), config.sessionBackupCount());
     }
 
-    /** Finishes the in-flight batch of every local session and stops them, before partitions move away. */
+    /** The member is shutting down gracefully: sessions follow their partitions out, none starts here. */
+    void leaving() {
+        Placement current = placement;
+        if (current != null) {
+            current.leave();
+            LOG.info("BAM event bus on this member is handing its sessions over as its partitions migrate");
+        }
+    }
+
+    void partitionLeft(int partitionId) {
+        Placement current = placement;
+        if (current != null) {
+            current.partitionLeft(partitionId);
+        }
+    }
+
+    /** Stops what still runs here (each session after its in-flight batch) and closes the pool. */
     synchronized void shutdown() {
         if (placement == null) {
             return;
@@ -67,7 +83,7 @@ public final class BusMember {
         placement = null;
         hz.getUserContext().remove(CONTEXT_KEY);
         destination.close();
-        LOG.info("BAM event bus stopped on this member: {} session(s) handed over after finishing their batches, in {} ms",
+        LOG.info("BAM event bus stopped on this member ({} session(s) still running were stopped after their batches, in {} ms)",
                 stopped.size(), (System.nanoTime() - started) / 1_000_000);
     }
 

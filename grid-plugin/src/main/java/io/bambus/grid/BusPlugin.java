@@ -27,8 +27,8 @@ import java.util.List;
  * </pre>
  *
  * The bus configuration is validated while the member starts (an invalid one stops the member
- * with the list of problems); the bus starts once the member has joined, and stops its sessions,
- * each after its in-flight batch, before the member's partitions move away.
+ * with the list of problems); the bus starts once the member has joined. On a graceful shutdown
+ * each session runs until its partition has migrated, then stops after its in-flight batch.
  */
 public final class BusPlugin implements HazelcastInstanceAware, LifecycleListener, MigrationListener, MembershipListener {
 
@@ -61,7 +61,8 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
         }
         switch (event.getState()) {
             case STARTED -> bus.start();
-            case SHUTTING_DOWN -> bus.shutdown();
+            case SHUTTING_DOWN -> bus.leaving();
+            case SHUTDOWN -> bus.shutdown();
             default -> {
             }
         }
@@ -78,9 +79,14 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
 
     @Override
     public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
-        if (event.getReplicaIndex() == 0) {
-            wake();
+        if (event.getReplicaIndex() != 0) {
+            return;
         }
+        BusMember bus = member;
+        if (bus != null && event.getSource() != null && event.getSource().localMember()) {
+            bus.partitionLeft(event.getPartitionId());
+        }
+        wake();
     }
 
     @Override

@@ -51,6 +51,8 @@ public final class Placement {
     private final Semaphore wakeups = new Semaphore(0);
     private final Thread thread;
     private volatile boolean running = true;
+    /** The member is leaving: no session starts here any more; running ones go as their partitions leave. */
+    private volatile boolean leaving;
     private boolean deployed;
     private long nextDeployMillis;
     private long nextConfigCheckMillis;
@@ -153,6 +155,9 @@ public final class Placement {
                 runner.requestStop();
             }
         }
+        if (leaving) {
+            return;
+        }
         for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
             String id = entry.getKey();
             if (entry.getValue().state().runs() && !runners.containsKey(id)) {
@@ -186,6 +191,26 @@ public final class Placement {
             runners.remove(id, runner);
             if (!e.toString().equals(submitErrors.put(id, e.toString()))) {
                 LOG.warn("Session '{}' could not be submitted as a Jet job, retrying every {} ms: {}", id, TICK_MILLIS, e.toString());
+            }
+        }
+    }
+
+    /**
+     * The member began a graceful shutdown: start nothing more. Sessions keep running until their
+     * partitions migrate ({@link #partitionLeft}); one still running when the new owner claims is
+     * fenced there, and the claim waits for its in-flight commit.
+     */
+    public void leave() {
+        leaving = true;
+    }
+
+    /** This member's primary replica of {@code partitionId} moved away: its sessions stop after their batch. */
+    public void partitionLeft(int partitionId) {
+        var partitions = member.hazelcast().getPartitionService();
+        for (SessionRunner runner : runners.values()) {
+            if (!runner.stopping() && partitions.getPartition(runner.sessionId()).getPartitionId() == partitionId) {
+                LOG.info("Session '{}' stops on this member: its partition {} moved away", runner.sessionId(), partitionId);
+                runner.requestStop();
             }
         }
     }

@@ -2,6 +2,7 @@ package io.bambus.grid.bench;
 
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.CommitWatcher;
 import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.MemberProcesses;
@@ -29,64 +30,66 @@ public final class FailoverPauses {
         List<Long> joins = new ArrayList<>();
         List<Long> memberStarts = new ArrayList<>();
         List<Long> graceful = new ArrayList<>();
+        List<Long> gracefulGaps = new ArrayList<>();
+        List<Long> killGaps = new ArrayList<>();
         try (BusEnvironment env = new BusEnvironment(List.of(MOVING, STAYING), null);
              MemberProcesses members = new MemberProcesses(env.configFile, 2);
              Producer shop = new Producer(MOVING, env.sources.get(MOVING), 2);
-             Producer crm = new Producer(STAYING, env.sources.get(STAYING), 2)) {
+             Producer crm = new Producer(STAYING, env.sources.get(STAYING), 2);
+             CommitWatcher moving = new CommitWatcher(env.destination, MOVING);
+             CommitWatcher staying = new CommitWatcher(env.destination, STAYING)) {
             members.start(0);
-            join(env, members, 1, memberStarts, joins);
+            join(members, moving, 1, memberStarts, joins);
             for (int rep = 0; rep < repetitions; rep++) {
                 // kill -9 the member running STAYING; the other one takes it over
                 int victim = index(members, members.owner(STAYING));
-                long before = env.applied(STAYING);
+                long epoch = staying.epoch();
                 long killed = System.nanoTime();
                 members.kill(victim);
-                String survivor = members.address(1 - victim);
-                Await.until("the survivor to commit " + STAYING, TIMEOUT,
-                        () -> survivor.equals(members.owner(STAYING)) && env.applied(STAYING) > before);
-                kills.add(millisSince(killed));
+                kills.add((staying.awaitCommitAbove(epoch, TIMEOUT) - killed) / 1_000_000);
+                killGaps.add(staying.handoverGapMillis());
 
-                join(env, members, victim, memberStarts, joins);
+                join(members, moving, victim, memberStarts, joins);
 
                 // graceful stop of the member running STAYING
                 int stopping = index(members, members.owner(STAYING));
-                String other = members.address(1 - stopping);
-                long beforeStop = env.applied(STAYING);
+                long stayingEpoch = staying.epoch();
                 long stopped = System.nanoTime();
                 members.stop(stopping);
-                Await.until("the other member to commit " + STAYING + " after the graceful stop", TIMEOUT,
-                        () -> other.equals(members.owner(STAYING)) && env.applied(STAYING) > beforeStop);
-                graceful.add(millisSince(stopped));
+                graceful.add((staying.awaitCommitAbove(stayingEpoch, TIMEOUT) - stopped) / 1_000_000);
+                gracefulGaps.add(staying.handoverGapMillis());
 
-                join(env, members, stopping, memberStarts, joins);
-                System.out.printf("FAILOVER repetition %d: kill -9 %d ms, graceful %d ms, joins %d / %d ms%n", rep + 1,
-                        kills.get(kills.size() - 1), graceful.get(graceful.size() - 1), joins.get(joins.size() - 2),
-                        joins.get(joins.size() - 1));
+                join(members, moving, stopping, memberStarts, joins);
+                System.out.printf("FAILOVER repetition %d: kill -9 %d ms (gap %d), graceful %d ms (gap %d), joins %d / %d ms%n",
+                        rep + 1, kills.get(kills.size() - 1), killGaps.get(killGaps.size() - 1), graceful.get(graceful.size() - 1),
+                        gracefulGaps.get(gracefulGaps.size() - 1), joins.get(joins.size() - 2), joins.get(joins.size() - 1));
             }
             DeliveryCheck.assertExactlyOnce(env, MOVING, shop.stop(), TIMEOUT);
             DeliveryCheck.assertExactlyOnce(env, STAYING, crm.stop(), TIMEOUT);
         }
         System.out.println();
         System.out.println("Failover pauses (ms), 2 member processes on loopback, producers writing throughout:");
-        System.out.println("  kill -9 -> first commit on the survivor:      " + BenchSupport.summary(kills));
-        System.out.println("  graceful stop -> first commit elsewhere:      " + BenchSupport.summary(graceful));
-        System.out.println("  join -> first commit on the new member:       " + BenchSupport.summary(joins));
+        System.out.println("(from the destination's checkpoint of record, polled every 5 ms)");
+        System.out.println("  kill -9 -> first commit on the survivor:               " + BenchSupport.summary(kills));
+        System.out.println("  kill -9: last commit before -> first commit after:     " + BenchSupport.summary(killGaps));
+        System.out.println("  graceful stop -> first commit elsewhere:               " + BenchSupport.summary(graceful));
+        System.out.println("  graceful: last commit on the old -> first on the new:  " + BenchSupport.summary(gracefulGaps));
+        System.out.println("  join -> first commit on the new member:                " + BenchSupport.summary(joins));
         System.out.println("  (start-member.sh itself, JVM start to bus started: " + BenchSupport.summary(memberStarts) + ")");
         System.out.println("  delivery check after all of it: every event exactly once, in order");
     }
 
     /** Starts member {@code index} as the second member: MOVING moves to it. */
-    private static void join(BusEnvironment env, MemberProcesses members, int index, List<Long> starts, List<Long> joins)
+    private static void join(MemberProcesses members, CommitWatcher moving, int index, List<Long> starts, List<Long> joins)
             throws Exception {
+        long epoch = moving.epoch();
         long start = System.nanoTime();
         members.start(index);
         starts.add(millisSince(start));
         String joiner = members.address(index);
         long joined = System.nanoTime();
-        long before = env.applied(MOVING);
-        Await.until(MOVING + " to commit on the new member", TIMEOUT,
-                () -> joiner.equals(members.owner(MOVING)) && env.applied(MOVING) > before);
-        joins.add(millisSince(joined));
+        joins.add(Math.max(0, (moving.awaitCommitAbove(epoch, TIMEOUT) - joined) / 1_000_000));
+        Await.until(MOVING + " to run on the new member", TIMEOUT, () -> joiner.equals(members.owner(MOVING)));
         Await.until("the join's migration to finish", TIMEOUT,
                 () -> members.partitionsOwnedBy(joiner) >= ClusterFixture.PARTITIONS / 2);
     }

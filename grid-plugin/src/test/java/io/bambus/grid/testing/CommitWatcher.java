@@ -1,0 +1,106 @@
+package io.bambus.grid.testing;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * Watches a session's checkpoint of record in the destination every 5 ms, the ground truth of who
+ * commits when: the time of the last commit seen under each epoch and of the first commit under a
+ * newer one. Figures carry up to ~5 ms of polling. Close it to stop the thread.
+ */
+public final class CommitWatcher implements AutoCloseable {
+
+    private final DataSource destination;
+    private final String sessionId;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long epoch = -1;
+    private long batch = -1;
+    private long lastCommitNanos;
+    private long previousEpochLastCommitNanos;
+    private long epochFirstCommitNanos;
+
+    public CommitWatcher(DataSource destination, String sessionId) {
+        this.destination = destination;
+        this.sessionId = sessionId;
+        this.thread = new Thread(this::run, "commit-watcher-" + sessionId);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void run() {
+        while (running) {
+            try (Connection connection = destination.getConnection();
+                 PreparedStatement select = connection.prepareStatement(
+                         "SELECT epoch, batch_no FROM bam_checkpoints WHERE session_id = ?")) {
+                connection.setAutoCommit(true);
+                select.setString(1, sessionId);
+                while (running) {
+                    try (ResultSet row = select.executeQuery()) {
+                        if (row.next()) {
+                            observe(row.getLong(1), row.getLong(2), System.nanoTime());
+                        }
+                    }
+                    Thread.sleep(5); // the polling period
+                }
+            } catch (SQLException e) {
+                // the members have not deployed the tables yet: look again
+                sleepQuietly();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void observe(long newEpoch, long newBatch, long now) {
+        if (newBatch == batch) {
+            return; // no commit since the last look (a claim may have raised the epoch: not a commit)
+        }
+        if (newEpoch != epoch) {
+            previousEpochLastCommitNanos = lastCommitNanos;
+            epochFirstCommitNanos = now;
+            epoch = newEpoch;
+        }
+        batch = newBatch;
+        lastCommitNanos = now;
+    }
+
+    /** The epoch of the last commit seen. */
+    public synchronized long epoch() {
+        return epoch;
+    }
+
+    /** When the first commit under the current epoch was seen (System.nanoTime). */
+    public synchronized long epochFirstCommitNanos() {
+        return epochFirstCommitNanos;
+    }
+
+    /** Millis between the last commit under the previous epoch and the first under the current one. */
+    public synchronized long handoverGapMillis() {
+        return (epochFirstCommitNanos - previousEpochLastCommitNanos) / 1_000_000;
+    }
+
+    /** Waits until a commit under an epoch above {@code epoch} is seen; returns when it was seen. */
+    public long awaitCommitAbove(long epoch, java.time.Duration timeout) {
+        Await.until(sessionId + " to commit under an epoch above " + epoch, timeout, () -> epoch() > epoch,
+                () -> "(epoch " + epoch() + ")");
+        return epochFirstCommitNanos();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(5_000);
+    }
+}
