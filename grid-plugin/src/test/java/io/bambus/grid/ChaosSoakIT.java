@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ChaosCheck;
-import io.bambus.grid.testing.ChaosProducer;
 import io.bambus.grid.testing.MemberProcesses;
 import io.bambus.grid.testing.Producer;
 import java.time.Duration;
@@ -44,9 +43,9 @@ class ChaosSoakIT {
             for (int i = 0; i < 3; i++) {
                 members.start(i);
             }
-            List<ChaosProducer> producers = new ArrayList<>();
+            List<Producer> producers = new ArrayList<>();
             for (String source : SOURCES) {
-                producers.add(new ChaosProducer(source, env.sources.get(source), 3));
+                producers.add(Producer.withRollbacksAndLateCommits(source, env.sources.get(source), 3));
             }
             int kills = 0;
             int stops = 0;
@@ -94,12 +93,12 @@ class ChaosSoakIT {
                     start.get(120, TimeUnit.SECONDS);
                 }
             } finally {
-                for (ChaosProducer producer : producers) {
+                for (Producer producer : producers) {
                     producer.stop();
                 }
                 starter.shutdownNow();
             }
-            for (ChaosProducer producer : producers) {
+            for (Producer producer : producers) {
                 long events = producer.committed().size() * (long) Producer.EVENTS_PER_ORDER;
                 Await.until(producer.sourceId() + " to catch up", Duration.ofSeconds(120),
                         () -> env.applied(producer.sourceId()) >= events,
@@ -107,7 +106,7 @@ class ChaosSoakIT {
             }
             System.out.printf("SOAK chaos: %d kill -9, %d graceful stops, %d restarts in %d s%n", kills, stops, restarts, seconds);
             boolean clean = true;
-            for (ChaosProducer producer : producers) {
+            for (Producer producer : producers) {
                 ChaosCheck.Result result = ChaosCheck.check(env, producer);
                 System.out.println("SOAK " + result);
                 clean &= result.clean();

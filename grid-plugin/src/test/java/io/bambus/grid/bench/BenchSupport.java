@@ -1,15 +1,10 @@
 package io.bambus.grid.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bambus.core.event.EventStream;
+import io.bambus.core.testing.PlainMover;
 import io.bambus.grid.testing.BusEnvironment;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +15,6 @@ import javax.sql.DataSource;
 final class BenchSupport {
 
     static final int EVENTS_PER_ORDER = 4;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private BenchSupport() {
     }
@@ -47,10 +41,8 @@ final class BenchSupport {
     }
 
     /**
-     * The "no bus" baseline: one thread per source moves its outbox into the destination's activity
-     * tables with plain JDBC, one transaction per batch of {@code batchSize} events, one statement
-     * per event (they must run in order), then deletes the moved rows. No checkpoint, no fencing,
-     * no validation. Returns events moved per second.
+     * The "no bus" baseline: one thread per source runs {@link PlainMover} (plain JDBC, one
+     * transaction per batch, one statement per event). Returns events moved per second.
      */
     static double plainMove(BusEnvironment env, int batchSize) throws Exception {
         List<Thread> threads = new ArrayList<>();
@@ -80,73 +72,7 @@ final class BenchSupport {
     }
 
     private static long plainMoveOne(DataSource sourcePool, DataSource destinationPool, int batchSize) throws Exception {
-        long moved = 0;
-        try (Connection source = sourcePool.getConnection(); Connection destination = destinationPool.getConnection()) {
-            destination.setAutoCommit(false);
-            try (PreparedStatement read = source.prepareStatement(
-                    "SELECT seq, kind, instance_id, payload, event_time FROM bam_outbox ORDER BY seq LIMIT ?");
-                 PreparedStatement begin = destination.prepareStatement(
-                         "INSERT INTO bam_Order_active (ActivityID, LastModified) VALUES (?, ?)"
-                                 + " ON DUPLICATE KEY UPDATE LastModified = VALUES(LastModified)");
-                 PreparedStatement update = destination.prepareStatement(
-                         "UPDATE bam_Order_active SET Customer = COALESCE(?, Customer), Step = COALESCE(?, Step),"
-                                 + " Placed = COALESCE(?, Placed), LastModified = ? WHERE ActivityID = ?");
-                 PreparedStatement complete = destination.prepareStatement(
-                         "INSERT INTO bam_Order_completed (ActivityID, LastModified, Customer, Step, Placed)"
-                                 + " SELECT ActivityID, ?, Customer, Step, Placed FROM bam_Order_active WHERE ActivityID = ?");
-                 PreparedStatement remove = destination.prepareStatement("DELETE FROM bam_Order_active WHERE ActivityID = ?");
-                 PreparedStatement delete = source.prepareStatement("DELETE FROM bam_outbox WHERE seq BETWEEN ? AND ?")) {
-                while (true) {
-                    read.setInt(1, batchSize);
-                    long first = -1;
-                    long last = -1;
-                    int n = 0;
-                    try (ResultSet rows = read.executeQuery()) {
-                        while (rows.next()) {
-                            long seq = rows.getLong(1);
-                            first = first < 0 ? seq : first;
-                            last = seq;
-                            n++;
-                            String id = rows.getString(3);
-                            String time = rows.getObject(5, LocalDateTime.class).toString();
-                            switch (rows.getString(2)) {
-                                case "BEGIN" -> {
-                                    begin.setString(1, id);
-                                    begin.setString(2, time);
-                                    begin.executeUpdate();
-                                }
-                                case "UPDATE" -> {
-                                    JsonNode items = JSON.readTree(rows.getBytes(4));
-                                    update.setString(1, items.has("Customer") ? items.get("Customer").asText() : null);
-                                    update.setObject(2, items.has("Step") ? items.get("Step").asLong() : null);
-                                    update.setString(3, items.has("Placed")
-                                            ? LocalDateTime.ofInstant(Instant.parse(items.get("Placed").asText()), ZoneOffset.UTC).toString()
-                                            : null);
-                                    update.setString(4, time);
-                                    update.setString(5, id);
-                                    update.executeUpdate();
-                                }
-                                default -> {
-                                    complete.setString(1, time);
-                                    complete.setString(2, id);
-                                    complete.executeUpdate();
-                                    remove.setString(1, id);
-                                    remove.executeUpdate();
-                                }
-                            }
-                        }
-                    }
-                    if (n == 0) {
-                        return moved;
-                    }
-                    destination.commit();
-                    delete.setLong(1, first);
-                    delete.setLong(2, last);
-                    delete.executeUpdate();
-                    moved += n;
-                }
-            }
-        }
+        return PlainMover.move(sourcePool, "bam_outbox", destinationPool, "Order", batchSize);
     }
 
     /** min / median / p90 / max of a sample, in the sample's unit. */

@@ -29,7 +29,7 @@ public final class ChaosCheck {
     private ChaosCheck() {
     }
 
-    public static Result check(BusEnvironment env, ChaosProducer producer) throws SQLException {
+    public static Result check(BusEnvironment env, Producer producer) throws SQLException {
         String session = producer.sourceId();
         Map<String, Long> completedStep = new HashMap<>();
         Map<String, Long> active = new HashMap<>();
