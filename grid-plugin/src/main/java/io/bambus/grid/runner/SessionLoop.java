@@ -93,7 +93,13 @@ public final class SessionLoop implements AutoCloseable {
             }
             return false;
         } catch (StaleEpochException fenced) {
-            LOG.warn("Session '{}' stops on this member: {}", runner.sessionId(), fenced.getMessage());
+            if (claimed) {
+                LOG.warn("Session '{}' stops on this member: {}", runner.sessionId(), fenced.getMessage());
+            } else {
+                // the record's epoch is behind the destination's (a restarted cluster, a recreated record): expected
+                LOG.info("Session '{}': the destination has recorded epoch {} (from an earlier run or owner); taking the next"
+                        + " epoch above it", runner.sessionId(), fenced.recordedEpoch());
+            }
             runner.fenced(fenced.recordedEpoch());
             return true;
         } catch (CheckpointMismatchException mismatch) {
