@@ -1,7 +1,6 @@
 package io.bambus.core.activity;
 
 import io.bambus.core.sql.Identifiers;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,10 +31,6 @@ public final class ActivityDefinition {
 
     public ItemDefinition item(String itemName) {
         return byLowerName.get(itemName.toLowerCase(Locale.ROOT));
-    }
-
-    public Map<String, ItemDefinition> itemsByLowerName() {
-        return Collections.unmodifiableMap(byLowerName);
     }
 
     public String activeTable() {

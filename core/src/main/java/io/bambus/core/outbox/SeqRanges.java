@@ -67,25 +67,8 @@ public final class SeqRanges implements Serializable {
         return bounds[2 * range + 1];
     }
 
-    public long count() {
-        long n = 0;
-        for (int i = 0; i < bounds.length; i += 2) {
-            n += bounds[i + 1] - bounds[i] + 1;
-        }
-        return n;
-    }
-
     public long max() {
         return bounds.length == 0 ? 0 : bounds[bounds.length - 1];
-    }
-
-    public boolean contains(long seq) {
-        for (int i = 0; i < bounds.length; i += 2) {
-            if (seq >= bounds[i] && seq <= bounds[i + 1]) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** {@code (seq BETWEEN ? AND ? OR …)}; bind with {@link #bind}. */

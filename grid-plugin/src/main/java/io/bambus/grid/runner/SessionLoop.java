@@ -63,7 +63,7 @@ public final class SessionLoop implements AutoCloseable {
 
     /** Does a bounded amount of work; returns true when this loop is finished for good. */
     public boolean step() {
-        if (runner.stopRequested()) {
+        if (runner.stopping()) {
             publish(true);
             return true;
         }

@@ -33,7 +33,6 @@ public final class SessionRunner {
     private final IMap<String, SessionRecord> sessions;
     private final Consumer<SessionRunner> onEnd;
     private final CountDownLatch loopClosed = new CountDownLatch(1);
-    private final long submittedNanos = System.nanoTime();
 
     private volatile Job job;
     private volatile boolean stopRequested;
@@ -41,7 +40,6 @@ public final class SessionRunner {
     private volatile boolean ended;
     private volatile long fencedBy = -1;
     private volatile Checkpoint lastCheckpoint;
-    private volatile long firstCommitNanos;
 
     public SessionRunner(String sessionId, long epoch, BusConfig config, SourceConfig source, DataSource destination,
                          IMap<String, SessionRecord> sessions, Consumer<SessionRunner> onEnd) {
@@ -88,9 +86,6 @@ public final class SessionRunner {
     }
 
     void committed(Checkpoint checkpoint) {
-        if (firstCommitNanos == 0) {
-            firstCommitNanos = System.nanoTime();
-        }
         lastCheckpoint = checkpoint;
     }
 
@@ -118,10 +113,6 @@ public final class SessionRunner {
         }
     }
 
-    boolean stopRequested() {
-        return stopRequested;
-    }
-
     public String sessionId() {
         return sessionId;
     }
@@ -134,6 +125,7 @@ public final class SessionRunner {
         return ended;
     }
 
+    /** Whether the runner was asked to stop (it finishes its in-flight batch first). */
     public boolean stopping() {
         return stopRequested;
     }
@@ -145,12 +137,6 @@ public final class SessionRunner {
 
     public Checkpoint lastCheckpoint() {
         return lastCheckpoint;
-    }
-
-    /** Millis from submission to this runner's first commit, or -1 before it. */
-    public long millisToFirstCommit() {
-        long first = firstCommitNanos;
-        return first == 0 ? -1 : (first - submittedNanos) / 1_000_000;
     }
 
     private static String rootMessage(Throwable error) {
