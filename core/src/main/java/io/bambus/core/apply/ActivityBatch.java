@@ -5,6 +5,7 @@ import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.sql.SqlTimes;
+import io.bambus.core.sql.Identifiers;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -186,7 +187,7 @@ final class ActivityBatch {
                     ItemDefinition item = definition.item(field.getKey());
                     if (item == null) {
                         unknownItem = true;
-                        return "activity '" + definition.name() + "' has no item '" + printable(field.getKey())
+                        return "activity '" + definition.name() + "' has no item '" + Identifiers.shorten(field.getKey(), 60)
                                 + "'; deploy a definition that adds it, then retry the event";
                     }
                     int index = items.indexOf(item);
@@ -229,11 +230,11 @@ final class ActivityBatch {
                 }
                 String continued = tokens.get(token);
                 if (continued != null && !continued.equals(target)) {
-                    return "continuation token '" + printable(token) + "' already continues instance '" + printable(continued)
+                    return "continuation token '" + Identifiers.shorten(token, 60) + "' already continues instance '" + Identifiers.shorten(continued, 60)
                             + "' of activity '" + definition.name() + "'";
                 }
                 if (token.equals(target)) {
-                    return "an instance cannot be its own continuation token ('" + printable(token) + "')";
+                    return "an instance cannot be its own continuation token ('" + Identifiers.shorten(token, 60) + "')";
                 }
                 if (continued == null) {
                     tokens.put(token, target);
@@ -265,7 +266,7 @@ final class ActivityBatch {
     }
 
     private String alreadyCompleted(String target, String what) {
-        return "instance '" + printable(target) + "' of activity '" + definition.name() + "' is already completed; "
+        return "instance '" + Identifiers.shorten(target, 60) + "' of activity '" + definition.name() + "' is already completed; "
                 + what + " cannot change it";
     }
 
@@ -277,9 +278,6 @@ final class ActivityBatch {
         return null;
     }
 
-    private static String printable(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
-    }
 
     // ---- write the end state
 

@@ -6,6 +6,7 @@ import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.outbox.SeqRanges;
 import io.bambus.core.sql.SqlTimes;
+import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -207,7 +208,7 @@ public final class Applier {
                 definition = known.get(key);
             }
             if (definition == null) {
-                failed.add(new FailedEvent(event.source(), "unknown activity '" + printable(event.activity())
+                failed.add(new FailedEvent(event.source(), "unknown activity '" + Identifiers.shorten(event.activity(), 60)
                         + "': no definition with that name is deployed; deploy it, then retry the event"));
                 continue;
             }
@@ -315,7 +316,4 @@ public final class Applier {
         return s.length() <= max ? s : s.substring(0, max);
     }
 
-    private static String printable(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
-    }
 }

@@ -1,6 +1,7 @@
 package io.bambus.core.apply;
 
 import io.bambus.core.activity.ItemDefinition;
+import io.bambus.core.sql.Identifiers;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
@@ -113,7 +114,7 @@ final class ItemValues {
                 try {
                     utc = LocalDateTime.parse(s);
                 } catch (DateTimeParseException notLocal) {
-                    throw new Refused(where(activity, item) + ": '" + cut(s) + "' is not an ISO-8601 date-time such as "
+                    throw new Refused(where(activity, item) + ": '" + Identifiers.shorten(s, 60) + "' is not an ISO-8601 date-time such as "
                             + "2026-11-23T10:15:30Z");
                 }
             }
@@ -125,7 +126,7 @@ final class ItemValues {
     }
 
     private static Refused mismatch(String activity, ItemDefinition item, Object raw) {
-        String found = raw instanceof String s ? "text '" + cut(s) + "'"
+        String found = raw instanceof String s ? "text '" + Identifiers.shorten(s, 60) + "'"
                 : raw instanceof Boolean b ? "boolean " + b
                 : "number " + raw;
         return new Refused(where(activity, item) + ": expected " + expected(item) + ", got " + found + " (type mismatch)");
@@ -145,7 +146,4 @@ final class ItemValues {
         return "item '" + item.name() + "' of activity '" + activity + "' (" + item.describe() + ")";
     }
 
-    private static String cut(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
-    }
 }

@@ -70,7 +70,11 @@ public final class Identifiers {
         if (name == null) {
             return "null";
         }
-        String cut = name.length() > 80 ? name.substring(0, 80) + "…" : name;
-        return cut.replaceAll("\\p{Cntrl}", "?");
+        return shorten(name, 80).replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /** {@code text} cut to {@code max} characters, with an ellipsis when cut: values quoted in messages. */
+    public static String shorten(String text, int max) {
+        return text.length() > max ? text.substring(0, max) + "…" : text;
     }
 }
