@@ -117,24 +117,6 @@ public final class OutboxReader {
         }
     }
 
-    /** Deletes up to {@code limit} moved rows older than the retention period; returns how many. */
-    public int purge(int limit) throws SQLException {
-        if (retention.isZero()) {
-            return 0;
-        }
-        try (Connection connection = source.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "DELETE FROM " + table + " WHERE moved_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT ?")) {
-            statement.setLong(1, retention.toSeconds());
-            statement.setInt(2, limit);
-            int rows = statement.executeUpdate();
-            if (!connection.getAutoCommit()) {
-                connection.commit();
-            }
-            return rows;
-        }
-    }
-
     /** Events waiting in the outbox and the time of the oldest (null when none wait). */
     public Lag lag() throws SQLException {
         try (Connection connection = source.getConnection();
