@@ -145,6 +145,34 @@ public final class Applier {
         }
     }
 
+    /**
+     * Applies one event outside any batch (an operator's retry of a quarantined event), in the
+     * caller's transaction; the session's checkpoint is not touched. Returns why it still cannot
+     * apply, or null when it applied. A refused event leaves no change behind.
+     */
+    String applyAlone(Connection connection, DecodedEvent event) throws SQLException {
+        List<FailedEvent> failed = new ArrayList<>();
+        Savepoint before = connection.setSavepoint();
+        try {
+            applyEvents(connection, List.of(event), failed);
+        } catch (DefinitionsChangedException changed) {
+            connection.rollback(before);
+            failed.clear();
+            applyEvents(connection, List.of(event), failed);
+        } catch (SQLException e) {
+            if (!isDataError(e)) {
+                throw e;
+            }
+            connection.rollback(before);
+            return "the destination refused the event: " + e.getMessage();
+        }
+        if (!failed.isEmpty()) {
+            connection.rollback(before);
+            return failed.get(0).reason();
+        }
+        return null;
+    }
+
     private void applyAll(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed, long batchNo)
             throws SQLException {
         Savepoint beforeEvents = connection.setSavepoint();

@@ -1,6 +1,7 @@
 package io.bambus.core.sql;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.LocalDateTime;
@@ -24,5 +25,11 @@ public final class SqlTimes {
         } else {
             statement.setString(index, FORMAT.format(utc));
         }
+    }
+
+    /** Reads a DATETIME column as text, so no digit is lost on the way either. */
+    public static LocalDateTime read(ResultSet rows, int index) throws SQLException {
+        String text = rows.getString(index);
+        return text == null ? null : LocalDateTime.parse(text.replace(' ', 'T'));
     }
 }
