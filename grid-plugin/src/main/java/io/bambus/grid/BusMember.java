@@ -10,6 +10,11 @@ import io.bambus.core.db.Pools;
 import io.bambus.grid.placement.Placement;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.status.MemberStatus;
+import io.bambus.grid.timeline.Timeline;
+import io.bambus.grid.timeline.TimelineEntry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Path;
 import java.util.Collection;
 import org.apache.logging.log4j.LogManager;
@@ -33,6 +38,7 @@ public final class BusMember {
     private HikariDataSource destination;
     private IMap<String, SessionRecord> sessions;
     private Placement placement;
+    private final long startedMillis = System.currentTimeMillis();
 
     BusMember(HazelcastInstance hz, Path configPath, BusConfig config) {
         this.hz = hz;
@@ -48,6 +54,7 @@ public final class BusMember {
     synchronized void start() {
         hz.getConfig().addMapConfig(new MapConfig(config.sessionsMap()).setBackupCount(config.sessionBackupCount()));
         sessions = hz.getMap(config.sessionsMap());
+        Timeline.configure(hz);
         destination = Pools.open("bambus-destination", config.destination());
         hz.getUserContext().put(CONTEXT_KEY, this);
         placement = new Placement(this);
@@ -55,6 +62,8 @@ public final class BusMember {
         Member local = hz.getCluster().getLocalMember();
         LOG.info("BAM event bus started on member {} ({} sources configured, sessions map '{}' with {} backup(s))",
                 local.getAddress(), config.sources().size(), config.sessionsMap(), config.sessionBackupCount());
+        Timeline.record(hz, TimelineEntry.Kind.MEMBER_JOINED, local.getAddress().toString(), null, "bus",
+                "the bus started on this member (" + hz.getCluster().getMembers().size() + " member(s) in the cluster)");
     }
 
     /** The member is shutting down gracefully: sessions follow their partitions out, none starts here. */
@@ -63,6 +72,14 @@ public final class BusMember {
         if (current != null) {
             current.leave();
             LOG.info("BAM event bus on this member is handing its sessions over as its partitions migrate");
+            Member local = hz.getCluster().getLocalMember();
+            Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEAVING, local.getAddress().toString(), null, "bus",
+                    "graceful shutdown: sessions hand over as partitions migrate");
+            try {
+                hz.getMap(MemberStatus.MAP).remove(local.getUuid().toString());
+            } catch (RuntimeException e) {
+                LOG.debug("Member status not removed: {}", e.toString());
+            }
         }
     }
 
@@ -94,11 +111,27 @@ public final class BusMember {
         }
     }
 
-    void memberLeft() {
+    void memberLeft(Member gone) {
         Placement current = placement;
         if (current != null) {
             current.memberLeft();
         }
+        // the oldest member writes the loss (the lost member cannot); a graceful leaver wrote MEMBER_LEAVING itself
+        if (current != null && hz.getCluster().getMembers().iterator().next().localMember()) {
+            Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEFT, gone.getAddress().toString(), null, "bus",
+                    "left the cluster; its sessions are taken over by the owners of their partitions");
+            hz.getMap(MemberStatus.MAP).removeAsync(gone.getUuid().toString());
+        }
+    }
+
+    /** Publishes this member's status for clients (UI, CLI); called by the placement loop. */
+    public void publishStatus() {
+        Member local = hz.getCluster().getLocalMember();
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        MemberStatus status = new MemberStatus(local.getUuid().toString(), local.getAddress().toString(), startedMillis,
+                heap.getUsed(), heap.getMax(), runners().size(), configError(), System.currentTimeMillis());
+        hz.<String, MemberStatus>getMap(MemberStatus.MAP).setAsync(status.uuid(), status, MemberStatus.TTL_SECONDS,
+                java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The runner of {@code sessionId} under {@code epoch} on this member, or null. */

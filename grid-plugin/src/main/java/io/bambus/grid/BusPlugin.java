@@ -103,7 +103,7 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
     public void memberRemoved(MembershipEvent event) {
         BusMember bus = member;
         if (bus != null) {
-            bus.memberLeft();
+            bus.memberLeft(event.getMember());
         }
     }
 

@@ -36,7 +36,8 @@ public final class FailedEvents {
 
     /** One quarantined event. {@code payload} holds the original bytes. */
     public record Row(long id, String sessionId, long sourceSeq, long batchNo, String kind, String activity,
-                      String instanceId, byte[] payload, LocalDateTime eventTime, String reason, LocalDateTime failedAt) {
+                      String instanceId, byte[] payload, LocalDateTime eventTime, String reason, LocalDateTime failedAt)
+            implements java.io.Serializable {
 
         /** The payload as text (invalid UTF-8 shows as replacement characters). */
         public String payloadText() {
@@ -52,7 +53,12 @@ public final class FailedEvents {
      * Which rows: every non-null part must match. {@code reasonContains} is a substring of the
      * reason; {@code ids}, when not empty, limits the rows to those ids.
      */
-    public record Filter(String sessionId, String activity, String reasonContains, List<Long> ids) {
+    public record Filter(String sessionId, String activity, String reasonContains, List<Long> ids)
+            implements java.io.Serializable {
+
+        public Filter {
+            ids = ids == null ? List.of() : List.copyOf(ids);
+        }
 
         public static Filter ids(List<Long> ids) {
             return new Filter(null, null, null, ids);
@@ -63,12 +69,12 @@ public final class FailedEvents {
         }
 
         boolean empty() {
-            return sessionId == null && activity == null && reasonContains == null && (ids == null || ids.isEmpty());
+            return sessionId == null && activity == null && reasonContains == null && ids.isEmpty();
         }
     }
 
     /** What happened to one retried event: applied (its row is gone), or still failing and why. */
-    public record Retry(long id, boolean applied, String reason) {
+    public record Retry(long id, boolean applied, String reason) implements java.io.Serializable {
     }
 
     public long count(Filter filter) throws SQLException {
@@ -118,7 +124,7 @@ public final class FailedEvents {
     public List<Retry> retry(Filter filter) throws SQLException {
         requireNarrowed(filter);
         List<Retry> results = new ArrayList<>();
-        java.util.Set<Long> missing = new java.util.LinkedHashSet<>(filter.ids() == null ? List.of() : filter.ids());
+        java.util.Set<Long> missing = new java.util.LinkedHashSet<>(filter.ids());
         for (Row listed : list(filter, 0, MAX_ROWS)) {
             missing.remove(listed.id());
             results.add(retryOne(listed.id()));
@@ -214,7 +220,7 @@ public final class FailedEvents {
             parts.add("INSTR(reason, ?) > 0");
             args.add(filter.reasonContains());
         }
-        if (filter.ids() != null && !filter.ids().isEmpty()) {
+        if (!filter.ids().isEmpty()) {
             parts.add("id IN (" + "?,".repeat(filter.ids().size() - 1) + "?)");
             args.addAll(filter.ids());
         }

@@ -12,6 +12,7 @@ import io.bambus.grid.BusMember;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.TakeEpoch;
+import io.bambus.grid.timeline.Timeline;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ public final class Placement {
     private long nextDeployMillis;
     private long nextConfigCheckMillis;
     private volatile long nextRecordCheckMillis;
+    private long nextStatusMillis;
     private FileTime configModified;
     private volatile String configError;
 
@@ -126,6 +128,10 @@ public final class Placement {
             nextConfigCheckMillis = now + CONFIG_CHECK_MILLIS;
             reloadIfChanged();
         }
+        if (now >= nextStatusMillis) {
+            nextStatusMillis = now + io.bambus.grid.status.MemberStatus.PUBLISH_MILLIS;
+            member.publishStatus();
+        }
         if (!deployed && !deploy(now)) {
             return;
         }
@@ -149,10 +155,10 @@ public final class Placement {
             }
             SessionRecord record = records.get(id);
             if (!runner.stopping() && (record == null || !record.state().runs() || config.source(id) == null)) {
-                LOG.info("Session '{}' stops on this member: {}", id, record == null
-                        ? "its record moved to another member" : config.source(id) == null
-                        ? "its source was removed from the configuration" : "its state is " + record.state());
-                runner.requestStop();
+                String reason = record == null ? "its record moved to another member" : config.source(id) == null
+                        ? "its source was removed from the configuration" : "its state is " + record.state();
+                LOG.info("Session '{}' stops on this member: {}", id, reason);
+                runner.requestStop(reason);
             }
         }
         if (leaving) {
@@ -181,8 +187,9 @@ public final class Placement {
         if (taken == null) {
             return;
         }
+        String address = local.getAddress().toString();
         SessionRunner runner = new SessionRunner(id, taken.epoch(), config, source, member.destination(), member.sessions(),
-                ended -> wake());
+                ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail));
         runners.put(id, runner);
         try {
             runner.submit(member.hazelcast().getJet(), local.getAddress());
@@ -210,7 +217,7 @@ public final class Placement {
         for (SessionRunner runner : runners.values()) {
             if (!runner.stopping() && partitions.getPartition(runner.sessionId()).getPartitionId() == partitionId) {
                 LOG.info("Session '{}' stops on this member: its partition {} moved away", runner.sessionId(), partitionId);
-                runner.requestStop();
+                runner.requestStop("its partition " + partitionId + " moved away");
             }
         }
     }
@@ -222,7 +229,7 @@ public final class Placement {
         }
         wake();
         List<SessionRunner> all = new ArrayList<>(runners.values());
-        all.forEach(SessionRunner::requestStop);
+        all.forEach(runner -> runner.requestStop("the member is stopping"));
         long deadline = System.currentTimeMillis() + waitMillis;
         for (SessionRunner runner : all) {
             if (!runner.awaitStopped(Math.max(1, deadline - System.currentTimeMillis()))) {
@@ -305,7 +312,7 @@ public final class Placement {
                 SessionRunner runner = runners.get(source.id());
                 if (runner != null) {
                     LOG.info("Session '{}' restarts with its changed source settings", source.id());
-                    runner.requestStop();
+                    runner.requestStop("its source settings changed");
                 }
             }
         }

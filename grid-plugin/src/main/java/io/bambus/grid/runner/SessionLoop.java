@@ -10,9 +10,11 @@ import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.runner.SessionMover;
+import io.bambus.grid.session.CommitTimes;
 import io.bambus.grid.session.RecordFailure;
 import io.bambus.grid.session.RecordProgress;
 import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.timeline.TimelineEntry;
 import com.hazelcast.map.IMap;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -32,6 +34,8 @@ public final class SessionLoop implements AutoCloseable {
     static final long SLICE_MILLIS = 100;
     private static final long FIRST_BACKOFF_MILLIS = 250;
     private static final long PUBLISH_INTERVAL_MILLIS = 250;
+    /** How often the lag (events waiting in the source) is counted: one indexed query on the source. */
+    private static final long LAG_INTERVAL_MILLIS = 2_000;
 
     private final SessionRunner runner;
     private final BusConfig config;
@@ -48,6 +52,11 @@ public final class SessionLoop implements AutoCloseable {
     private long idleUntilMillis;
     private long lastPublishMillis;
     private boolean unpublished;
+    private long nextLagMillis;
+    private long lagEvents;
+    private long oldestWaitingMillis;
+    /** Commit times not yet published to the record. */
+    private CommitTimes newCommitTimes = CommitTimes.EMPTY;
 
     SessionLoop(SessionRunner runner, BusConfig config, SourceConfig source, DataSource destination,
                 IMap<String, SessionRecord> sessions) {
@@ -80,9 +89,14 @@ public final class SessionLoop implements AutoCloseable {
                         runner.sessionId(), runner.epoch(), checkpoint.batchNo(), checkpoint.maxSeq());
                 recovered();
                 runner.claimed(checkpoint);
+                runner.record(TimelineEntry.Kind.SESSION_STARTED, "epoch " + runner.epoch() + ", from batch "
+                        + checkpoint.batchNo());
             }
+            long started = System.nanoTime();
             int moved = mover.moveBatch();
+            measureLag();
             if (moved > 0) {
+                newCommitTimes = newCommitTimes.plus((System.nanoTime() - started) / 1e9);
                 recovered();
                 unpublished = true;
                 runner.committed(mover.checkpoint());
@@ -112,9 +126,26 @@ public final class SessionLoop implements AutoCloseable {
         }
     }
 
+    /** Counts the events waiting in the source every {@value #LAG_INTERVAL_MILLIS} ms, for the record. */
+    private void measureLag() throws java.sql.SQLException {
+        long now = System.currentTimeMillis();
+        if (now < nextLagMillis) {
+            return;
+        }
+        nextLagMillis = now + LAG_INTERVAL_MILLIS;
+        OutboxReader.Lag lag = reader.lag();
+        long oldest = lag.oldestEventTime() == null ? 0 : lag.oldestEventTime().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+        if (lag.events() != lagEvents || oldest != oldestWaitingMillis) {
+            lagEvents = lag.events();
+            oldestWaitingMillis = oldest;
+            unpublished = true;
+        }
+    }
+
     private void recovered() {
         if (failures > 0) {
             LOG.info("Session '{}' recovered after {} failed attempts", runner.sessionId(), failures);
+            runner.record(TimelineEntry.Kind.SESSION_RECOVERED, "after " + failures + " failed attempts");
             failures = 0;
         }
     }
@@ -132,6 +163,9 @@ public final class SessionLoop implements AutoCloseable {
         if (failures == 1 || Long.bitCount(failures) == 1) {
             // first failure, then at attempts 2, 4, 8, …: the log shows the outage without a line per retry
             LOG.warn("Session '{}' failing (attempt {}), retrying in {} ms: {}", runner.sessionId(), failures, backoff, error);
+        }
+        if (failures == 1) {
+            runner.record(TimelineEntry.Kind.SESSION_FAILING, error);
         }
         try {
             sessions.executeOnKey(runner.sessionId(), new RecordFailure(runner.epoch(), error));
@@ -151,9 +185,11 @@ public final class SessionLoop implements AutoCloseable {
         }
         try {
             sessions.executeOnKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
-                    checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now));
+                    checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now, lagEvents,
+                    oldestWaitingMillis, newCommitTimes));
             lastPublishMillis = now;
             unpublished = false;
+            newCommitTimes = CommitTimes.EMPTY;
         } catch (RuntimeException e) {
             // the mirror is advisory: the destination holds the checkpoint of record
             LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), e.getMessage());

@@ -9,8 +9,10 @@ import io.bambus.core.apply.Checkpoint;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.timeline.TimelineEntry;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.logging.log4j.LogManager;
@@ -32,6 +34,7 @@ public final class SessionRunner {
     private final DataSource destination;
     private final IMap<String, SessionRecord> sessions;
     private final Consumer<SessionRunner> onEnd;
+    private final BiConsumer<TimelineEntry.Kind, String> timeline;
     private final CountDownLatch loopClosed = new CountDownLatch(1);
 
     private volatile Job job;
@@ -42,7 +45,8 @@ public final class SessionRunner {
     private volatile Checkpoint lastCheckpoint;
 
     public SessionRunner(String sessionId, long epoch, BusConfig config, SourceConfig source, DataSource destination,
-                         IMap<String, SessionRecord> sessions, Consumer<SessionRunner> onEnd) {
+                         IMap<String, SessionRecord> sessions, Consumer<SessionRunner> onEnd,
+                         BiConsumer<TimelineEntry.Kind, String> timeline) {
         this.sessionId = sessionId;
         this.epoch = epoch;
         this.config = config;
@@ -50,6 +54,7 @@ public final class SessionRunner {
         this.destination = destination;
         this.sessions = sessions;
         this.onEnd = onEnd;
+        this.timeline = timeline;
     }
 
     public void submit(JetService jet, Address localMember) {
@@ -93,9 +98,17 @@ public final class SessionRunner {
         fencedBy = recordedEpoch;
     }
 
-    /** Asks the loop to finish its in-flight batch and stop; does not wait. */
-    public void requestStop() {
-        stopRequested = true;
+    /** Asks the loop to finish its in-flight batch and stop, for {@code reason}; does not wait. */
+    public void requestStop(String reason) {
+        if (!stopRequested) {
+            stopRequested = true;
+            timeline.accept(TimelineEntry.Kind.SESSION_STOPPED, reason);
+        }
+    }
+
+    /** Records a change of this session in the cluster's timeline. */
+    void record(TimelineEntry.Kind kind, String detail) {
+        timeline.accept(kind, detail);
     }
 
     /** Waits until the loop has finished (in-flight batch done, source pool closed); cancels the job after the wait. */

@@ -1,6 +1,6 @@
 package io.bambus.grid.session;
 
-/** Mirrors a committed checkpoint into the record, if the writer still holds the record's epoch. */
+/** Mirrors a committed checkpoint, the lag and new commit times into the record, if the writer still holds its epoch. */
 public final class RecordProgress extends RecordUpdate {
 
     private final long epoch;
@@ -9,18 +9,26 @@ public final class RecordProgress extends RecordUpdate {
     private final long eventsMoved;
     private final long eventsFailed;
     private final long commitMillis;
+    private final long lagEvents;
+    private final long oldestWaitingMillis;
+    private final CommitTimes newCommitTimes;
 
-    public RecordProgress(long epoch, long batchNo, long maxSeq, long eventsMoved, long eventsFailed, long commitMillis) {
+    public RecordProgress(long epoch, long batchNo, long maxSeq, long eventsMoved, long eventsFailed, long commitMillis,
+                          long lagEvents, long oldestWaitingMillis, CommitTimes newCommitTimes) {
         this.epoch = epoch;
         this.batchNo = batchNo;
         this.maxSeq = maxSeq;
         this.eventsMoved = eventsMoved;
         this.eventsFailed = eventsFailed;
         this.commitMillis = commitMillis;
+        this.lagEvents = lagEvents;
+        this.oldestWaitingMillis = oldestWaitingMillis;
+        this.newCommitTimes = newCommitTimes;
     }
 
     @Override
     SessionRecord update(SessionRecord current) {
-        return current.epoch() == epoch ? current.withProgress(batchNo, maxSeq, eventsMoved, eventsFailed, commitMillis) : null;
+        return current.epoch() == epoch ? current.withProgress(batchNo, maxSeq, eventsMoved, eventsFailed, commitMillis,
+                lagEvents, oldestWaitingMillis, newCommitTimes) : null;
     }
 }

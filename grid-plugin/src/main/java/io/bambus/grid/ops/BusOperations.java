@@ -1,0 +1,152 @@
+package io.bambus.grid.ops;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.ringbuffer.ReadResultSet;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import io.bambus.core.apply.FailedEvents;
+import io.bambus.grid.session.ChangeState;
+import io.bambus.grid.session.SessionCommand;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.status.MemberStatus;
+import io.bambus.grid.timeline.Timeline;
+import io.bambus.grid.timeline.TimelineEntry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What operators do to the bus, for any Hazelcast instance (the management UI's client, a
+ * member, a test): read members, sessions and the timeline; change a session's state; retry or
+ * discard failed events (run on a member, which owns the destination's write pool).
+ */
+public final class BusOperations {
+
+    private static final long TASK_TIMEOUT_SECONDS = 120;
+
+    private final HazelcastInstance hz;
+    private final String sessionsMap;
+
+    public BusOperations(HazelcastInstance hz, String sessionsMap) {
+        this.hz = hz;
+        this.sessionsMap = sessionsMap;
+    }
+
+    /** A command that does not apply (unknown session, wrong state); the message says why and what to do. */
+    public static final class CommandRefusedException extends RuntimeException {
+        public CommandRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** One member as clients see it: from the cluster's member list, with its published status (null until the first). */
+    public record MemberView(String uuid, String address, boolean oldest, MemberStatus status) {
+    }
+
+    public IMap<String, SessionRecord> sessionsMap() {
+        return hz.getMap(sessionsMap);
+    }
+
+    /** The sessions, by id. */
+    public List<SessionRecord> sessions() {
+        List<SessionRecord> records = new ArrayList<>(sessionsMap().values());
+        records.sort(Comparator.comparing(SessionRecord::sessionId));
+        return records;
+    }
+
+    public List<MemberView> members() {
+        IMap<String, MemberStatus> statuses = hz.getMap(MemberStatus.MAP);
+        Map<String, MemberStatus> known = statuses.getAll(statuses.keySet());
+        List<MemberView> members = new ArrayList<>();
+        boolean first = true;
+        for (Member member : hz.getCluster().getMembers()) {
+            String uuid = member.getUuid().toString();
+            members.add(new MemberView(uuid, member.getAddress().toString(), first, known.get(uuid)));
+            first = false;
+        }
+        return members;
+    }
+
+    /** The address of the member owning {@code sessionId}'s partition (who runs it when it runs), or null. */
+    public String partitionOwner(String sessionId) {
+        Member owner = hz.getPartitionService().getPartition(sessionId).getOwner();
+        return owner == null ? null : owner.getAddress().toString();
+    }
+
+    /** Applies {@code command} to {@code sessionId} for {@code actor}; returns the changed record. */
+    public SessionRecord command(String sessionId, SessionCommand command, String actor) {
+        IMap<String, SessionRecord> sessions = sessionsMap();
+        SessionRecord before = sessions.get(sessionId);
+        if (before == null) {
+            throw new CommandRefusedException("no session '" + sessionId + "'; the sessions are " + sessions.keySet());
+        }
+        SessionRecord after = sessions.executeOnKey(sessionId, new ChangeState(command));
+        if (after == null) {
+            SessionRecord now = sessions.get(sessionId);
+            throw new CommandRefusedException(command.refusal(sessionId, now == null ? before.state() : now.state()));
+        }
+        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, partitionOwner(sessionId), sessionId, actor,
+                command.name().toLowerCase(Locale.ROOT) + ": " + before.state() + " → " + after.state());
+        return after;
+    }
+
+    /** Timeline entries from sequence {@code from} on (at most {@code max}); {@link Page#next} continues. */
+    public Page timeline(long from, int max) {
+        Ringbuffer<TimelineEntry> timeline = Timeline.of(hz);
+        long head = timeline.headSequence();
+        long tail = timeline.tailSequence();
+        long start = Math.max(from, head);
+        if (start > tail) {
+            return new Page(List.of(), start);
+        }
+        try {
+            ReadResultSet<TimelineEntry> read = timeline.readManyAsync(start, 0, Math.min(max, 1000), null)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            List<TimelineEntry> entries = new ArrayList<>();
+            read.forEach(entries::add);
+            return new Page(entries, read.getNextSequenceToReadFrom());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the timeline", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the timeline could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** A page of timeline entries and the sequence to read from next. */
+    public record Page(List<TimelineEntry> entries, long next) {
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<FailedEvents.Retry> retryFailed(FailedEvents.Filter filter, String actor) {
+        return (List<FailedEvents.Retry>) run(new FailedEventsTask(FailedEventsTask.Action.RETRY, filter, actor));
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<FailedEvents.Row> discardFailed(FailedEvents.Filter filter, String actor) {
+        return (List<FailedEvents.Row>) run(new FailedEventsTask(FailedEventsTask.Action.DISCARD, filter, actor));
+    }
+
+    private List<?> run(FailedEventsTask task) {
+        try {
+            return hz.getExecutorService("eventbus.ops").submit(task).get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof IllegalArgumentException refused) {
+                throw new CommandRefusedException(refused.getMessage());
+            }
+            throw new IllegalStateException("the cluster could not run it: " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the cluster did not answer within " + TASK_TIMEOUT_SECONDS + " s", e);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.bambus.grid.status;
+
+import java.io.Serializable;
+
+/**
+ * What a member publishes about itself every {@link #PUBLISH_MILLIS} ms into the map
+ * {@value #MAP} for the management UI and CLI (clients cannot read a member's JVM). An entry
+ * expires {@link #TTL_SECONDS} s after its last publish, so a killed member's entry goes too.
+ */
+public record MemberStatus(String uuid, String address, long startedMillis, long heapUsedBytes, long heapMaxBytes,
+                           int sessionsRunning, String configError, long updatedMillis) implements Serializable {
+
+    public static final String MAP = "eventbus.members";
+    public static final long PUBLISH_MILLIS = 2_000;
+    public static final int TTL_SECONDS = 30;
+}
