@@ -5,6 +5,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.grid.status.Addresses;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.grid.placement.Placement;
@@ -62,7 +63,7 @@ public final class BusMember {
         Member local = hz.getCluster().getLocalMember();
         LOG.info("BAM event bus started on member {} ({} sources configured, sessions map '{}' with {} backup(s))",
                 local.getAddress(), config.sources().size(), config.sessionsMap(), config.sessionBackupCount());
-        Timeline.record(hz, TimelineEntry.Kind.MEMBER_JOINED, local.getAddress().toString(), null, "bus",
+        Timeline.record(hz, TimelineEntry.Kind.MEMBER_JOINED, Addresses.of(local), null, "bus",
                 "the bus started on this member (" + hz.getCluster().getMembers().size() + " member(s) in the cluster)");
     }
 
@@ -73,7 +74,7 @@ public final class BusMember {
             current.leave();
             LOG.info("BAM event bus on this member is handing its sessions over as its partitions migrate");
             Member local = hz.getCluster().getLocalMember();
-            Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEAVING, local.getAddress().toString(), null, "bus",
+            Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEAVING, Addresses.of(local), null, "bus",
                     "graceful shutdown: sessions hand over as partitions migrate");
             try {
                 hz.getMap(MemberStatus.MAP).remove(local.getUuid().toString());
@@ -118,7 +119,7 @@ public final class BusMember {
         }
         // the oldest member writes the loss (the lost member cannot); a graceful leaver wrote MEMBER_LEAVING itself
         if (current != null && hz.getCluster().getMembers().iterator().next().localMember()) {
-            Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEFT, gone.getAddress().toString(), null, "bus",
+            Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEFT, Addresses.of(gone), null, "bus",
                     "left the cluster; its sessions are taken over by the owners of their partitions");
             hz.getMap(MemberStatus.MAP).removeAsync(gone.getUuid().toString());
         }
@@ -128,7 +129,7 @@ public final class BusMember {
     public void publishStatus() {
         Member local = hz.getCluster().getLocalMember();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        MemberStatus status = new MemberStatus(local.getUuid().toString(), local.getAddress().toString(), startedMillis,
+        MemberStatus status = new MemberStatus(local.getUuid().toString(), Addresses.of(local), startedMillis,
                 heap.getUsed(), heap.getMax(), runners().size(), configError(), System.currentTimeMillis());
         hz.<String, MemberStatus>getMap(MemberStatus.MAP).setAsync(status.uuid(), status, MemberStatus.TTL_SECONDS,
                 java.util.concurrent.TimeUnit.SECONDS);

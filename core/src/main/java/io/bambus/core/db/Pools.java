@@ -11,7 +11,13 @@ public final class Pools {
     }
 
     public static HikariDataSource open(String poolName, DatabaseConfig database) {
+        return open(poolName, database, false);
+    }
+
+    /** A pool whose connections are read-only when {@code readOnly} (the server refuses writes through them). */
+    public static HikariDataSource open(String poolName, DatabaseConfig database, boolean readOnly) {
         HikariConfig config = new HikariConfig();
+        config.setReadOnly(readOnly);
         config.setPoolName(poolName);
         config.setJdbcUrl(database.jdbcUrl());
         config.setUsername(database.username());

@@ -5,6 +5,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
+import io.bambus.grid.status.Addresses;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.grid.session.ChangeState;
 import io.bambus.grid.session.SessionCommand;
@@ -67,7 +68,7 @@ public final class BusOperations {
         boolean first = true;
         for (Member member : hz.getCluster().getMembers()) {
             String uuid = member.getUuid().toString();
-            members.add(new MemberView(uuid, member.getAddress().toString(), first, known.get(uuid)));
+            members.add(new MemberView(uuid, Addresses.of(member), first, known.get(uuid)));
             first = false;
         }
         return members;
@@ -76,7 +77,7 @@ public final class BusOperations {
     /** The address of the member owning {@code sessionId}'s partition (who runs it when it runs), or null. */
     public String partitionOwner(String sessionId) {
         Member owner = hz.getPartitionService().getPartition(sessionId).getOwner();
-        return owner == null ? null : owner.getAddress().toString();
+        return owner == null ? null : Addresses.of(owner);
     }
 
     /** Applies {@code command} to {@code sessionId} for {@code actor}; returns the changed record. */

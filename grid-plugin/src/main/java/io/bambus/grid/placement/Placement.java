@@ -3,6 +3,7 @@ package io.bambus.grid.placement;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
+import io.bambus.grid.status.Addresses;
 import io.bambus.core.activity.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.config.BusConfig;
@@ -50,6 +51,7 @@ public final class Placement {
     /** The last submission error per session, so a persisting one is logged once. */
     private final Map<String, String> submitErrors = new HashMap<>();
     private final Semaphore wakeups = new Semaphore(0);
+    private final LagProbes lagProbes;
     private final Thread thread;
     private volatile boolean running = true;
     /** The member is leaving: no session starts here any more; running ones go as their partitions leave. */
@@ -64,6 +66,7 @@ public final class Placement {
 
     public Placement(BusMember member) {
         this.member = member;
+        this.lagProbes = new LagProbes(member.sessions());
         this.thread = new Thread(this::loop, "bambus-placement");
         this.thread.setDaemon(true);
     }
@@ -161,6 +164,7 @@ public final class Placement {
                 runner.requestStop(reason);
             }
         }
+        lagProbes.update(records, config, now);
         if (leaving) {
             return;
         }
@@ -183,11 +187,11 @@ public final class Placement {
     private void startRunner(String id, BusConfig config, SourceConfig source) {
         Member local = member.hazelcast().getCluster().getLocalMember();
         SessionRecord taken = member.sessions().executeOnKey(id,
-                new TakeEpoch(local.getUuid().toString(), local.getAddress().toString(), floors.getOrDefault(id, 0L)));
+                new TakeEpoch(local.getUuid().toString(), Addresses.of(local), floors.getOrDefault(id, 0L)));
         if (taken == null) {
             return;
         }
-        String address = local.getAddress().toString();
+        String address = Addresses.of(local);
         SessionRunner runner = new SessionRunner(id, taken.epoch(), config, source, member.destination(), member.sessions(),
                 ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail));
         runners.put(id, runner);
@@ -241,6 +245,9 @@ public final class Placement {
             thread.join(TICK_MILLIS * 4);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            lagProbes.close();
         }
         return all;
     }

@@ -41,4 +41,9 @@ public record SessionRecord(String sessionId, SessionState state, String ownerUu
                 next.runs() ? lastError : null, lastCommitMillis, System.currentTimeMillis(), lagEvents, oldestWaitingMillis,
                 commitTimes);
     }
+
+    SessionRecord withLag(long lag, long oldest) {
+        return new SessionRecord(sessionId, state, ownerUuid, ownerAddress, epoch, batchNo, maxSeq, eventsMoved, eventsFailed,
+                lastError, lastCommitMillis, System.currentTimeMillis(), lag, oldest, commitTimes);
+    }
 }

@@ -85,6 +85,18 @@ public final class BusEnvironment implements AutoCloseable {
         writeConfig(sourceIds(), extraConfig);
     }
 
+    public String destinationJdbcUrl() {
+        return server.jdbcUrl(destinationDb);
+    }
+
+    public String user() {
+        return server.user();
+    }
+
+    public String password() {
+        return server.password();
+    }
+
     public int serverPort() {
         return server.port();
     }

@@ -39,6 +39,15 @@ public final class ClusterFixture implements AutoCloseable {
         this.basePort = 6100 + (int) (ProcessHandle.current().pid() % 50) * 20 + (CLUSTERS.get() % 4) * 5;
     }
 
+    public String clusterName() {
+        return clusterName;
+    }
+
+    /** The member address of member {@code index}, as clients give it. */
+    public String address(int index) {
+        return "127.0.0.1:" + (basePort + index);
+    }
+
     public static Path repoRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !dir.resolve("scripts/config/hazelcast.yaml").toFile().exists()) {

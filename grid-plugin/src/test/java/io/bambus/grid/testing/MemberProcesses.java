@@ -50,7 +50,7 @@ public final class MemberProcesses implements AutoCloseable {
     }
 
     public String address(int index) {
-        return "[127.0.0.1]:" + port(index);
+        return "127.0.0.1:" + port(index);
     }
 
     private String members() {
@@ -101,7 +101,7 @@ public final class MemberProcesses implements AutoCloseable {
         int owned = 0;
         for (com.hazelcast.partition.Partition partition : client.getPartitionService().getPartitions()) {
             com.hazelcast.cluster.Member owner = partition.getOwner();
-            if (owner != null && address.equals(owner.getAddress().toString())) {
+            if (owner != null && address.equals(io.bambus.grid.status.Addresses.of(owner))) {
                 owned++;
             }
         }

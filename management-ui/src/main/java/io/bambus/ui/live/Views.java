@@ -1,0 +1,57 @@
+package io.bambus.ui.live;
+
+import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.status.MemberStatus;
+import io.bambus.grid.timeline.TimelineEntry;
+import java.util.List;
+
+/** What the UI's pages and JSON API show: plain records, serialised as they are. */
+public final class Views {
+
+    private Views() {
+    }
+
+    public record MemberView(String uuid, String address, boolean oldest, long startedMillis, long heapUsedBytes,
+                             long heapMaxBytes, int sessionsRunning, String configError) {
+
+        static MemberView of(BusOperations.MemberView member) {
+            MemberStatus s = member.status();
+            return new MemberView(member.uuid(), member.address(), member.oldest(), s == null ? 0 : s.startedMillis(),
+                    s == null ? 0 : s.heapUsedBytes(), s == null ? 0 : s.heapMaxBytes(), s == null ? 0 : s.sessionsRunning(),
+                    s == null ? null : s.configError());
+        }
+    }
+
+    /**
+     * A session: its record, where it is shown ({@code shownOn}: its owner while it runs, else the
+     * owner of its partition) and its throughput over the last sample.
+     */
+    public record SessionView(String id, String state, String ownerAddress, String shownOn, long epoch, long batchNo,
+                              long maxSeq, long eventsMoved, long eventsFailed, String lastError, long lastCommitMillis,
+                              long updatedMillis, long lagEvents, long oldestWaitingMillis, double eventsPerSecond) {
+
+        static SessionView of(SessionRecord r, String partitionOwner, List<String> members, double rate) {
+            String shownOn = r.state().runs() && r.ownerAddress() != null && members.contains(r.ownerAddress())
+                    ? r.ownerAddress() : r.state().runs() ? null : partitionOwner;
+            return new SessionView(r.sessionId(), r.state().name(), r.ownerAddress(), shownOn, r.epoch(), r.batchNo(),
+                    r.maxSeq(), r.eventsMoved(), r.eventsFailed(), r.lastError(), r.lastCommitMillis(), r.updatedMillis(),
+                    r.lagEvents(), r.oldestWaitingMillis(), rate);
+        }
+    }
+
+    /** The cluster as last read; {@code error} says why it could not be read (then the rest is the last good read). */
+    public record ClusterView(long takenMillis, String error, List<MemberView> members, List<SessionView> sessions) {
+    }
+
+    public record TimelineView(long seq, long millis, String kind, String member, String session, String actor, String detail) {
+
+        static TimelineView of(long seq, TimelineEntry e) {
+            return new TimelineView(seq, e.millis(), e.kind().name(), e.member(), e.session(), e.actor(), e.detail());
+        }
+    }
+
+    /** A session's throughput samples: event counts at sample times, oldest first. */
+    public record Throughput(String session, long[] millis, double[] eventsPerSecond) {
+    }
+}

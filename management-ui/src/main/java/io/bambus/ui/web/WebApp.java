@@ -1,0 +1,474 @@
+package io.bambus.ui.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hazelcast.client.HazelcastClientOfflineException;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import io.bambus.core.apply.FailedEvents;
+import io.bambus.core.event.EventDecoder;
+import io.bambus.core.event.OutboxEvent;
+import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.session.SessionCommand;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.ui.UiConfig;
+import io.bambus.ui.auth.LoginThrottle;
+import io.bambus.ui.auth.Role;
+import io.bambus.ui.auth.UiSessions;
+import io.bambus.ui.auth.Users;
+import io.bambus.ui.data.ActivityQueries;
+import io.bambus.ui.live.LiveState;
+import io.bambus.ui.metrics.BusMetrics;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.HandlerType;
+import io.javalin.http.SameSite;
+import io.javalin.json.JavalinJackson;
+import io.javalin.security.BasicAuthCredentials;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The UI's pages, JSON API, event stream and metrics on Javalin. Every route but the login page,
+ * its script and {@code /health} needs a logged-in session (or HTTP Basic credentials, for
+ * {@code /metrics} scrapers); every POST but the login needs the session's CSRF token in
+ * {@value #CSRF_HEADER}; changes need the operator role and leave one audit line each.
+ */
+public final class WebApp {
+
+    private static final Logger LOG = LogManager.getLogger(WebApp.class);
+    /** One line per operator action: who, what, which session or events, and the result. */
+    private static final Logger AUDIT = LogManager.getLogger("bambus.audit");
+    public static final String CSRF_HEADER = "X-CSRF-Token";
+    private static final String SESSION_ATTRIBUTE = "bambus.uiSession";
+    private static final Set<String> PUBLIC_PATHS = Set.of("/login", "/static/login.js", "/static/app.css", "/api/login",
+            "/health");
+    private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+    private final UiConfig config;
+    private final BusOperations ops;
+    private final LiveState live;
+    private final FailedEvents failedEvents;
+    private final ActivityQueries activities;
+    private final BusMetrics metrics;
+    private final Users users;
+    private final UiSessions sessions = new UiSessions();
+    private final LoginThrottle throttle = new LoginThrottle();
+    private final ObjectMapper json;
+    private final java.util.function.BooleanSupplier clusterConnected;
+
+    public WebApp(UiConfig config, BusOperations ops, LiveState live, FailedEvents failedEvents, ActivityQueries activities,
+                  BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected) {
+        this.config = config;
+        this.ops = ops;
+        this.live = live;
+        this.failedEvents = failedEvents;
+        this.activities = activities;
+        this.metrics = metrics;
+        this.users = new Users(config.users());
+        this.json = json;
+        this.clusterConnected = clusterConnected;
+    }
+
+    public Javalin create() {
+        return Javalin.create(this::configure);
+    }
+
+    private void configure(JavalinConfig app) {
+        app.jetty.host = config.host();
+        app.jetty.port = config.port();
+        app.jsonMapper(new JavalinJackson(json, false));
+        app.startup.showJavalinBanner = false;
+        var routes = app.routes;
+        routes.before(this::secure);
+
+        routes.get("/health", ctx -> ctx.json(Map.of("status", "UP", "cluster",
+                clusterConnected.getAsBoolean() ? "connected" : "disconnected")));
+        routes.get("/login", ctx -> page(ctx, "login.html", "text/html"));
+        routes.get("/static/login.js", ctx -> page(ctx, "login.js", "text/javascript"));
+        routes.get("/static/app.css", ctx -> page(ctx, "app.css", "text/css"));
+        routes.post("/api/login", this::login);
+
+        routes.get("/", ctx -> page(ctx, "app.html", "text/html"));
+        routes.get("/static/app.js", ctx -> page(ctx, "app.js", "text/javascript"));
+        routes.post("/api/logout", ctx -> {
+            sessions.close(ctx.cookie(UiSessions.COOKIE));
+            ctx.cookie(cookie("", 0));
+            ctx.json(Map.of("loggedOut", true));
+        });
+        routes.get("/api/me", ctx -> {
+            UiSessions.UiSession s = session(ctx);
+            ctx.json(Map.of("user", s.user(), "role", s.role().label(), "csrf", s.csrf()));
+        });
+        routes.sse("/api/events", client -> {
+            client.keepAlive();
+            live.connect(client);
+        });
+        routes.get("/api/cluster", ctx -> ctx.json(live.cluster()));
+        routes.get("/api/sessions", ctx -> ctx.json(Map.of("sessions", live.cluster().sessions(),
+                "throughput", live.throughput())));
+        routes.get("/api/sessions/{id}", ctx -> ctx.json(record(ctx.pathParam("id"))));
+        routes.post("/api/sessions/{id}/{command}", this::sessionCommand);
+        routes.get("/api/timeline", this::timeline);
+        routes.get("/api/failed", this::listFailed);
+        routes.get("/api/failed/{id}", ctx -> {
+            FailedEvents.Row row = failedEvents.get(number(ctx.pathParam("id"), "id"));
+            if (row == null) {
+                throw new ApiError(404, "no failed event " + ctx.pathParam("id") + " (already retried or discarded)");
+            }
+            ctx.json(failedView(row));
+        });
+        routes.post("/api/failed/retry", ctx -> failedAction(ctx, true));
+        routes.post("/api/failed/discard", ctx -> failedAction(ctx, false));
+        routes.get("/api/activities", ctx -> ctx.json(activities.activities()));
+        routes.get("/api/activities/{name}/instances", ctx -> ctx.json(activities.instances(ctx.pathParam("name"),
+                ctx.queryParam("status"), ctx.queryParam("id"), ctx.queryParam("item"), ctx.queryParam("value"),
+                number(ctx.queryParam("offset"), "offset"), (int) Math.min(ActivityQueries.MAX_PAGE,
+                        number(ctx.queryParam("limit") == null ? "50" : ctx.queryParam("limit"), "limit")))));
+        routes.get("/api/activities/{name}/instances/{id}", ctx -> {
+            var instance = activities.instance(ctx.pathParam("name"), ctx.pathParam("id"));
+            if (instance == null) {
+                throw new ApiError(404, "no instance '" + ctx.pathParam("id") + "' of " + ctx.pathParam("name"));
+            }
+            ctx.json(instance);
+        });
+        routes.get("/metrics", ctx -> {
+            ctx.contentType(metrics.contentType());
+            ctx.result(metrics.scrape());
+        });
+
+        routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+        routes.exception(BusOperations.CommandRefusedException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
+        routes.exception(ActivityQueries.BadQueryException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        routes.exception(HazelcastClientOfflineException.class, (e, ctx) -> error(ctx, 503,
+                "the cluster is not reachable; the UI reconnects by itself, try again shortly"));
+        routes.exception(HazelcastInstanceNotActiveException.class, (e, ctx) -> error(ctx, 503,
+                "the UI's cluster client is stopping"));
+        routes.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "the destination database cannot be read: "
+                + e.getMessage()));
+        routes.exception(Exception.class, (e, ctx) -> {
+            String request;
+            try {
+                request = ctx.method() + " " + ctx.path();
+            } catch (RuntimeException gone) {
+                // the request already ended (a closed event stream): nothing to answer
+                LOG.debug("Management UI: error after a request ended: {}", e.toString());
+                return;
+            }
+            LOG.warn("Management UI: {} failed", request, e);
+            error(ctx, 500, "internal error: " + e.getMessage() + " (details in the UI's log)");
+        });
+    }
+
+    /** Security headers for every response, then who is asking (and, for POSTs, whether they meant to). */
+    private void secure(Context ctx) {
+        ctx.header("Content-Security-Policy", CSP);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Cache-Control", "no-store");
+        if (ctx.method() == HandlerType.POST) {
+            checkOrigin(ctx);
+        }
+        if (PUBLIC_PATHS.contains(ctx.path())) {
+            return;
+        }
+        UiSessions.UiSession session = sessions.get(ctx.cookie(UiSessions.COOKIE), System.currentTimeMillis());
+        if (session == null && ctx.path().equals("/metrics")) {
+            session = basicAuth(ctx);
+        }
+        if (session == null) {
+            if (ctx.path().startsWith("/api/") || ctx.path().equals("/metrics")) {
+                if (ctx.path().equals("/metrics")) {
+                    ctx.header("WWW-Authenticate", "Basic realm=\"bambus\"");
+                }
+                throw new ApiError(401, "log in first (POST /api/login), or give HTTP Basic credentials for /metrics");
+            }
+            ctx.redirect("/login");
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        ctx.attribute(SESSION_ATTRIBUTE, session);
+        if (ctx.method() == HandlerType.POST && !session.csrfMatches(ctx.header(CSRF_HEADER))) {
+            throw new ApiError(403, "missing or wrong " + CSRF_HEADER + " header; reload the page (GET /api/me gives the token)");
+        }
+    }
+
+    /** A cross-site POST announces a foreign Origin: refused whatever else it carries. */
+    private static void checkOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || origin.equals("null") && ctx.path().equals("/api/login")) {
+            return;
+        }
+        try {
+            URI uri = URI.create(origin);
+            String host = ctx.host();
+            String originHost = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+            if (host != null && host.equalsIgnoreCase(originHost)) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through: refused
+        }
+        throw new ApiError(403, "cross-origin request refused (Origin " + origin + ")");
+    }
+
+    private UiSessions.UiSession basicAuth(Context ctx) {
+        if (ctx.header("Authorization") == null) {
+            return null;
+        }
+        BasicAuthCredentials credentials = ctx.basicAuthCredentials();
+        if (credentials == null) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        long wait = throttle.waitSeconds(credentials.getUsername(), ctx.ip(), now);
+        if (wait > 0) {
+            ctx.header("Retry-After", String.valueOf(wait));
+            throw new ApiError(429, "too many failed logins; try again in " + wait + " s");
+        }
+        UiConfig.User user = users.check(credentials.getUsername(), credentials.getPassword());
+        if (user == null) {
+            throttle.failed(credentials.getUsername(), ctx.ip(), now);
+            return null;
+        }
+        throttle.succeeded(user.name());
+        // a one-request session: nothing is stored, no cookie is set
+        return new UiSessions.UiSession("", user.name(), user.role(), "", now, now);
+    }
+
+    private void login(Context ctx) {
+        JsonNode body = body(ctx);
+        String name = body.path("username").asText("");
+        String password = body.path("password").asText("");
+        long now = System.currentTimeMillis();
+        long wait = throttle.waitSeconds(name, ctx.ip(), now);
+        if (wait > 0) {
+            ctx.header("Retry-After", String.valueOf(wait));
+            LOG.warn("Management UI: login for '{}' from {} refused: throttled for {} s after repeated failures",
+                    printable(name), ctx.ip(), wait);
+            throw new ApiError(429, "too many failed logins; try again in " + wait + " s");
+        }
+        UiConfig.User user = users.check(name, password);
+        if (user == null) {
+            throttle.failed(name, ctx.ip(), now);
+            LOG.warn("Management UI: failed login for '{}' from {}", printable(name), ctx.ip());
+            throw new ApiError(401, "wrong user name or password");
+        }
+        throttle.succeeded(user.name());
+        sessions.close(ctx.cookie(UiSessions.COOKIE));
+        UiSessions.UiSession session = sessions.open(user.name(), user.role(), now);
+        ctx.cookie(cookie(session.token(), -1));
+        LOG.info("Management UI: {} logged in ({}) from {}", user.name(), user.role().label(), ctx.ip());
+        ctx.json(Map.of("user", user.name(), "role", user.role().label(), "csrf", session.csrf()));
+    }
+
+    private Cookie cookie(String value, int maxAge) {
+        Cookie cookie = new Cookie(UiSessions.COOKIE, value);
+        cookie.setPath("/");
+        cookie.setMaxAge(maxAge);
+        cookie.setHttpOnly(true);
+        cookie.setSameSite(SameSite.STRICT);
+        cookie.setSecure(config.secureCookies());
+        return cookie;
+    }
+
+    private void sessionCommand(Context ctx) {
+        UiSessions.UiSession session = operator(ctx);
+        String id = ctx.pathParam("id");
+        SessionCommand command = SessionCommand.parse(ctx.pathParam("command"));
+        if (command == null) {
+            throw new ApiError(404, "unknown command '" + printable(ctx.pathParam("command"))
+                    + "'; use pause, resume, enable or disable");
+        }
+        try {
+            SessionRecord after = ops.command(id, command, session.user());
+            audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + id, "ok, now " + after.state());
+            ctx.json(after);
+        } catch (BusOperations.CommandRefusedException e) {
+            audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + printable(id), "refused: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private void failedAction(Context ctx, boolean retry) {
+        UiSessions.UiSession session = operator(ctx);
+        JsonNode body = body(ctx);
+        List<Long> ids = new ArrayList<>();
+        body.path("ids").forEach(node -> {
+            if (!node.canConvertToLong()) {
+                throw new ApiError(400, "ids: '" + node.asText() + "' is not a failed event id");
+            }
+            ids.add(node.asLong());
+        });
+        FailedEvents.Filter filter = new FailedEvents.Filter(text(body, "session"), text(body, "activity"),
+                text(body, "reason"), ids);
+        String action = retry ? "retry-failed" : "discard-failed";
+        try {
+            if (retry) {
+                List<FailedEvents.Retry> results = ops.retryFailed(filter, session.user());
+                long applied = results.stream().filter(FailedEvents.Retry::applied).count();
+                audit(session, action, filterText(filter), applied + " applied, " + (results.size() - applied) + " still failing");
+                ctx.json(Map.of("results", results, "applied", applied));
+            } else {
+                List<FailedEvents.Row> rows = ops.discardFailed(filter, session.user());
+                audit(session, action, filterText(filter), rows.size() + " discarded (ids "
+                        + rows.stream().map(FailedEvents.Row::id).toList() + ")");
+                ctx.json(Map.of("discarded", rows.stream().map(FailedEvents.Row::id).toList()));
+            }
+        } catch (BusOperations.CommandRefusedException e) {
+            audit(session, action, filterText(filter), "refused: " + e.getMessage());
+            throw new ApiError(400, e.getMessage());
+        }
+    }
+
+    private void listFailed(Context ctx) throws SQLException {
+        FailedEvents.Filter filter = new FailedEvents.Filter(blank(ctx.queryParam("session")), blank(ctx.queryParam("activity")),
+                blank(ctx.queryParam("reason")), List.of());
+        long offset = number(ctx.queryParam("offset"), "offset");
+        int limit = (int) Math.min(200, number(ctx.queryParam("limit") == null ? "50" : ctx.queryParam("limit"), "limit"));
+        List<Map<String, Object>> rows = failedEvents.list(filter, offset, limit).stream().map(this::failedView).toList();
+        ctx.json(Map.of("total", failedEvents.count(filter), "offset", offset, "rows", rows));
+    }
+
+    private Map<String, Object> failedView(FailedEvents.Row row) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", row.id());
+        view.put("session", row.sessionId());
+        view.put("sourceSeq", row.sourceSeq());
+        view.put("batchNo", row.batchNo());
+        view.put("kind", row.kind());
+        view.put("activity", row.activity());
+        view.put("instanceId", row.instanceId());
+        view.put("eventTime", row.eventTime() == null ? null : row.eventTime().toString());
+        view.put("failedAt", row.failedAt() == null ? null : row.failedAt().toString());
+        view.put("reason", row.reason());
+        view.put("payload", row.payloadText());
+        var decoded = EventDecoder.decode(new OutboxEvent(row.sourceSeq(), row.kind(), row.activity(), row.instanceId(),
+                row.payload(), row.eventTime()));
+        view.put("fields", decoded.failed() ? null : stringValues(decoded.fields()));
+        return view;
+    }
+
+    private static Map<String, String> stringValues(Map<String, Object> fields) {
+        Map<String, String> result = new LinkedHashMap<>();
+        fields.forEach((k, v) -> result.put(k, v == null ? null : v.toString()));
+        return result;
+    }
+
+    private void timeline(Context ctx) {
+        String from = ctx.queryParam("from");
+        if (from == null) {
+            ctx.json(Map.of("entries", live.recentTimeline(500)));
+            return;
+        }
+        BusOperations.Page page = ops.timeline(number(from, "from"), 1000);
+        List<Object> entries = new ArrayList<>();
+        long seq = page.next() - page.entries().size();
+        for (var entry : page.entries()) {
+            entries.add(Map.of("seq", seq++, "millis", entry.millis(), "kind", entry.kind().name(),
+                    "member", String.valueOf(entry.member()), "session", String.valueOf(entry.session()),
+                    "actor", entry.actor(), "detail", entry.detail()));
+        }
+        ctx.json(Map.of("entries", entries, "next", page.next()));
+    }
+
+    private SessionRecord record(String id) {
+        SessionRecord record = ops.sessionsMap().get(id);
+        if (record == null) {
+            throw new ApiError(404, "no session '" + printable(id) + "'");
+        }
+        return record;
+    }
+
+    private UiSessions.UiSession session(Context ctx) {
+        UiSessions.UiSession session = ctx.attribute(SESSION_ATTRIBUTE);
+        if (session == null) {
+            throw new ApiError(401, "log in first");
+        }
+        return session;
+    }
+
+    private UiSessions.UiSession operator(Context ctx) {
+        UiSessions.UiSession session = session(ctx);
+        if (session.role() != Role.OPERATOR) {
+            AUDIT.info("user={} role={} action={} {} result=refused: not an operator", session.user(), session.role().label(),
+                    ctx.method(), ctx.path());
+            throw new ApiError(403, "user " + session.user() + " is a viewer; this needs the operator role");
+        }
+        return session;
+    }
+
+    private static void audit(UiSessions.UiSession session, String action, String target, String result) {
+        AUDIT.info("user={} role={} action={} {} result={}", session.user(), session.role().label(), action, target, result);
+    }
+
+    private JsonNode body(Context ctx) {
+        try {
+            JsonNode node = json.readTree(ctx.body());
+            if (node == null || !node.isObject()) {
+                throw new ApiError(400, "the request body must be a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new ApiError(400, "the request body is not valid JSON");
+        }
+    }
+
+    private static String text(JsonNode body, String key) {
+        JsonNode node = body.get(key);
+        return node == null || node.isNull() || node.asText().isBlank() ? null : node.asText();
+    }
+
+    private static String blank(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static String filterText(FailedEvents.Filter filter) {
+        return "ids=" + filter.ids() + " session=" + filter.sessionId() + " activity=" + filter.activity() + " reason="
+                + filter.reasonContains();
+    }
+
+    private static long number(String text, String name) {
+        if (text == null || text.isBlank()) {
+            return 0;
+        }
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value < 0) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, name + ": '" + printable(text) + "' must be a whole number, 0 or more");
+        }
+    }
+
+    private static String printable(String text) {
+        return io.bambus.core.sql.Identifiers.printable(io.bambus.core.sql.Identifiers.shorten(text, 60));
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        ctx.status(status).json(Map.of("error", message, "status", status));
+    }
+
+    private static void page(Context ctx, String name, String type) throws IOException {
+        try (InputStream in = WebApp.class.getResourceAsStream("/public/" + name)) {
+            if (in == null) {
+                throw new ApiError(404, "no such page");
+            }
+            ctx.contentType(type + "; charset=utf-8").result(in.readAllBytes());
+        }
+    }
+}

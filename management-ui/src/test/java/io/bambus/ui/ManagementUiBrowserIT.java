@@ -1,0 +1,319 @@
+package io.bambus.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.event.EventStream;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.session.SessionState;
+import io.bambus.grid.testing.Await;
+import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.ClusterFixture;
+import io.bambus.grid.testing.Producer;
+import io.bambus.ui.auth.Users;
+import io.bambus.ui.testing.ApiClient;
+import io.bambus.ui.testing.Browser;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.NoAlertPresentException;
+
+/**
+ * The management UI in a real headless Chromium against two in-process members, two sessions and
+ * the test database. The tests share one cluster and run in order; the last one stops a member.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(180)
+class ManagementUiBrowserIT {
+
+    private static final String MOVING = ClusterFixture.idInPartitions("shop", 0, 120);
+    private static final String STAYING = ClusterFixture.idInPartitions("crm", 150, 270);
+    private static final String XSS = "<script>alert(1)</script>";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private BusEnvironment env;
+    private ClusterFixture cluster;
+    private HazelcastInstance first;
+    private HazelcastInstance second;
+    private Producer moving;
+    private Producer staying;
+    private ManagementUi ui;
+    private Browser browser;
+    private String base;
+
+    @BeforeAll
+    void startClusterUiAndBrowser() throws Exception {
+        env = new BusEnvironment(List.of(MOVING, STAYING), null);
+        cluster = new ClusterFixture(env.configFile);
+        first = cluster.start(0);
+        second = cluster.start(1);
+        Await.until("each member to run one session", TIMEOUT, () -> ClusterFixture.running(first).equals(Set.of(STAYING))
+                && ClusterFixture.running(second).equals(Set.of(MOVING)));
+        moving = new Producer(MOVING, env.sources.get(MOVING), 20);
+        staying = new Producer(STAYING, env.sources.get(STAYING), 20);
+
+        String yaml = """
+                http: { host: 127.0.0.1, port: 0 }
+                cluster: { name: %s, addresses: ["%s", "%s"] }
+                destination: { jdbcUrl: "%s", username: %s, password: "%s", poolSize: 2 }
+                users:
+                  - { name: olga, role: operator, passwordHash: "%s" }
+                  - { name: vic, role: viewer, passwordHash: "%s" }
+                """.formatted(cluster.clusterName(), cluster.address(0), cluster.address(1), env.destinationJdbcUrl(),
+                env.user(), env.password(), Users.hash("operator-pass".toCharArray()), Users.hash("viewer-pass".toCharArray()));
+        ui = new ManagementUi(UiConfig.parse("test-ui.yaml", yaml, Path.of("."), Map.of())).start();
+        base = "http://127.0.0.1:" + ui.port();
+        browser = new Browser(base);
+    }
+
+    @AfterAll
+    void stopAll() throws Exception {
+        if (browser != null) {
+            browser.close();
+        }
+        if (ui != null) {
+            ui.close();
+        }
+        if (moving != null) {
+            moving.close();
+            staying.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (env != null) {
+            env.close();
+        }
+    }
+
+    /** The events-moved figure shown in a session's row, or -1. */
+    private long moved(String row) {
+        String text = browser.text(row + " td.moved");
+        return text == null || text.isEmpty() ? -1 : Long.parseLong(text);
+    }
+
+    @Test
+    @Order(1)
+    void loggedOutRequestsAreRedirectedOrRefusedButTheHealthCheckAnswers() throws Exception {
+        ApiClient anonymous = new ApiClient(base);
+        HttpResponse<String> page = anonymous.get("/");
+        assertEquals(302, page.statusCode());
+        assertTrue(page.headers().firstValue("Location").orElse("").endsWith("/login"));
+        for (String path : List.of("/api/cluster", "/api/sessions", "/api/failed", "/api/activities", "/api/timeline",
+                "/metrics", "/static/app.js")) {
+            int status = anonymous.get(path).statusCode();
+            assertTrue(status == 401 || status == 302, path + " answered " + status + " without login");
+        }
+        assertEquals(401, anonymous.post("/api/sessions/" + STAYING + "/pause", "{}", false).statusCode());
+        HttpResponse<String> health = anonymous.get("/health");
+        assertEquals(200, health.statusCode());
+        assertEquals("connected", ApiClient.json(health).get("cluster").asText());
+    }
+
+    @Test
+    @Order(2)
+    void anOperatorLogsInAndSeesTwoMembersEachRunningOneSession() throws Exception {
+        browser.logIn("olga", "operator-pass");
+        browser.open("/#cluster");
+        browser.until("two member boxes, each with its session", d ->
+                d.findElements(By.cssSelector(".member[data-member='" + cluster.address(0) + "'] [data-session='" + STAYING + "']"))
+                        .size() == 1
+                && d.findElements(By.cssSelector(".member[data-member='" + cluster.address(1) + "'] [data-session='" + MOVING
+                        + "']")).size() == 1);
+        assertEquals(2, browser.all(".member[data-member^='127.0.0.1']").size());
+        browser.screenshot("cluster");
+    }
+
+    @Test
+    @Order(3)
+    void pauseStopsTheFlowOnThePageAndResumeRestartsIt() throws Exception {
+        browser.open("/#sessions");
+        String row = "#sessions-table tr[data-session='" + STAYING + "']";
+        browser.until("events moving on the sessions page", d -> moved(row) > 0);
+        browser.clickAndConfirm(row + " button[data-action='pause']");
+        browser.until("the session shown PAUSED", d -> "PAUSED".equals(browser.text(row + " td.state")));
+        Await.until("the session's runner to end", TIMEOUT, () -> ClusterFixture.bus(first).runners().stream()
+                .noneMatch(r -> r.sessionId().equals(STAYING)));
+        long pausedAt = env.applied(STAYING);
+        long ordersAtPause = staying.orders();
+        Await.until("the producer to write more orders", TIMEOUT, () -> staying.orders() > ordersAtPause + 20);
+        assertEquals(pausedAt, env.applied(STAYING), "events do not flow while paused");
+        browser.until("the page to show what was moved", d -> moved(row) == pausedAt);
+        browser.until("the lag to show on the page", d -> browser.text(row + " td.lag").matches("[1-9]\\d* waiting.*"));
+        browser.screenshot("sessions-paused");
+
+        browser.clickAndConfirm(row + " button[data-action='resume']");
+        browser.until("the session shown RUNNING", d -> "RUNNING".equals(browser.text(row + " td.state")));
+        browser.until("events to flow again on the page", d -> moved(row) > pausedAt);
+        browser.screenshot("sessions");
+    }
+
+    @Test
+    @Order(4)
+    void aFailedEventIsShownAsTextAndRetriedIntoTheActivityTable() throws Exception {
+        try (EventStream events = EventStream.on(env.sources.get(STAYING))) {
+            events.beginActivity("Invoice", "inv-1");
+            events.updateActivity("Invoice", "inv-1", Map.of("Total", 99, "Note", XSS));
+        }
+        browser.open("/#failed");
+        browser.until("two failed events listed", d -> {
+            d.findElement(By.cssSelector("#failed-filter button[type=submit]")).click();
+            return d.findElements(By.cssSelector("#failed-table tr[data-failed]")).size() == 2;
+        });
+        browser.until("the payload shown as text", d -> d.findElements(By.cssSelector("#failed-table pre.payload")).stream()
+                .anyMatch(e -> e.getText().contains(XSS)));
+        assertTrue(browser.all("#failed-table script").isEmpty(), "no script element was created from event data");
+        assertThrows(NoAlertPresentException.class, () -> browser.driver.switchTo().alert());
+        browser.screenshot("failed-events");
+
+        new ActivityDeployer(env.destination).deploy(DefinitionFile.parse("defs.yaml", BusEnvironment.DEFINITIONS
+                + "  - name: Invoice\n    items:\n      - { name: Total, type: integer }\n"
+                + "      - { name: Note, type: text, length: 100 }\n"));
+        for (int i = 0; i < 2; i++) {
+            browser.clickAndConfirm("#failed-table tr[data-failed] button[data-action='retry']");
+            int left = 1 - i;
+            browser.until("the retried event to leave the list", d ->
+                    d.findElements(By.cssSelector("#failed-table tr[data-failed]")).size() == left);
+        }
+        assertEquals(99, env.query(env.destination, "SELECT Total FROM bam_Invoice_active WHERE ActivityID = 'inv-1'"));
+    }
+
+    @Test
+    @Order(5)
+    void activityInstancesAreSearchedAndEventValuesShownAsText() throws Exception {
+        browser.open("/#activities");
+        browser.until("the Invoice activity listed", d -> !d.findElements(By.cssSelector("#activities-table tr[data-activity='Invoice']"))
+                .isEmpty());
+        var form = browser.driver.findElement(By.id("instance-search"));
+        new org.openqa.selenium.support.ui.Select(form.findElement(By.name("activity"))).selectByValue("Invoice");
+        new org.openqa.selenium.support.ui.Select(form.findElement(By.name("item"))).selectByValue("Note");
+        form.findElement(By.name("value")).sendKeys(XSS);
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        browser.until("the instance found by its item value", d -> d.findElements(
+                By.cssSelector("#instances-table tr[data-instance='inv-1']")).size() == 1);
+        browser.driver.findElement(By.cssSelector("#instances-table tr[data-instance='inv-1']")).click();
+        browser.until("the instance's data shown with the value as text", d ->
+                d.findElement(By.id("instance-detail")).getText().contains(XSS));
+        assertTrue(browser.all("#instance-detail script, #instances-table script").isEmpty());
+        assertThrows(NoAlertPresentException.class, () -> browser.driver.switchTo().alert());
+        browser.screenshot("activities");
+    }
+
+    @Test
+    @Order(6)
+    void theTimelineShowsTheOperatorsChanges() throws Exception {
+        browser.open("/#timeline");
+        browser.until("the pause by olga on the timeline", d -> d.findElements(By.cssSelector("#timeline-table tr[data-kind=OPERATOR]"))
+                .stream().anyMatch(e -> e.getText().contains("olga") && e.getText().contains("RUNNING → PAUSED")));
+        browser.screenshot("timeline");
+    }
+
+    @Test
+    @Order(7)
+    void aViewerSeesNoOperatorButtonsAndTheApiRefusesItsChanges() throws Exception {
+        try (Browser viewer = new Browser(base)) {
+            viewer.logIn("vic", "viewer-pass");
+            viewer.open("/#sessions");
+            viewer.until("the sessions listed", d -> d.findElements(By.cssSelector("#sessions-table tr[data-session]")).size() == 2);
+            assertTrue(viewer.all("button[data-action]").isEmpty(), "no session buttons for a viewer");
+            viewer.open("/#failed");
+            viewer.until("the failed page", d -> d.findElement(By.id("failed-count")).isDisplayed());
+            assertTrue(viewer.all("#retry-matching, #discard-matching, button[data-action]").isEmpty());
+        }
+        ApiClient api = new ApiClient(base);
+        assertEquals(200, api.login("vic", "viewer-pass").statusCode());
+        assertEquals(200, api.get("/api/cluster").statusCode(), "a viewer reads");
+        assertEquals(403, api.post("/api/sessions/" + STAYING + "/pause", "{}", true).statusCode());
+        assertEquals(403, api.post("/api/failed/discard", "{\"session\":\"" + STAYING + "\"}", true).statusCode());
+        assertEquals(SessionState.RUNNING, ui.sessions().get(STAYING).state());
+    }
+
+    @Test
+    @Order(8)
+    void aPostWithoutTheCsrfTokenOrFromAnotherSiteIsRefused() throws Exception {
+        ApiClient api = new ApiClient(base);
+        HttpResponse<String> login = api.login("olga", "operator-pass");
+        String cookie = api.setCookieHeaders(login).get(0);
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        HttpResponse<String> refused = api.post("/api/sessions/" + STAYING + "/pause", "{}", false);
+        assertEquals(403, refused.statusCode());
+        assertTrue(ApiClient.json(refused).get("error").asText().contains("X-CSRF-Token"));
+        assertEquals(SessionState.RUNNING, ui.sessions().get(STAYING).state(), "nothing changed");
+        HttpResponse<String> bad = api.post("/api/sessions/" + STAYING + "/explode", "{}", true);
+        assertEquals(404, bad.statusCode());
+        assertTrue(ApiClient.json(bad).get("error").asText().contains("pause, resume, enable or disable"));
+        assertEquals(409, api.post("/api/sessions/" + STAYING + "/resume", "{}", true).statusCode(), "resume of a running session");
+    }
+
+    @Test
+    @Order(9)
+    void repeatedFailedLoginsAreSlowedDown() throws Exception {
+        ApiClient api = new ApiClient(base);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(401, api.login("mallory", "guess-" + i).statusCode());
+        }
+        HttpResponse<String> throttled = api.login("mallory", "guess-3");
+        assertEquals(429, throttled.statusCode());
+        assertTrue(throttled.headers().firstValue("Retry-After").isPresent());
+    }
+
+    @Test
+    @Order(10)
+    void metricsAreServedInPrometheusTextFormat() throws Exception {
+        ApiClient api = new ApiClient(base);
+        assertEquals(401, api.get("/metrics").statusCode());
+        HttpResponse<String> metrics = api.getWithBasic("/metrics", "vic", "viewer-pass");
+        assertEquals(200, metrics.statusCode());
+        String text = metrics.body();
+        assertTrue(text.contains("bambus_session_events_moved_total{session=\"" + STAYING + "\"}"), text);
+        assertTrue(text.contains("bambus_session_batch_commit_seconds_bucket{session=\"" + MOVING + "\",le=\"+Inf\"}"), text);
+        assertTrue(text.contains("bambus_session_lag_events{session=\"" + MOVING + "\"}"), text);
+        assertTrue(text.contains("bambus_members 2"), text);
+        assertTrue(text.contains("bambus_member_sessions{member=\"" + cluster.address(1) + "\"} 1"), text);
+    }
+
+    @Test
+    @Order(11)
+    void aStoppedMembersSessionMovesOnThePageWithoutReload() throws Exception {
+        browser.open("/#cluster");
+        String onSurvivor = ".member[data-member='" + cluster.address(0) + "'] [data-session='" + MOVING + "']";
+        browser.until("the session on the second member", d -> !d.findElements(By.cssSelector(
+                ".member[data-member='" + cluster.address(1) + "'] [data-session='" + MOVING + "']")).isEmpty());
+        browser.driver.executeScript("window.__notReloaded = true;");
+        second.getLifecycleService().terminate();
+        long stopped = System.nanoTime();
+        long[] recordMoved = {0};
+        browser.until("the session drawn on the survivor", TIMEOUT, d -> {
+            SessionRecord record = ui.sessions().get(MOVING);
+            if (recordMoved[0] == 0 && record != null && cluster.address(0).equals(record.ownerAddress())) {
+                recordMoved[0] = System.nanoTime();
+            }
+            return !d.findElements(By.cssSelector(onSurvivor)).isEmpty();
+        });
+        long shown = System.nanoTime();
+        assertEquals(Boolean.TRUE, browser.driver.executeScript("return window.__notReloaded === true;"), "no reload");
+        System.out.printf("move display: member stopped -> drawn on the survivor %d ms; record moved -> drawn %d ms%n",
+                (shown - stopped) / 1_000_000, recordMoved[0] == 0 ? -1 : (shown - recordMoved[0]) / 1_000_000);
+        browser.until("one member box left", d -> d.findElements(By.cssSelector(".member[data-member^='127.0.0.1']")).size() == 1);
+        browser.screenshot("cluster-after-loss");
+        assertFalse(browser.all(onSurvivor).isEmpty());
+    }
+}
