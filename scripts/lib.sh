@@ -3,6 +3,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="${BAMBUS_RUN_DIR:-$ROOT/run}"
 PLUGIN_JAR="$ROOT/grid-plugin/target/bambus-grid-plugin.jar"
 MEMBER_CLASSPATH_FILE="$ROOT/grid-plugin/target/member.classpath"
+UI_JAR="$ROOT/management-ui/target/bambus-management-ui-0.1.0-SNAPSHOT.jar"
+UI_CLASSPATH_FILE="$ROOT/management-ui/target/ui.classpath"
 # what Hazelcast's own start script passes on Java 9+
 HAZELCAST_OPENS=(--add-modules java.se
   --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
@@ -16,10 +18,16 @@ die() { echo "error: $*" >&2; exit 1; }
 
 # Builds the plugin jar when it is missing (one Maven run; quiet unless it fails).
 ensure_built() {
-  if [ ! -f "$PLUGIN_JAR" ] || [ ! -f "$MEMBER_CLASSPATH_FILE" ]; then
+  if [ ! -f "$PLUGIN_JAR" ] || [ ! -f "$MEMBER_CLASSPATH_FILE" ] || [ ! -f "$UI_JAR" ] || [ ! -f "$UI_CLASSPATH_FILE" ]; then
     echo "building (mvn -DskipTests install) ..."
     (cd "$ROOT" && mvn -q -B -DskipTests install) || die "the build failed; run 'mvn -DskipTests install' to see why"
   fi
+}
+
+# The management UI's programs: JAVA_UI runs a class with the UI's class path.
+ui_java_init() {
+  JAVA_UI=(java -Xmx256m "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -Dhazelcast.logging.type=log4j2
+    -cp "$UI_JAR:$(cat "$UI_CLASSPATH_FILE")")
 }
 
 # pid_alive PID

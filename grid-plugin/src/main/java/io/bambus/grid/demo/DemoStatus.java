@@ -79,7 +79,7 @@ public final class DemoStatus {
         boolean healthy = true;
         out.append(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss"))).append("  members:");
         for (Member member : hz.getCluster().getMembers()) {
-            out.append(' ').append(member.getAddress());
+            out.append(" ").append(io.bambus.grid.status.Addresses.of(member));
         }
         out.append(String.format("%n  %-8s %-8s %-20s %6s %10s %14s%n", "session", "state", "runs on", "epoch", "moved",
                 "waiting in src"));
