@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Runs one benchmark program (grid-plugin/src/test/java/io/bambus/grid/bench) with the test
-# class path. Uses BAMBUS_TEST_JDBC_URL's server or the embedded one.
+# Runs one benchmark program (grid-plugin/src/test/java/io/bambus/grid/bench, or
+# management-ui/src/test/java/io/bambus/ui/bench for SessionsPage) with the test class path.
+# Uses BAMBUS_TEST_JDBC_URL's server or the embedded one.
 #
-#   bench/run.sh Throughput|FailoverPauses|Latency|Scale [ARGS...]
+#   bench/run.sh Throughput|FailoverPauses|Latency|Scale|SessionsPage [ARGS...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-[ $# -ge 1 ] || { echo "usage: bench/run.sh Throughput|FailoverPauses|Latency|Scale [args]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: bench/run.sh Throughput|FailoverPauses|Latency|Scale|SessionsPage [args]" >&2; exit 2; }
 NAME="$1"; shift
+MODULE=grid-plugin PACKAGE=io.bambus.grid.bench
+if [ "$NAME" = SessionsPage ]; then
+  MODULE=management-ui PACKAGE=io.bambus.ui.bench
+fi
 cd "$ROOT"
 mvn -q -B -DskipTests install
-mvn -q -B -pl grid-plugin dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+mvn -q -B -pl "$MODULE" dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 source "$ROOT/scripts/lib.sh"
 exec java "${HAZELCAST_OPENS[@]}" -Xmx1g "-Dlog4j2.configurationFile=$ROOT/grid-plugin/src/test/resources/log4j2-test.xml" \
-  -cp "$ROOT/grid-plugin/target/test-classes:$ROOT/grid-plugin/target/classes:$(cat "$ROOT/grid-plugin/target/bench.classpath")" \
-  "io.bambus.grid.bench.$NAME" "$@"
+  -cp "$ROOT/$MODULE/target/test-classes:$ROOT/$MODULE/target/classes:$(cat "$ROOT/$MODULE/target/bench.classpath")" \
+  "$PACKAGE.$NAME" "$@"
