@@ -82,8 +82,11 @@ class OperationsInProcessTest {
             });
             assertTrue(ops.timeline(0, 1000).entries().stream().filter(e -> e.kind() == TimelineEntry.Kind.OPERATOR)
                     .allMatch(e -> e.actor().equals("tester")));
-            Await.until("the member to publish its status", TIMEOUT, () -> ops.members().get(0).status() != null);
-            assertEquals(2, ops.members().get(0).status().sessionsRunning());
+            // the status is published every 2 s: wait for the one after the enable
+            Await.until("the member to publish that it runs both sessions", TIMEOUT, () -> {
+                var status = ops.members().get(0).status();
+                return status != null && status.sessionsRunning() == 2 && status.heapUsedBytes() > 0;
+            });
         }
     }
 

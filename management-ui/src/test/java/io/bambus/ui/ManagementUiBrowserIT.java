@@ -15,11 +15,10 @@ import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.Producer;
-import io.bambus.ui.auth.Users;
 import io.bambus.ui.testing.ApiClient;
 import io.bambus.ui.testing.Browser;
+import io.bambus.ui.testing.UiConfigs;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,16 +69,10 @@ class ManagementUiBrowserIT {
         moving = new Producer(MOVING, env.sources.get(MOVING), 20);
         staying = new Producer(STAYING, env.sources.get(STAYING), 20);
 
-        String yaml = """
-                http: { host: 127.0.0.1, port: 0 }
-                cluster: { name: %s, addresses: ["%s", "%s"] }
-                destination: { jdbcUrl: "%s", username: %s, password: "%s", poolSize: 2 }
-                users:
-                  - { name: olga, role: operator, passwordHash: "%s" }
-                  - { name: vic, role: viewer, passwordHash: "%s" }
-                """.formatted(cluster.clusterName(), cluster.address(0), cluster.address(1), env.destinationJdbcUrl(),
-                env.user(), env.password(), Users.hash("operator-pass".toCharArray()), Users.hash("viewer-pass".toCharArray()));
-        ui = new ManagementUi(UiConfig.parse("test-ui.yaml", yaml, Path.of("."), Map.of())).start();
+        Map<String, String> users = new java.util.LinkedHashMap<>();
+        users.put("olga", "operator:operator-pass");
+        users.put("vic", "viewer:viewer-pass");
+        ui = new ManagementUi(UiConfigs.of(cluster, env.destinationJdbcUrl(), env.user(), env.password(), users)).start();
         base = "http://127.0.0.1:" + ui.port();
         browser = new Browser(base);
     }

@@ -2,9 +2,8 @@ package io.bambus.grid.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.event.EventStream;
-import io.bambus.core.outbox.OutboxSchema;
 import io.bambus.core.testing.TestDatabase;
-import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.ManySources;
 import io.bambus.grid.testing.MemberProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,30 +56,13 @@ public final class Scale {
         Path dir = Files.createTempDirectory("bambus-scale");
         try (HikariDataSource source = server.pool(sourceDb, 4);
              HikariDataSource destination = server.pool(destinationDb, 2)) {
-            try (Connection connection = source.getConnection(); Statement statement = connection.createStatement()) {
-                statement.execute("SET GLOBAL max_connections = 5000");
-            } catch (java.sql.SQLException e) {
-                System.out.println("(could not raise max_connections: " + e.getMessage() + ")");
-            }
-            StringBuilder yaml = new StringBuilder("destination: { jdbcUrl: \"" + server.jdbcUrl(destinationDb) + "\", username: "
-                    + server.user() + ", password: \"" + server.password() + "\" }\nsources:\n");
-            try (Connection connection = source.getConnection()) {
-                for (int i = 0; i < n; i++) {
-                    OutboxSchema.create(connection, "ob_" + i);
-                    try (EventStream events = EventStream.on(connection).outboxTable("ob_" + i)) {
-                        String id = "s" + i + "-order";
-                        events.beginActivity("Order", id).updateActivity("Order", id, "Step", 1)
-                                .updateActivity("Order", id, "Step", 2).endActivity("Order", id);
-                    }
-                    yaml.append("  - { id: s").append(i).append(", jdbcUrl: \"").append(server.jdbcUrl(sourceDb))
-                            .append("\", username: ").append(server.user()).append(", password: \"").append(server.password())
-                            .append("\", outboxTable: ob_").append(i).append(", poolSize: 1 }\n");
+            Path config = ManySources.configure(server, source, sourceDb, destinationDb, dir, n, null, (connection, table, i) -> {
+                try (EventStream events = EventStream.on(connection).outboxTable(table)) {
+                    String id = "s" + i + "-order";
+                    events.beginActivity("Order", id).updateActivity("Order", id, "Step", 1)
+                            .updateActivity("Order", id, "Step", 2).endActivity("Order", id);
                 }
-            }
-            yaml.append("definitions: definitions.yaml\n");
-            Files.writeString(dir.resolve("definitions.yaml"), BusEnvironment.DEFINITIONS);
-            Path config = dir.resolve("bus.yaml");
-            Files.writeString(config, yaml);
+            });
 
             try (MemberProcesses members = new MemberProcesses(config, 3).heap(heap)) {
                 long start = System.nanoTime();

@@ -1,19 +1,15 @@
 package io.bambus.ui.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.bambus.core.outbox.OutboxSchema;
 import io.bambus.core.testing.TestDatabase;
 import io.bambus.grid.testing.Await;
-import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
+import io.bambus.grid.testing.ManySources;
 import io.bambus.ui.ManagementUi;
-import io.bambus.ui.UiConfig;
-import io.bambus.ui.auth.Users;
 import io.bambus.ui.testing.Browser;
+import io.bambus.ui.testing.UiConfigs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -46,41 +42,15 @@ public final class SessionsPage {
         String destinationDb = server.create("page_dst");
         Path dir = Files.createTempDirectory("bambus-page");
         try (HikariDataSource source = server.pool(sourceDb, 2)) {
-            try (Connection connection = source.getConnection(); Statement statement = connection.createStatement()) {
-                statement.execute("SET GLOBAL max_connections = 5000");
-            } catch (java.sql.SQLException e) {
-                System.out.println("(could not raise max_connections: " + e.getMessage() + ")");
-            }
-            // the sources share one database, each with its own outbox table (as the Scale benchmark does)
-            StringBuilder yaml = new StringBuilder("destination: { jdbcUrl: \"" + server.jdbcUrl(destinationDb) + "\", username: "
-                    + server.user() + ", password: \"" + server.password() + "\" }\nsources:\n");
-            try (Connection connection = source.getConnection()) {
-                for (int i = 0; i < sessions; i++) {
-                    OutboxSchema.create(connection, "ob_" + i);
-                    yaml.append("  - { id: s").append(i).append(", jdbcUrl: \"").append(server.jdbcUrl(sourceDb))
-                            .append("\", username: ").append(server.user()).append(", password: \"").append(server.password())
-                            .append("\", outboxTable: ob_").append(i).append(", poolSize: 1 }\n");
-                }
-            }
-            yaml.append("definitions: definitions.yaml\npollIntervalMillis: 500\n");
-            Files.writeString(dir.resolve("definitions.yaml"), BusEnvironment.DEFINITIONS);
-            Path config = dir.resolve("bus.yaml");
-            Files.writeString(config, yaml);
+            Path config = ManySources.configure(server, source, sourceDb, destinationDb, dir, sessions,
+                    "pollIntervalMillis: 500\n", (connection, table, i) -> { });
             try (ClusterFixture cluster = new ClusterFixture(config)) {
                 var first = cluster.start(0);
                 var second = cluster.start(1);
                 Await.until("all " + sessions + " sessions to run", Duration.ofMinutes(5),
                         () -> ClusterFixture.running(first).size() + ClusterFixture.running(second).size() == sessions);
-                String uiYaml = """
-                        http: { host: 127.0.0.1, port: 0 }
-                        cluster: { name: %s, addresses: ["%s", "%s"] }
-                        destination: { jdbcUrl: "%s", username: %s, password: "%s", poolSize: 2 }
-                        users:
-                          - { name: olga, role: operator, passwordHash: "%s" }
-                        """.formatted(cluster.clusterName(), cluster.address(0), cluster.address(1),
-                        server.jdbcUrl(destinationDb), server.user(), server.password(),
-                        Users.hash("operator-pass".toCharArray()));
-                try (ManagementUi ui = new ManagementUi(UiConfig.parse("bench-ui.yaml", uiYaml, dir, Map.of())).start();
+                try (ManagementUi ui = new ManagementUi(UiConfigs.of(cluster, server.jdbcUrl(destinationDb),
+                        server.user(), server.password(), Map.of("olga", "operator:operator-pass"))).start();
                      Browser browser = new Browser("http://127.0.0.1:" + ui.port())) {
                     browser.logIn("olga", "operator-pass");
                     long[] millis = new long[rounds];
