@@ -117,6 +117,28 @@ public final class OutboxReader {
         }
     }
 
+    /**
+     * Deletes at most {@code limit} rows that were moved longer than the retention period ago,
+     * oldest first; returns how many. Rows not yet moved are never touched. With no retention
+     * there is nothing to purge (acknowledge deleted the rows).
+     */
+    public int purge(int limit) throws SQLException {
+        if (retention.isZero()) {
+            return 0;
+        }
+        try (Connection connection = source.getConnection();
+             PreparedStatement statement = connection.prepareStatement("DELETE FROM " + table
+                     + " WHERE moved_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND ORDER BY moved_at LIMIT ?")) {
+            statement.setLong(1, retention.toNanos() / 1_000);
+            statement.setInt(2, limit);
+            int rows = statement.executeUpdate();
+            if (!connection.getAutoCommit()) {
+                connection.commit();
+            }
+            return rows;
+        }
+    }
+
     /** Events waiting in the outbox and the time of the oldest (null when none wait). */
     public Lag lag() throws SQLException {
         try (Connection connection = source.getConnection();

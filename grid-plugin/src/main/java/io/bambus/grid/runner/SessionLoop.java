@@ -36,6 +36,11 @@ public final class SessionLoop implements AutoCloseable {
     private static final long PUBLISH_INTERVAL_MILLIS = 250;
     /** How often the lag (events waiting in the source) is counted: one indexed query on the source. */
     private static final long LAG_INTERVAL_MILLIS = 2_000;
+    /** Moved rows past the retention are purged this often, {@value #PURGE_BATCH} rows a statement. */
+    static final long PURGE_INTERVAL_MILLIS = 10_000;
+    static final int PURGE_BATCH = 1_000;
+    /** Longest purge run between two batches, so a backlog of old rows never holds events up for long. */
+    private static final long PURGE_SLICE_MILLIS = 250;
 
     private final SessionRunner runner;
     private final BusConfig config;
@@ -53,6 +58,7 @@ public final class SessionLoop implements AutoCloseable {
     private long lastPublishMillis;
     private boolean unpublished;
     private long nextLagMillis;
+    private long nextPurgeMillis;
     private long lagEvents;
     private long oldestWaitingMillis;
     /** Commit times not yet published to the record. */
@@ -105,6 +111,7 @@ public final class SessionLoop implements AutoCloseable {
                 publish(true);
                 idleUntilMillis = System.currentTimeMillis() + config.pollIntervalMillis();
             }
+            purgeIfDue();
             return false;
         } catch (StaleEpochException fenced) {
             if (claimed) {
@@ -123,6 +130,26 @@ public final class SessionLoop implements AutoCloseable {
         } catch (Exception e) {
             failed(e);
             return false;
+        }
+    }
+
+    /** Deletes moved rows older than the retention, in batches, for at most {@value #PURGE_SLICE_MILLIS} ms. */
+    private void purgeIfDue() throws java.sql.SQLException {
+        long now = System.currentTimeMillis();
+        if (now < nextPurgeMillis) {
+            return;
+        }
+        long sliceEnd = now + PURGE_SLICE_MILLIS;
+        int purged = 0;
+        int rows;
+        do {
+            rows = reader.purge(PURGE_BATCH);
+            purged += rows;
+        } while (rows == PURGE_BATCH && System.currentTimeMillis() < sliceEnd && !runner.stopping());
+        // a full last batch means more are due: come back soon rather than in a full interval
+        nextPurgeMillis = System.currentTimeMillis() + (rows == PURGE_BATCH ? config.pollIntervalMillis() : PURGE_INTERVAL_MILLIS);
+        if (purged > 0) {
+            LOG.debug("Session '{}': purged {} outbox rows moved more than {} ago", runner.sessionId(), purged, config.retention());
         }
     }
 
