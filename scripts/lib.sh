@@ -5,6 +5,8 @@ PLUGIN_JAR="$ROOT/grid-plugin/target/bambus-grid-plugin.jar"
 MEMBER_CLASSPATH_FILE="$ROOT/grid-plugin/target/member.classpath"
 UI_JAR="$ROOT/management-ui/target/bambus-management-ui-0.1.0-SNAPSHOT.jar"
 UI_CLASSPATH_FILE="$ROOT/management-ui/target/ui.classpath"
+CLI_JAR="$ROOT/cli/target/bambus-cli-0.1.0-SNAPSHOT.jar"
+CLI_CLASSPATH_FILE="$ROOT/cli/target/cli.classpath"
 # what Hazelcast's own start script passes on Java 9+
 HAZELCAST_OPENS=(--add-modules java.se
   --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
@@ -18,7 +20,8 @@ die() { echo "error: $*" >&2; exit 1; }
 
 # Builds the plugin jar when it is missing (one Maven run; quiet unless it fails).
 ensure_built() {
-  if [ ! -f "$PLUGIN_JAR" ] || [ ! -f "$MEMBER_CLASSPATH_FILE" ] || [ ! -f "$UI_JAR" ] || [ ! -f "$UI_CLASSPATH_FILE" ]; then
+  if [ ! -f "$PLUGIN_JAR" ] || [ ! -f "$MEMBER_CLASSPATH_FILE" ] || [ ! -f "$UI_JAR" ] || [ ! -f "$UI_CLASSPATH_FILE" ] \
+      || [ ! -f "$CLI_JAR" ] || [ ! -f "$CLI_CLASSPATH_FILE" ]; then
     echo "building (mvn -DskipTests install) ..."
     (cd "$ROOT" && mvn -q -B -DskipTests install) || die "the build failed; run 'mvn -DskipTests install' to see why"
   fi

@@ -1,0 +1,179 @@
+package io.bambus.cli;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.ConfigException;
+import io.bambus.core.db.Pools;
+import io.bambus.grid.ops.BusOperations;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code bambus} command line (scripts/bambus). Exit codes a script can trust:
+ * {@value #OK} done; {@value #REFUSED} the bus refused (wrong state, unknown session or event);
+ * {@value #USAGE} bad arguments or configuration; {@value #UNREACHABLE} the cluster or the
+ * destination could not be reached. Errors go to standard error as one line naming the fix.
+ */
+@Command(name = "bambus", mixinStandardHelpOptions = true, version = "bambus 0.1.0",
+        description = "Operates a BAM Event Bus: its sessions, failed events and activity definitions.",
+        subcommands = {StatusCommand.class, SessionsCommand.class, FailedCommand.class, DeployCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:refused by the bus (wrong state, unknown session or event)",
+                "2:bad arguments or configuration", "3:the cluster or the destination is unreachable"})
+public final class Bambus {
+
+    public static final int OK = 0;
+    public static final int REFUSED = 1;
+    public static final int USAGE = 2;
+    public static final int UNREACHABLE = 3;
+
+    @Option(names = "--config", description = "bus configuration file (destination, definitions) [$BAMBUS_CONFIG]",
+            defaultValue = "${env:BAMBUS_CONFIG}")
+    Path config;
+
+    @Option(names = "--cluster", description = "Hazelcast cluster name [$BAMBUS_CLUSTER, else bambus]",
+            defaultValue = "${env:BAMBUS_CLUSTER:-bambus}")
+    String cluster;
+
+    @Option(names = "--members", split = ",", description = "member addresses host:port,… [$BAMBUS_MEMBERS, else 127.0.0.1:5801]",
+            defaultValue = "${env:BAMBUS_MEMBERS:-127.0.0.1:5801}")
+    List<String> members;
+
+    @Option(names = "--sessions-map", description = "the sessions map, as in the bus configuration [eventbus.sessions]",
+            defaultValue = "eventbus.sessions")
+    String sessionsMap;
+
+    @Option(names = "--connect-timeout", description = "seconds to wait for the cluster [10]", defaultValue = "10")
+    int connectTimeoutSeconds;
+
+    @Option(names = "--json", description = "print JSON instead of text")
+    boolean json;
+
+    PrintWriter out;
+    PrintWriter err;
+    private HazelcastInstance client;
+    private HikariDataSource destination;
+    private BusConfig busConfig;
+
+    /** A failure that ends the command with {@code exitCode} and one line for the operator. */
+    static final class CliException extends RuntimeException {
+        final int exitCode;
+
+        CliException(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(run(args, out, err));
+    }
+
+    /** Runs one command line; returns its exit code (tests call this, {@link #main} exits with it). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        Bambus bambus = new Bambus();
+        bambus.out = out;
+        bambus.err = err;
+        CommandLine line = new CommandLine(bambus);
+        line.setOut(out);
+        line.setErr(err);
+        line.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            if (e instanceof CliException cli) {
+                err.println("error: " + cli.getMessage());
+                return cli.exitCode;
+            }
+            if (e instanceof BusOperations.CommandRefusedException refused) {
+                err.println("refused: " + refused.getMessage());
+                return REFUSED;
+            }
+            if (e instanceof ConfigException config) {
+                err.println("error: " + config.getMessage());
+                return USAGE;
+            }
+            if (e instanceof SQLException sql) {
+                err.println("error: the destination database cannot be reached or refused the statement: " + sql.getMessage()
+                        + "; check destination in " + bambus.config);
+                return UNREACHABLE;
+            }
+            throw e;
+        });
+        try {
+            return line.execute(args);
+        } finally {
+            bambus.close();
+        }
+    }
+
+    BusOperations ops() {
+        if (client == null) {
+            ClientConfig config = new ClientConfig();
+            config.setClusterName(cluster);
+            config.setInstanceName("bambus-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+            config.getNetworkConfig().setAddresses(members);
+            config.getConnectionStrategyConfig().getConnectionRetryConfig()
+                    .setClusterConnectTimeoutMillis(connectTimeoutSeconds * 1000L).setMaxBackoffMillis(1_000);
+            config.setProperty("hazelcast.logging.type", "log4j2");
+            try {
+                client = HazelcastClient.newHazelcastClient(config);
+            } catch (IllegalStateException e) {
+                throw new CliException(UNREACHABLE, "cannot reach cluster '" + cluster + "' at " + members + " within "
+                        + connectTimeoutSeconds + " s; check --members and --cluster (or BAMBUS_MEMBERS, BAMBUS_CLUSTER)"
+                        + " and that the members run");
+            }
+        }
+        return new BusOperations(client, sessionsMap);
+    }
+
+    BusConfig busConfig() {
+        if (busConfig == null) {
+            if (config == null) {
+                throw new CliException(USAGE, "this command needs the bus configuration: give --config FILE or set BAMBUS_CONFIG");
+            }
+            busConfig = BusConfig.load(config);
+        }
+        return busConfig;
+    }
+
+    HikariDataSource destination() {
+        if (destination == null) {
+            destination = Pools.open("bambus-cli-destination", busConfig().destination());
+            try (Connection connection = destination.getConnection()) {
+                connection.isValid(1);
+            } catch (SQLException e) {
+                throw new CliException(UNREACHABLE, "cannot reach the destination database " + busConfig().destination().jdbcUrl()
+                        + ": " + e.getMessage() + "; check destination in " + config);
+            }
+        }
+        return destination;
+    }
+
+    /** Who did it, for the timeline and the members' logs. */
+    static String actor() {
+        return "cli:" + System.getProperty("user.name", "unknown");
+    }
+
+    static String joined(Object[] values) {
+        return String.join(" ", Arrays.stream(values).map(String::valueOf).toList());
+    }
+
+    private void close() {
+        if (client != null) {
+            client.shutdown();
+        }
+        if (destination != null) {
+            destination.close();
+        }
+    }
+}

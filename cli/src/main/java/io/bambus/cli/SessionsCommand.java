@@ -1,0 +1,110 @@
+package io.bambus.cli;
+
+import io.bambus.grid.session.SessionCommand;
+import io.bambus.grid.session.SessionRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** The sessions and the operator commands on them. */
+@Command(name = "sessions", description = "List sessions; pause, resume, enable or disable one.",
+        subcommands = {SessionsCommand.ListSessions.class, SessionsCommand.Pause.class, SessionsCommand.Resume.class,
+                SessionsCommand.Enable.class, SessionsCommand.Disable.class})
+final class SessionsCommand {
+
+    @ParentCommand
+    Bambus bambus;
+
+    static List<Map<String, Object>> rows(List<SessionRecord> sessions) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (SessionRecord r : sessions) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("session", r.sessionId());
+            row.put("state", r.state().name());
+            row.put("owner", r.ownerAddress());
+            row.put("epoch", r.epoch());
+            row.put("batchNo", r.batchNo());
+            row.put("eventsMoved", r.eventsMoved());
+            row.put("eventsFailed", r.eventsFailed());
+            row.put("lagEvents", r.lagEvents());
+            row.put("oldestWaitingMillis", r.oldestWaitingMillis());
+            row.put("lastError", r.lastError());
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    static String table(List<SessionRecord> sessions) {
+        List<List<String>> rows = new ArrayList<>();
+        for (SessionRecord r : sessions) {
+            rows.add(List.of(r.sessionId(), r.state().name(), String.valueOf(r.ownerAddress()), String.valueOf(r.epoch()),
+                    String.valueOf(r.eventsMoved()), String.valueOf(r.eventsFailed()), String.valueOf(r.lagEvents()),
+                    r.lastError() == null ? "" : r.lastError()));
+        }
+        return Output.table(List.of("session", "state", "owner", "epoch", "moved", "failed", "waiting", "last error"), rows);
+    }
+
+    @Command(name = "list", description = "The sessions: state, owner, epoch, events moved and failed, lag.")
+    static final class ListSessions implements Callable<Integer> {
+        @ParentCommand
+        SessionsCommand parent;
+
+        @Override
+        public Integer call() {
+            List<SessionRecord> sessions = parent.bambus.ops().sessions();
+            Output.print(parent.bambus, rows(sessions), () -> table(sessions));
+            return Bambus.OK;
+        }
+    }
+
+    abstract static class Change implements Callable<Integer> {
+        @ParentCommand
+        SessionsCommand parent;
+
+        @Parameters(index = "0", paramLabel = "SESSION", description = "the session (its source id)")
+        String session;
+
+        abstract SessionCommand command();
+
+        @Override
+        public Integer call() {
+            SessionRecord after = parent.bambus.ops().command(session, command(), Bambus.actor());
+            Output.print(parent.bambus, rows(List.of(after)).get(0),
+                    () -> "session " + session + " is now " + after.state() + "\n");
+            return Bambus.OK;
+        }
+    }
+
+    @Command(name = "pause", description = "Stop a running session after its batch; it resumes from its checkpoint.")
+    static final class Pause extends Change {
+        SessionCommand command() {
+            return SessionCommand.PAUSE;
+        }
+    }
+
+    @Command(name = "resume", description = "Run a paused session again.")
+    static final class Resume extends Change {
+        SessionCommand command() {
+            return SessionCommand.RESUME;
+        }
+    }
+
+    @Command(name = "enable", description = "Run a disabled session.")
+    static final class Enable extends Change {
+        SessionCommand command() {
+            return SessionCommand.ENABLE;
+        }
+    }
+
+    @Command(name = "disable", description = "Stop a session and keep it stopped until enabled.")
+    static final class Disable extends Change {
+        SessionCommand command() {
+            return SessionCommand.DISABLE;
+        }
+    }
+}

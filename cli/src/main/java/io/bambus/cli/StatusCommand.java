@@ -1,0 +1,49 @@
+package io.bambus.cli;
+
+import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.status.MemberStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** Members, who runs which session, and each session's lag. */
+@Command(name = "status", description = "Members, who runs which session, events moved and lag.")
+final class StatusCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Bambus bambus;
+
+    @Override
+    public Integer call() {
+        BusOperations ops = bambus.ops();
+        List<BusOperations.MemberView> members = ops.members();
+        List<SessionRecord> sessions = ops.sessions();
+        List<Map<String, Object>> memberRows = new ArrayList<>();
+        for (BusOperations.MemberView member : members) {
+            MemberStatus s = member.status();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("address", member.address());
+            row.put("uuid", member.uuid());
+            row.put("oldest", member.oldest());
+            row.put("sessionsRunning", s == null ? null : s.sessionsRunning());
+            row.put("heapUsedBytes", s == null ? null : s.heapUsedBytes());
+            row.put("startedMillis", s == null ? null : s.startedMillis());
+            memberRows.add(row);
+        }
+        Output.print(bambus, Map.of("members", memberRows, "sessions", SessionsCommand.rows(sessions)), () -> {
+            List<List<String>> rows = new ArrayList<>();
+            for (Map<String, Object> row : memberRows) {
+                rows.add(List.of(String.valueOf(row.get("address")), String.valueOf(row.get("sessionsRunning")),
+                        row.get("heapUsedBytes") == null ? "-" : ((Long) row.get("heapUsedBytes")) / 1_048_576 + " MB"));
+            }
+            return "members:\n" + Output.table(List.of("address", "sessions", "heap"), rows) + "\nsessions:\n"
+                    + SessionsCommand.table(sessions);
+        });
+        return Bambus.OK;
+    }
+}
