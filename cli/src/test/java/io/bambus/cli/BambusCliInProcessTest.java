@@ -107,11 +107,35 @@ class BambusCliInProcessTest {
             assertEquals(1, env.query(env.destination, "SELECT COUNT(*) FROM bam_Invoice_active"));
             assertEquals(1, bambus(common, "failed", "show", String.valueOf(id)).exit(), "gone once retried");
 
+            try (EventStream events = EventStream.on(env.sources.get("shop"))) {
+                events.beginActivity("Order", "old-1").endActivity("Order", "old-1");
+                events.beginActivity("Order", "new-1").endActivity("Order", "new-1");
+            }
+            Await.until("both orders completed", TIMEOUT, () -> completed(env) == 2);
+            try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
+                statement.executeUpdate("UPDATE bam_Order_completed SET LastModified = '2020-01-01' WHERE ActivityID = 'old-1'");
+            }
+            Run noWindow = bambus(common, "archive");
+            assertEquals(2, noWindow.exit(), "no online window configured or given");
+            assertTrue(noWindow.err().contains("give --after"), noWindow.err());
+            Run archived = bambus(common, "archive", "--after", "1d");
+            assertEquals(0, archived.exit(), archived.err());
+            assertTrue(archived.out().contains("Order: 1 archived"), archived.out());
+            assertEquals(1, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_archive WHERE ActivityID = 'old-1'"));
+
             Run bad = bambus(common, "sessions", "explode", "crm");
             assertEquals(2, bad.exit());
             assertTrue(bad.err().contains("explode"), bad.err());
             assertEquals(2, bambus(common, "failed", "show", "not-a-number").exit());
             assertEquals(2, bambus(List.of(), "failed", "list").exit(), "no configuration: usage error");
+        }
+    }
+
+    private static long completed(BusEnvironment env) {
+        try {
+            return env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_completed");
+        } catch (java.sql.SQLException e) {
+            return -1;
         }
     }
 

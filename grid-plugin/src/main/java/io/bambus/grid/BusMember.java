@@ -39,6 +39,7 @@ public final class BusMember {
     private HikariDataSource destination;
     private IMap<String, SessionRecord> sessions;
     private Placement placement;
+    private io.bambus.grid.archive.ArchiveSchedule archiveSchedule;
     private final long startedMillis = System.currentTimeMillis();
 
     BusMember(HazelcastInstance hz, Path configPath, BusConfig config) {
@@ -60,6 +61,8 @@ public final class BusMember {
         hz.getUserContext().put(CONTEXT_KEY, this);
         placement = new Placement(this);
         placement.start();
+        archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(this);
+        archiveSchedule.start();
         Member local = hz.getCluster().getLocalMember();
         LOG.info("BAM event bus started on member {} ({} sources configured, sessions map '{}' with {} backup(s))",
                 local.getAddress(), config.sources().size(), config.sessionsMap(), config.sessionBackupCount());
@@ -97,6 +100,7 @@ public final class BusMember {
             return;
         }
         long started = System.nanoTime();
+        archiveSchedule.close();
         Collection<SessionRunner> stopped = placement.stopAll(STOP_WAIT_MILLIS);
         placement = null;
         hz.getUserContext().remove(CONTEXT_KEY);

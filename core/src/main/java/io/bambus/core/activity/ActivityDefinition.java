@@ -49,6 +49,11 @@ public final class ActivityDefinition {
         return Identifiers.quote("bam_" + name + "_continuations");
     }
 
+    /** Completed instances past the online window (see Archiver). */
+    public String archiveTable() {
+        return Identifiers.quote("bam_" + name + "_archive");
+    }
+
     public String allInstancesView() {
         return Identifiers.quote("bam_" + name + "_all_instances");
     }

@@ -94,6 +94,11 @@ public final class ActivityDeployer {
                 statements.addAll(createStatements(activity));
                 continue;
             }
+            boolean archiveExists = !columns(connection, "bam_" + activity.name() + "_archive").isEmpty();
+            if (!archiveExists) {
+                // deployed before archiving existed: the new definition's archive table, with every item
+                statements.add(archiveStatement(activity));
+            }
             List<ItemDefinition> added = new ArrayList<>();
             for (ItemDefinition old : current.items()) {
                 ItemDefinition now = activity.item(old.name());
@@ -113,7 +118,7 @@ public final class ActivityDeployer {
                 }
             }
             if (!added.isEmpty()) {
-                statements.addAll(addStatements(connection, activity, added));
+                statements.addAll(addStatements(connection, activity, added, archiveExists));
             }
         }
         if (!refusals.isEmpty()) {
@@ -162,8 +167,28 @@ public final class ActivityDeployer {
                 + "  PRIMARY KEY (`ContinuationToken`),\n"
                 + "  KEY `ix_activity_id` (`ActivityID`)\n"
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        ddl.add(archiveStatement(activity));
         ddl.add(viewStatement(activity));
         return ddl;
+    }
+
+    /** The archive table: the completed table's columns (RecordID kept), plus when the row was archived. */
+    static String archiveStatement(ActivityDefinition activity) {
+        StringBuilder items = new StringBuilder();
+        for (ItemDefinition item : activity.items()) {
+            items.append("  ").append(item.column()).append(' ').append(item.sqlType()).append(" NULL,\n");
+        }
+        return "CREATE TABLE IF NOT EXISTS " + activity.archiveTable() + " (\n"
+                + "  `RecordID` BIGINT NOT NULL,\n"
+                + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
+                + "  `IsVisible` TINYINT(1) NOT NULL DEFAULT 1,\n"
+                + "  `LastModified` DATETIME(6) NOT NULL,\n"
+                + items
+                + "  `ArchivedAt` DATETIME(6) NOT NULL,\n"
+                + "  PRIMARY KEY (`RecordID`),\n"
+                + "  KEY `ix_activity_id` (`ActivityID`),\n"
+                + "  KEY `ix_last_modified` (`LastModified`)\n"
+                + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
     }
 
     static String viewStatement(ActivityDefinition activity) {
@@ -178,10 +203,14 @@ public final class ActivityDeployer {
     }
 
     /** ALTERs for new items, skipping columns a deployment cut short already added. */
-    private static List<String> addStatements(Connection connection, ActivityDefinition activity, List<ItemDefinition> added)
-            throws SQLException {
+    private static List<String> addStatements(Connection connection, ActivityDefinition activity, List<ItemDefinition> added,
+                                              boolean archiveExists) throws SQLException {
         List<String> statements = new ArrayList<>();
-        for (String table : List.of("bam_" + activity.name() + "_active", "bam_" + activity.name() + "_completed")) {
+        List<String> tables = new ArrayList<>(List.of("bam_" + activity.name() + "_active", "bam_" + activity.name() + "_completed"));
+        if (archiveExists) {
+            tables.add("bam_" + activity.name() + "_archive");
+        }
+        for (String table : tables) {
             Set<String> existing = columns(connection, table);
             List<String> clauses = new ArrayList<>();
             for (ItemDefinition item : added) {

@@ -23,13 +23,23 @@ import java.util.regex.Pattern;
  */
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
                         long pollIntervalMillis, long maxBackoffMillis, Duration retention, String sessionsMap,
-                        int sessionBackupCount) {
+                        int sessionBackupCount, Archive archive) {
+
+    /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
+    public record Archive(Duration after, Duration every, int batchSize) {
+        public static final Archive OFF = new Archive(Duration.ZERO, Duration.ofHours(1), 1_000);
+
+        public boolean enabled() {
+            return !after.isZero();
+        }
+    }
 
     public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
-            "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions");
+            "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive");
+    private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
     private static final Set<String> SOURCE_KEYS;
@@ -141,10 +151,26 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             problems.add("sessions: must be a mapping with map and backupCount");
         }
 
+        Archive archive = Archive.OFF;
+        JsonNode archiveNode = root.get("archive");
+        if (archiveNode != null && archiveNode.isObject()) {
+            ConfigSections.unknownKeys("archive.", archiveNode, ARCHIVE_KEYS, problems);
+            Duration after = ConfigSections.duration(archiveNode, "after", Duration.ZERO, problems);
+            Duration every = ConfigSections.duration(archiveNode, "every", Duration.ofHours(1), problems);
+            if (every.compareTo(Duration.ofSeconds(1)) < 0) {
+                problems.add("archive.every: '" + every + "' is too short; archive at most once a second (e.g. 1h)");
+            }
+            int size = (int) ConfigSections.number(archiveNode, "batchSize", 1_000, 1, 100_000, problems, "archive.");
+            archive = new Archive(after, every, size);
+        } else if (archiveNode != null && !archiveNode.isNull()) {
+            problems.add("archive: must be a mapping with after, every and batchSize");
+        }
+
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
-        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, poll, backoff, retention, map, backups);
+        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, poll, backoff, retention, map, backups,
+                archive);
     }
 
     public SourceConfig source(String id) {
