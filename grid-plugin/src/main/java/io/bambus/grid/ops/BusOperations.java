@@ -97,6 +97,29 @@ public final class BusOperations {
         return after;
     }
 
+    /**
+     * Stops the member at {@code address} for a drill: halts it ({@code kill}) or shuts it down
+     * gracefully. Refused when it is the only member or not a member.
+     */
+    public void stopMember(String address, boolean kill, String actor) {
+        Member victim = null;
+        for (Member member : hz.getCluster().getMembers()) {
+            if (Addresses.of(member).equals(address)) {
+                victim = member;
+            }
+        }
+        if (victim == null) {
+            throw new CommandRefusedException("no member at " + address + "; the members are " + members().stream()
+                    .map(MemberView::address).toList());
+        }
+        if (hz.getCluster().getMembers().size() < 2) {
+            throw new CommandRefusedException("the cluster has one member: a drill needs a survivor to take over");
+        }
+        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, address, null, actor, "failover drill: " + (kill ? "halt" : "graceful stop")
+                + " of this member");
+        hz.getExecutorService("eventbus.ops").executeOnMember(new MemberStopTask(kill, actor), victim);
+    }
+
     /** Timeline entries from sequence {@code from} on (at most {@code max}); {@link Page#next} continues. */
     public Page timeline(long from, int max) {
         Ringbuffer<TimelineEntry> timeline = Timeline.of(hz);

@@ -35,6 +35,10 @@ public final class MemberProcesses implements AutoCloseable {
     }
 
     /** The -Xmx of members started from now on. */
+    public String cluster() {
+        return cluster;
+    }
+
     public MemberProcesses heap(String size) {
         this.heap = size;
         return this;

@@ -1,0 +1,83 @@
+package io.bambus.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bambus.grid.testing.Await;
+import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.ClusterFixture;
+import io.bambus.grid.testing.MemberProcesses;
+import io.bambus.grid.testing.Producer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class DrillProcessIT {
+
+    private static final String MOVING = ClusterFixture.idInPartitions("shop", 0, 120);
+    private static final String STAYING = ClusterFixture.idInPartitions("crm", 150, 270);
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run bambus(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Bambus.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    @Timeout(400)
+    void theDrillPassesOnAHealthyClusterAndFailsWhenTheDestinationLostARow() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of(MOVING, STAYING), null);
+             MemberProcesses members = new MemberProcesses(env.configFile, 2);
+             Producer shop = new Producer(MOVING, env.sources.get(MOVING), 5);
+             Producer crm = new Producer(STAYING, env.sources.get(STAYING), 5)) {
+            members.start(0);
+            members.start(1);
+            Await.until("each member to run one session", TIMEOUT, () -> members.address(1).equals(members.owner(MOVING))
+                    && members.address(0).equals(members.owner(STAYING)));
+            Await.until("events to flow", TIMEOUT, () -> env.applied(MOVING) > 500 && env.applied(STAYING) > 500);
+            String[] common = {"--config", env.configFile.toString(), "--cluster", members.cluster(), "--members",
+                    members.address(0) + "," + members.address(1)};
+
+            Run killed = bambus(concat(common, "drill", "--session", MOVING, "--kill"));
+            System.out.println("drill --kill:\n" + killed.out() + killed.err());
+            assertEquals(0, killed.exit(), killed.out() + killed.err());
+            assertTrue(killed.out().contains("halted member " + members.address(1)), killed.out());
+            assertTrue(killed.out().contains("taken over by " + members.address(0)), killed.out());
+            assertTrue(killed.out().matches("(?s).*first commit after \\d+ ms.*"), killed.out());
+            assertTrue(killed.out().trim().endsWith("PASS"), killed.out());
+
+            members.start(1);
+            Await.until("the restarted member to take its session back", TIMEOUT,
+                    () -> members.address(1).equals(members.owner(MOVING)));
+            // an order that is complete and gets no more events disappears behind the bus's back
+            String victim = env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_completed WHERE ActivityID = '"
+                    + STAYING + "-3'") == 1 ? STAYING + "-3" : null;
+            assertEquals(STAYING + "-3", victim);
+            try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
+                statement.executeUpdate("DELETE FROM bam_Order_completed WHERE ActivityID = '" + victim + "'");
+            }
+            Run stopped = bambus(concat(common, "drill", "--session", STAYING, "--stop"));
+            System.out.println("drill --stop after a lost row:\n" + stopped.out() + stopped.err());
+            assertEquals(1, stopped.exit(), stopped.out() + stopped.err());
+            assertTrue(stopped.out().contains("lost: Order '" + victim + "': missing from the destination"), stopped.out());
+            assertTrue(stopped.out().trim().endsWith("FAIL"), stopped.out());
+            shop.stop();
+            crm.stop();
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = new String[head.length + tail.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+}
