@@ -28,6 +28,11 @@ public final class EmbeddedMySql implements AutoCloseable {
      * (null for a temporary directory removed at shutdown).
      */
     public static EmbeddedMySql start(int port, File dataDir) {
+        return start(port, dataDir, java.util.List.of());
+    }
+
+    /** As {@link #start(int, File)}, with extra server options (e.g. a replication setup's server id and binary log). */
+    public static EmbeddedMySql start(int port, File dataDir, java.util.List<String> extraArgs) {
         DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
         config.setPort(port);
         if (dataDir != null) {
@@ -39,6 +44,7 @@ public final class EmbeddedMySql implements AutoCloseable {
         config.addArg("--bind-address=127.0.0.1");
         config.addArg("--max-connections=500");
         config.addArg("--innodb-flush-log-at-trx-commit=2");
+        extraArgs.forEach(config::addArg);
         try {
             long started = System.nanoTime();
             DB db = DB.newEmbeddedDB(config.build());

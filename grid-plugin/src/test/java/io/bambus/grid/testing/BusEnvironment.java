@@ -39,6 +39,7 @@ public final class BusEnvironment implements AutoCloseable {
     public final Map<String, HikariDataSource> sources = new LinkedHashMap<>();
     /** Sources the bus reaches through a proxy port instead of the server's own. */
     private final Map<String, Integer> routes = new LinkedHashMap<>();
+    private String[] destinationOverride;
 
     public BusEnvironment(List<String> sourceIds, String extraConfig) throws IOException, SQLException {
         dir = Files.createTempDirectory("bambus-test");
@@ -60,8 +61,13 @@ public final class BusEnvironment implements AutoCloseable {
 
     public void writeConfig(List<String> sourceIds, String extraConfig) throws IOException {
         StringBuilder yaml = new StringBuilder();
-        yaml.append("destination: { jdbcUrl: \"").append(server.jdbcUrl(destinationDb)).append("\", username: ")
-                .append(server.user()).append(", password: \"").append(server.password()).append("\" }\n");
+        if (destinationOverride != null) {
+            yaml.append("destination: { jdbcUrl: \"").append(destinationOverride[0]).append("\", username: ")
+                    .append(destinationOverride[1]).append(", password: \"").append(destinationOverride[2]).append("\" }\n");
+        } else {
+            yaml.append("destination: { jdbcUrl: \"").append(server.jdbcUrl(destinationDb)).append("\", username: ")
+                    .append(server.user()).append(", password: \"").append(server.password()).append("\" }\n");
+        }
         yaml.append("sources:\n");
         for (String id : sourceIds) {
             String url = routes.containsKey(id) ? server.jdbcUrlVia(routes.get(id), sourceDbs.get(id)) : server.jdbcUrl(sourceDbs.get(id));
@@ -77,6 +83,12 @@ public final class BusEnvironment implements AutoCloseable {
         Files.writeString(temp, yaml);
         Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Points the bus at another destination (e.g. a multi-host URL of a primary and its replica). */
+    public void destinationUrl(String url, String user, String password) throws IOException {
+        destinationOverride = new String[] {url, user, password};
+        writeConfig(sourceIds(), null);
     }
 
     /** Makes the bus reach {@code sourceId} through {@code port} (set before the members start). */
