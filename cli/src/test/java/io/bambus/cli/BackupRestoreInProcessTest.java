@@ -11,12 +11,9 @@ import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.Producer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -26,17 +23,7 @@ class BackupRestoreInProcessTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
-    private record Run(int exit, String out, String err) {
-    }
 
-    private static Run bambus(List<String> common, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(common);
-        all.addAll(List.of(args));
-        int exit = Bambus.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     private static List<String> common(BusEnvironment env, ClusterFixture cluster) {
         return List.of("--config", env.configFile.toString(), "--cluster", cluster.clusterName(), "--members",
@@ -53,7 +40,7 @@ class BackupRestoreInProcessTest {
             Await.until("the session to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("shop")));
             Await.until("events to flow", TIMEOUT, () -> env.applied("shop") > 1_000);
             Path backup = env.dir.resolve("backup.sql");
-            Run taken = bambus(common(env, cluster), "backup", "--output", backup.toString());
+            CliRun taken = CliRun.of(common(env, cluster), "backup", "--output", backup.toString());
             assertEquals(0, taken.exit(), taken.err());
             long atBackup = env.applied("shop");
             Await.until("many more events after the backup", TIMEOUT, () -> env.applied("shop") > atBackup + 8_000);
@@ -62,7 +49,7 @@ class BackupRestoreInProcessTest {
             long before = env.applied("shop");
 
             long start = System.nanoTime();
-            Run restored = bambus(common(env, cluster), "restore", backup.toString());
+            CliRun restored = CliRun.of(common(env, cluster), "restore", backup.toString());
             assertEquals(0, restored.exit(), restored.out() + restored.err());
             assertTrue(restored.out().contains("replaying the rest from the source"), restored.out());
             java.util.regex.Matcher batches = java.util.regex.Pattern.compile("back to batch (\\d+) \\(was (\\d+)\\)")
@@ -90,7 +77,7 @@ class BackupRestoreInProcessTest {
             Await.until("the session to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("shop")));
             Await.until("events to flow", TIMEOUT, () -> env.applied("shop") > 200);
             Path backup = env.dir.resolve("old.sql");
-            assertEquals(0, bambus(common(env, cluster), "backup", "--output", backup.toString()).exit());
+            assertEquals(0, CliRun.of(common(env, cluster), "backup", "--output", backup.toString()).exit());
             long atBackup = env.applied("shop");
             Await.until("more events after the backup", TIMEOUT, () -> env.applied("shop") > atBackup + 1_000);
             long orders = producer.stop();
@@ -98,7 +85,7 @@ class BackupRestoreInProcessTest {
             Await.until("the moved rows to be purged after the 1 s retention", TIMEOUT, () -> outboxRows(env) == 0);
             long completed = env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_completed");
 
-            Run refused = bambus(common(env, cluster), "restore", backup.toString());
+            CliRun refused = CliRun.of(common(env, cluster), "restore", backup.toString());
             assertEquals(1, refused.exit(), refused.out() + refused.err());
             assertTrue(refused.err().contains("restore refused, nothing was changed"), refused.err());
             assertTrue(refused.err().matches("(?s).*source shop: batches \\d+–\\d+ \\(outbox seqs about \\d+–\\d+\\) are no longer"
@@ -107,9 +94,9 @@ class BackupRestoreInProcessTest {
             assertEquals(orders * Producer.EVENTS_PER_ORDER, env.applied("shop"));
             assertEquals(SessionState.RUNNING, BusMember.of(member).sessions().get("shop").state(), "sessions untouched");
 
-            Run badFile = bambus(common(env, cluster), "restore", env.dir.resolve("missing.sql").toString());
+            CliRun badFile = CliRun.of(common(env, cluster), "restore", env.dir.resolve("missing.sql").toString());
             assertEquals(2, badFile.exit());
-            assertEquals(2, bambus(common(env, cluster), "backup", "--output", backup.toString()).exit(), "never overwrites");
+            assertEquals(2, CliRun.of(common(env, cluster), "backup", "--output", backup.toString()).exit(), "never overwrites");
         }
     }
 

@@ -3,8 +3,6 @@ package io.bambus.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.core.HazelcastInstance;
 import io.bambus.core.event.EventStream;
 import io.bambus.grid.BusMember;
@@ -12,11 +10,8 @@ import io.bambus.grid.session.SessionState;
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -25,23 +20,8 @@ import org.junit.jupiter.api.Timeout;
 class BambusCliInProcessTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One run of the command line: exit code, standard output and error. */
-    private record Run(int exit, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
-    }
 
-    private static Run bambus(List<String> common, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(common);
-        all.addAll(List.of(args));
-        int exit = Bambus.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     @Timeout(150)
@@ -53,24 +33,24 @@ class BambusCliInProcessTest {
             List<String> common = List.of("--config", env.configFile.toString(), "--cluster", cluster.clusterName(),
                     "--members", cluster.address(0));
 
-            Run status = bambus(common, "--json", "status");
+            CliRun status = CliRun.of(common, "--json", "status");
             assertEquals(0, status.exit(), status.err());
             assertEquals(1, status.json().get("members").size());
             assertEquals(2, status.json().get("sessions").size());
-            Run text = bambus(common, "status");
+            CliRun text = CliRun.of(common, "status");
             assertTrue(text.out().contains("crm") && text.out().contains("RUNNING"), text.out());
 
-            Run paused = bambus(common, "sessions", "pause", "crm");
+            CliRun paused = CliRun.of(common, "sessions", "pause", "crm");
             assertEquals(0, paused.exit(), paused.err());
             assertEquals(SessionState.PAUSED, BusMember.of(member).sessions().get("crm").state());
-            Run again = bambus(common, "sessions", "pause", "crm");
+            CliRun again = CliRun.of(common, "sessions", "pause", "crm");
             assertEquals(1, again.exit());
             assertTrue(again.err().contains("is PAUSED"), again.err());
-            Run unknown = bambus(common, "sessions", "pause", "nope");
+            CliRun unknown = CliRun.of(common, "sessions", "pause", "nope");
             assertEquals(1, unknown.exit());
             assertTrue(unknown.err().contains("no session 'nope'"), unknown.err());
-            assertEquals(0, bambus(common, "sessions", "resume", "crm").exit());
-            Run list = bambus(common, "--json", "sessions", "list");
+            assertEquals(0, CliRun.of(common, "sessions", "resume", "crm").exit());
+            CliRun list = CliRun.of(common, "--json", "sessions", "list");
             assertEquals("RUNNING", list.json().get(0).get("state").asText());
 
             try (EventStream events = EventStream.on(env.sources.get("shop"))) {
@@ -78,34 +58,34 @@ class BambusCliInProcessTest {
             }
             Await.until("the event to be quarantined", TIMEOUT, () -> {
                 try {
-                    return bambus(common, "--json", "failed", "list").json().get("total").asLong() == 1;
+                    return CliRun.of(common, "--json", "failed", "list").json().get("total").asLong() == 1;
                 } catch (Exception e) {
                     return false;
                 }
             });
-            long id = bambus(common, "--json", "failed", "list", "--session", "shop").json().get("rows").get(0).get("id").asLong();
-            Run show = bambus(common, "failed", "show", String.valueOf(id));
+            long id = CliRun.of(common, "--json", "failed", "list", "--session", "shop").json().get("rows").get(0).get("id").asLong();
+            CliRun show = CliRun.of(common, "failed", "show", String.valueOf(id));
             assertEquals(0, show.exit());
             assertTrue(show.out().contains("unknown activity 'Invoice'"), show.out());
-            Run retry = bambus(common, "failed", "retry", String.valueOf(id));
+            CliRun retry = CliRun.of(common, "failed", "retry", String.valueOf(id));
             assertEquals(1, retry.exit(), "a retry that still fails is not success");
             assertTrue(retry.out().contains("still failing"), retry.out());
-            Run everything = bambus(common, "failed", "discard");
+            CliRun everything = CliRun.of(common, "failed", "discard");
             assertEquals(1, everything.exit(), "an unfiltered discard is refused");
             assertTrue(everything.err().contains("give ids or a filter"), everything.err());
 
             Files.writeString(env.dir.resolve("definitions.yaml"), BusEnvironment.DEFINITIONS
                     + "  - name: Invoice\n    items:\n      - { name: Total, type: integer }\n");
-            Run plan = bambus(common, "deploy", "--dry-run");
+            CliRun plan = CliRun.of(common, "deploy", "--dry-run");
             assertEquals(0, plan.exit(), plan.err());
             assertTrue(plan.out().contains("CREATE TABLE IF NOT EXISTS `bam_Invoice_active`"), plan.out());
             assertEquals(0, env.query(env.destination, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '"
                     + env.destinationDb + "' AND table_name = 'bam_Invoice_active'"), "a dry run changes nothing");
-            assertEquals(0, bambus(common, "deploy").exit());
-            Run retried = bambus(common, "--json", "failed", "retry", "--session", "shop");
+            assertEquals(0, CliRun.of(common, "deploy").exit());
+            CliRun retried = CliRun.of(common, "--json", "failed", "retry", "--session", "shop");
             assertEquals(0, retried.exit(), retried.out() + retried.err());
             assertEquals(1, env.query(env.destination, "SELECT COUNT(*) FROM bam_Invoice_active"));
-            assertEquals(1, bambus(common, "failed", "show", String.valueOf(id)).exit(), "gone once retried");
+            assertEquals(1, CliRun.of(common, "failed", "show", String.valueOf(id)).exit(), "gone once retried");
 
             try (EventStream events = EventStream.on(env.sources.get("shop"))) {
                 events.beginActivity("Order", "old-1").endActivity("Order", "old-1");
@@ -115,19 +95,19 @@ class BambusCliInProcessTest {
             try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
                 statement.executeUpdate("UPDATE bam_Order_completed SET LastModified = '2020-01-01' WHERE ActivityID = 'old-1'");
             }
-            Run noWindow = bambus(common, "archive");
+            CliRun noWindow = CliRun.of(common, "archive");
             assertEquals(2, noWindow.exit(), "no online window configured or given");
             assertTrue(noWindow.err().contains("give --after"), noWindow.err());
-            Run archived = bambus(common, "archive", "--after", "1d");
+            CliRun archived = CliRun.of(common, "archive", "--after", "1d");
             assertEquals(0, archived.exit(), archived.err());
             assertTrue(archived.out().contains("Order: 1 archived"), archived.out());
             assertEquals(1, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_archive WHERE ActivityID = 'old-1'"));
 
-            Run bad = bambus(common, "sessions", "explode", "crm");
+            CliRun bad = CliRun.of(common, "sessions", "explode", "crm");
             assertEquals(2, bad.exit());
             assertTrue(bad.err().contains("explode"), bad.err());
-            assertEquals(2, bambus(common, "failed", "show", "not-a-number").exit());
-            assertEquals(2, bambus(List.of(), "failed", "list").exit(), "no configuration: usage error");
+            assertEquals(2, CliRun.of(common, "failed", "show", "not-a-number").exit());
+            assertEquals(2, CliRun.of(List.of(), "failed", "list").exit(), "no configuration: usage error");
         }
     }
 
@@ -143,7 +123,7 @@ class BambusCliInProcessTest {
     @Timeout(60)
     void anUnreachableClusterIsAClearErrorWithItsOwnExitCode() {
         long start = System.nanoTime();
-        Run run = bambus(List.of("--cluster", "nobody-here", "--members", "127.0.0.1:5999", "--connect-timeout", "2"),
+        CliRun run = CliRun.of(List.of("--cluster", "nobody-here", "--members", "127.0.0.1:5999", "--connect-timeout", "2"),
                 "sessions", "pause", "crm");
         assertEquals(3, run.exit());
         assertTrue(run.err().contains("cannot reach cluster 'nobody-here' at [127.0.0.1:5999] within 2 s"), run.err());

@@ -8,8 +8,6 @@ import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.MemberProcesses;
 import io.bambus.grid.testing.Producer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,15 +19,7 @@ class DrillProcessIT {
     private static final String STAYING = ClusterFixture.idInPartitions("crm", 150, 270);
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
-    private record Run(int exit, String out, String err) {
-    }
 
-    private static Run bambus(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Bambus.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     @Timeout(400)
@@ -46,7 +36,7 @@ class DrillProcessIT {
             String[] common = {"--config", env.configFile.toString(), "--cluster", members.cluster(), "--members",
                     members.address(0) + "," + members.address(1)};
 
-            Run killed = bambus(concat(common, "drill", "--session", MOVING, "--kill"));
+            CliRun killed = CliRun.of(List.of(common), "drill", "--session", MOVING, "--kill");
             System.out.println("drill --kill:\n" + killed.out() + killed.err());
             assertEquals(0, killed.exit(), killed.out() + killed.err());
             assertTrue(killed.out().contains("halted member " + members.address(1)), killed.out());
@@ -64,7 +54,7 @@ class DrillProcessIT {
             try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
                 statement.executeUpdate("DELETE FROM bam_Order_completed WHERE ActivityID = '" + victim + "'");
             }
-            Run stopped = bambus(concat(common, "drill", "--session", STAYING, "--stop"));
+            CliRun stopped = CliRun.of(List.of(common), "drill", "--session", STAYING, "--stop");
             System.out.println("drill --stop after a lost row:\n" + stopped.out() + stopped.err());
             assertEquals(1, stopped.exit(), stopped.out() + stopped.err());
             assertTrue(stopped.out().contains("lost: Order '" + victim + "': missing from the destination"), stopped.out());
@@ -74,10 +64,4 @@ class DrillProcessIT {
         }
     }
 
-    private static String[] concat(String[] head, String... tail) {
-        String[] all = new String[head.length + tail.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(tail, 0, all, head.length, tail.length);
-        return all;
-    }
 }
