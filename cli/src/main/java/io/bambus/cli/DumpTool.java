@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * MariaDB's own client tools for backup and restore: {@code mariadb-dump} (or {@code mysqldump})
- * and {@code mariadb} (or {@code mysql}), found in $BAMBUS_MARIADB_BIN or on the PATH. The
+ * and {@code mariadb} (or {@code mysql}), found in $BAMBUS_MARIADB_BIN, beside an embedded server, or on the PATH. The
  * password goes through the environment (MYSQL_PWD), never on a command line.
  */
 final class DumpTool {
@@ -46,13 +46,32 @@ final class DumpTool {
         run(command, db.password(), null, output, timeoutSeconds, "mariadb-dump");
     }
 
-    /** Loads a dump into {@code database} (same server and user as {@code db}). */
+    /**
+     * Loads a dump into {@code database} (same server and user as {@code db}). Views and routines
+     * are created with the loading user as their definer: the one in the dump may not exist here
+     * (or be empty, on a server without grant tables, which no server accepts back).
+     */
     static void load(DatabaseConfig db, String database, Path input, long timeoutSeconds) throws IOException, InterruptedException {
         Target target = target(db.jdbcUrl());
         List<String> command = new ArrayList<>(List.of(tool("mariadb", "mysql").toString(), "--protocol=TCP",
                 "--host=" + target.host(), "--port=" + target.port(), "--user=" + db.username(), database));
-        run(command, db.password(), input, null, timeoutSeconds, "mariadb");
+        Path withoutDefiners = Files.createTempFile("bambus-restore", ".sql");
+        try {
+            try (var lines = Files.lines(input, StandardCharsets.UTF_8);
+                 var out = Files.newBufferedWriter(withoutDefiners, StandardCharsets.UTF_8)) {
+                for (var it = lines.iterator(); it.hasNext(); ) {
+                    String line = it.next();
+                    out.write(line.startsWith("/*!50") ? DEFINER.matcher(line).replaceAll("") : line);
+                    out.write('\n');
+                }
+            }
+            run(command, db.password(), withoutDefiners, null, timeoutSeconds, "mariadb");
+        } finally {
+            Files.deleteIfExists(withoutDefiners);
+        }
     }
+
+    private static final Pattern DEFINER = Pattern.compile("DEFINER=`[^`]*`(@`[^`]*`)?\\s*");
 
     private static void run(List<String> command, String password, Path input, Path output, long timeoutSeconds, String what)
             throws IOException, InterruptedException {
@@ -85,6 +104,10 @@ final class DumpTool {
         String bin = System.getenv("BAMBUS_MARIADB_BIN");
         if (bin != null && !bin.isBlank()) {
             dirs.add(bin);
+        }
+        String embedded = System.getProperty("bambus.mariadb.bin");
+        if (embedded != null) {
+            dirs.add(embedded);  // the embedded server's own tools (tests on a machine without a server)
         }
         dirs.addAll(List.of(System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)));
         for (String name : names) {

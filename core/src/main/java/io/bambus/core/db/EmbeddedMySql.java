@@ -62,6 +62,11 @@ public final class EmbeddedMySql implements AutoCloseable {
         return port;
     }
 
+    /** The server's own client tools (mariadb, mariadb-dump), unpacked with it. */
+    public java.nio.file.Path binDir() {
+        return db.getConfiguration().getBaseDir().toPath().resolve("bin");
+    }
+
     /** A JDBC URL of database {@code database} on this server, created if missing. */
     public String jdbcUrl(String database) {
         try {

@@ -39,6 +39,8 @@ public final class TestDatabase {
                 instance = new TestDatabase(url.trim(), env("BAMBUS_TEST_JDBC_USER", "root"), env("BAMBUS_TEST_JDBC_PASSWORD", ""));
             } else {
                 EmbeddedMySql server = EmbeddedMySql.start(0, null);
+                // backup and restore tests use its client tools when the machine has none
+                System.setProperty("bambus.mariadb.bin", server.binDir().toString());
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-mariadb-stop"));
                 instance = new TestDatabase("jdbc:mysql://127.0.0.1:" + server.port() + "/", "root", "");
             }
