@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -165,9 +164,6 @@ public final class Bambus {
         return "cli:" + System.getProperty("user.name", "unknown");
     }
 
-    static String joined(Object[] values) {
-        return String.join(" ", Arrays.stream(values).map(String::valueOf).toList());
-    }
 
     private void close() {
         if (client != null) {

@@ -12,7 +12,6 @@ import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.Producer;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -82,7 +81,7 @@ class BackupRestoreInProcessTest {
             Await.until("more events after the backup", TIMEOUT, () -> env.applied("shop") > atBackup + 1_000);
             long orders = producer.stop();
             DeliveryCheck.assertExactlyOnce(env, "shop", orders, TIMEOUT);
-            Await.until("the moved rows to be purged after the 1 s retention", TIMEOUT, () -> outboxRows(env) == 0);
+            Await.until("the moved rows to be purged after the 1 s retention", TIMEOUT, () -> env.count(env.sources.get("shop"), "SELECT COUNT(*) FROM bam_outbox") == 0);
             long completed = env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_completed");
 
             CliRun refused = CliRun.of(common(env, cluster), "restore", backup.toString());
@@ -100,11 +99,4 @@ class BackupRestoreInProcessTest {
         }
     }
 
-    private static long outboxRows(BusEnvironment env) {
-        try {
-            return env.query(env.sources.get("shop"), "SELECT COUNT(*) FROM bam_outbox");
-        } catch (SQLException e) {
-            return -1;
-        }
-    }
 }

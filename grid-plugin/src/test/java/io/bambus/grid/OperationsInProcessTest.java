@@ -104,7 +104,7 @@ class OperationsInProcessTest {
             }
             FailedEvents.Filter invoices = new FailedEvents.Filter("b", "Invoice", null, List.of());
             Await.until("both events to be quarantined", TIMEOUT,
-                    () -> failedCount(env) == 2);
+                    () -> env.count(env.destination, "SELECT COUNT(*) FROM bam_failed_events") == 2);
             List<FailedEvents.Retry> early = ops.retryFailed(invoices, "tester");
             assertEquals(2, early.size());
             assertFalse(early.get(0).applied());
@@ -119,13 +119,6 @@ class OperationsInProcessTest {
         }
     }
 
-    private static long failedCount(BusEnvironment env) {
-        try {
-            return env.query(env.destination, "SELECT COUNT(*) FROM bam_failed_events");
-        } catch (java.sql.SQLException e) {
-            return -1; // not deployed yet
-        }
-    }
 
     private static boolean has(List<TimelineEntry> entries, TimelineEntry.Kind kind, String session, String detail) {
         return entries.stream().anyMatch(e -> e.kind() == kind && (session == null || session.equals(e.session()))

@@ -121,6 +121,15 @@ public final class BusEnvironment implements AutoCloseable {
         }
     }
 
+    /** The first column of the first row of {@code sql}, or -1 while it cannot run (tables not deployed yet): for polling. */
+    public long count(javax.sql.DataSource dataSource, String sql) {
+        try {
+            return query(dataSource, sql);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
     /** Events the destination has applied for a session (0 before its first commit). */
     public long applied(String sessionId) {
         try {

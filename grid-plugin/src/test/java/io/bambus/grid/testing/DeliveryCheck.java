@@ -8,6 +8,8 @@ import java.time.Duration;
 /** The independent check: every committed order arrived exactly once and in order. */
 public final class DeliveryCheck {
 
+    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL";
+
     private DeliveryCheck() {
     }
 
@@ -29,14 +31,8 @@ public final class DeliveryCheck {
                 "orders of " + sessionId + " left active");
         // the source is marked right after the destination commit: the last batch's mark may be in flight
         Await.until("every event of " + sessionId + " marked moved in the source", timeout,
-                () -> unmoved(env, sessionId) == 0, () -> "(" + unmoved(env, sessionId) + " still unmarked)");
+                () -> env.count(env.sources.get(sessionId), UNMOVED) == 0,
+                () -> "(" + env.count(env.sources.get(sessionId), UNMOVED) + " still unmarked)");
     }
 
-    private static long unmoved(BusEnvironment env, String sessionId) {
-        try {
-            return env.query(env.sources.get(sessionId), "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL");
-        } catch (SQLException e) {
-            return -1;
-        }
-    }
 }
