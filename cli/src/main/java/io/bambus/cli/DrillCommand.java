@@ -2,15 +2,11 @@ package io.bambus.cli;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.config.BusConfig;
-import io.bambus.core.config.DatabaseConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
-import io.bambus.core.sql.Identifiers;
 import io.bambus.core.verify.DeliveryVerifier;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionRecord;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,19 +85,10 @@ final class DrillCommand implements Callable<Integer> {
                     + timeoutSeconds + " s after stopping " + victim);
         }
 
-        DumpTool.Target target = DumpTool.target(config.destination().jdbcUrl());
-        String scratchName = target.database().length() > 40 ? target.database().substring(0, 40) + "_drill_check"
-                : target.database() + "_bambus_drill_check";
         List<DeliveryVerifier.Report> reports = new ArrayList<>();
-        try (Connection connection = live.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + Identifiers.quote(scratchName));
-            statement.execute("CREATE DATABASE " + Identifiers.quote(scratchName));
-        }
-        DatabaseConfig d = config.destination();
-        DatabaseConfig scratchConfig = new DatabaseConfig("jdbc:mysql://" + target.host() + ":" + target.port() + "/" + scratchName,
-                d.username(), d.password(), 2, d.connectTimeoutMillis(), d.socketTimeoutMillis());
         List<HikariDataSource> pools = new ArrayList<>();
-        try (HikariDataSource scratch = Pools.open("bambus-drill-scratch", scratchConfig)) {
+        try (ScratchDatabase scratchDatabase = ScratchDatabase.create(config.destination(), live, "drill");
+             HikariDataSource scratch = Pools.open("bambus-drill-scratch", scratchDatabase.config())) {
             List<DeliveryVerifier.Source> sources = new ArrayList<>();
             for (SourceConfig source : config.sources()) {
                 HikariDataSource pool = Pools.open("bambus-drill-" + source.id(), source.database());
@@ -111,9 +98,6 @@ final class DrillCommand implements Callable<Integer> {
             reports.addAll(new DeliveryVerifier(live, scratch).verify(sources));
         } finally {
             pools.forEach(HikariDataSource::close);
-            try (Connection connection = live.getConnection(); Statement statement = connection.createStatement()) {
-                statement.execute("DROP DATABASE IF EXISTS " + Identifiers.quote(scratchName));
-            }
         }
         boolean passed = reports.stream().allMatch(DeliveryVerifier.Report::passed);
         long takeoverMillis = (tookOver - start) / 1_000_000;

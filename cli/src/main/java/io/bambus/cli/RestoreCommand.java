@@ -67,7 +67,7 @@ final class RestoreCommand implements Callable<Integer> {
         BusOperations ops = bambus.ops();   // reach the cluster before anything changes
         HikariDataSource live = bambus.destination();
 
-        Map<String, Point> restored = backupCheckpoints(db, live, database);
+        Map<String, Point> restored = backupCheckpoints(db, live);
         Map<String, Point> current = checkpoints(live, Identifiers.quote(database));
         List<ReplayCoverage> coverage = new ArrayList<>();
         for (SourceConfig source : config.sources()) {
@@ -137,20 +137,10 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     /** The checkpoints in the backup: loaded into a scratch database on the same server, read, dropped. */
-    private Map<String, Point> backupCheckpoints(DatabaseConfig db, HikariDataSource live, String database) throws Exception {
-        String scratch = database.length() > 40 ? database.substring(0, 40) + "_restore_check" : database + "_bambus_restore_check";
-        String quoted = Identifiers.quote(scratch);
-        try (Connection connection = live.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute("DROP DATABASE IF EXISTS " + quoted);
-            statement.execute("CREATE DATABASE " + quoted);
-        }
-        try {
-            DumpTool.load(db, scratch, file, timeoutSeconds);
-            return checkpoints(live, quoted);
-        } finally {
-            try (Connection connection = live.getConnection(); Statement statement = connection.createStatement()) {
-                statement.execute("DROP DATABASE IF EXISTS " + quoted);
-            }
+    private Map<String, Point> backupCheckpoints(DatabaseConfig db, HikariDataSource live) throws Exception {
+        try (ScratchDatabase scratch = ScratchDatabase.create(db, live, "restore")) {
+            DumpTool.load(db, scratch.name(), file, timeoutSeconds);
+            return checkpoints(live, scratch.quoted());
         }
     }
 
