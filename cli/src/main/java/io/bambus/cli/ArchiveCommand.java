@@ -2,6 +2,7 @@ package io.bambus.cli;
 
 import io.bambus.core.archive.Archiver;
 import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.ConfigSections;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,7 +17,8 @@ final class ArchiveCommand implements Callable<Integer> {
     @ParentCommand
     Bambus bambus;
 
-    @Option(names = "--after", description = "the online window, e.g. 30d [archive.after of the bus configuration]")
+    @Option(names = "--after", description = "the online window, written as in the configuration, e.g. 30d"
+            + " [archive.after of the bus configuration]")
     String after;
 
     @Option(names = "--batch-size", description = "rows per transaction [archive.batchSize, 1000]")
@@ -25,7 +27,10 @@ final class ArchiveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BusConfig.Archive archive = bambus.busConfig().archive();
-        Duration window = after == null ? archive.after() : parse(after);
+        Duration window = after == null ? archive.after() : ConfigSections.parseDuration(after);
+        if (window == null) {
+            throw new Bambus.CliException(Bambus.USAGE, "--after '" + after + "' is not a duration; write e.g. 90m, 12h or 30d");
+        }
         if (window.isZero()) {
             throw new Bambus.CliException(Bambus.USAGE, "no online window: give --after (e.g. 30d) or set archive.after in "
                     + bambus.config);
@@ -43,17 +48,4 @@ final class ArchiveCommand implements Callable<Integer> {
         return Bambus.OK;
     }
 
-    private static Duration parse(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(s|m|h|d)").matcher(text.trim());
-        if (!m.matches()) {
-            throw new Bambus.CliException(Bambus.USAGE, "--after '" + text + "' is not a duration; write e.g. 90m, 12h or 30d");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
-    }
 }

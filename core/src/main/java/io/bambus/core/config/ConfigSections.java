@@ -100,14 +100,24 @@ public final class ConfigSections {
         if (value == null || value.isNull()) {
             return fallback;
         }
-        String text = value.asText().trim();
-        if (text.equals("0")) {
+        Duration parsed = parseDuration(value.asText());
+        if (parsed == null) {
+            problems.add(name + ": '" + value.asText().trim() + "' is not a duration; write a number and a unit: 500ms, 30s, 15m,"
+                    + " 24h, 7d, or 0");
+            return fallback;
+        }
+        return parsed;
+    }
+
+    /** A duration as the configuration writes it (500ms, 30s, 15m, 24h, 7d or 0), or null when it is not one. */
+    public static Duration parseDuration(String text) {
+        String trimmed = text.trim();
+        if (trimmed.equals("0")) {
             return Duration.ZERO;
         }
-        Matcher m = DURATION.matcher(text);
+        Matcher m = DURATION.matcher(trimmed);
         if (!m.matches()) {
-            problems.add(name + ": '" + text + "' is not a duration; write a number and a unit: 500ms, 30s, 15m, 24h, 7d, or 0");
-            return fallback;
+            return null;
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
