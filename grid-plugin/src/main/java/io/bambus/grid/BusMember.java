@@ -7,6 +7,7 @@ import com.hazelcast.map.IMap;
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.grid.status.Addresses;
 import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.grid.placement.Placement;
 import io.bambus.grid.runner.SessionRunner;
@@ -134,7 +135,8 @@ public final class BusMember {
         Member local = hz.getCluster().getLocalMember();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         MemberStatus status = new MemberStatus(local.getUuid().toString(), Addresses.of(local), startedMillis,
-                heap.getUsed(), heap.getMax(), runners().size(), configError(), System.currentTimeMillis());
+                heap.getUsed(), heap.getMax(), runners().size(), configError(),
+                config.sources().stream().map(SourceConfig::id).toList(), System.currentTimeMillis());
         hz.<String, MemberStatus>getMap(MemberStatus.MAP).setAsync(status.uuid(), status, MemberStatus.TTL_SECONDS,
                 java.util.concurrent.TimeUnit.SECONDS);
     }

@@ -97,6 +97,11 @@ public final class BusOperations {
         return after;
     }
 
+    /** Writes an operator's change that is not a session command (a source added or removed) to the timeline. */
+    public void recordChange(String sessionId, String actor, String detail) {
+        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, null, sessionId, actor, detail);
+    }
+
     /**
      * Stops the member at {@code address} for a drill: halts it ({@code kill}) or shuts it down
      * gracefully. Refused when it is the only member or not a member.

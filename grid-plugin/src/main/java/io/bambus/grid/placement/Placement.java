@@ -140,6 +140,8 @@ public final class Placement {
         }
         if (now >= nextRecordCheckMillis) {
             nextRecordCheckMillis = now + RECORD_CHECK_MILLIS;
+            // a source another member has just removed from the shared file must not come back from our older copy
+            reloadIfChanged();
             restoreLostRecords();
         }
         BusConfig config = member.config();
@@ -158,8 +160,8 @@ public final class Placement {
             }
             SessionRecord record = records.get(id);
             if (!runner.stopping() && (record == null || !record.state().runs() || config.source(id) == null)) {
-                String reason = record == null ? "its record moved to another member" : config.source(id) == null
-                        ? "its source was removed from the configuration" : "its state is " + record.state();
+                String reason = config.source(id) == null ? "its source was removed from the configuration"
+                        : record == null ? "its record moved to another member" : "its state is " + record.state();
                 LOG.info("Session '{}' stops on this member: {}", id, reason);
                 runner.requestStop(reason);
             }

@@ -1,14 +1,18 @@
 package io.bambus.grid.status;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * What a member publishes about itself every {@link #PUBLISH_MILLIS} ms into the map
  * {@value #MAP} for the management UI and CLI (clients cannot read a member's JVM). An entry
  * expires {@link #TTL_SECONDS} s after its last publish, so a killed member's entry goes too.
+ * {@code sources} are the source ids of the configuration the member runs with (the CLI's
+ * {@code sources add|remove} waits until every member shows its change).
  */
 public record MemberStatus(String uuid, String address, long startedMillis, long heapUsedBytes, long heapMaxBytes,
-                           int sessionsRunning, String configError, long updatedMillis) implements Serializable {
+                           int sessionsRunning, String configError, List<String> sources, long updatedMillis)
+        implements Serializable {
 
     public static final String MAP = "eventbus.members";
     public static final long PUBLISH_MILLIS = 2_000;

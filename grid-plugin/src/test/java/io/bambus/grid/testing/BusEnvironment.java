@@ -97,6 +97,10 @@ public final class BusEnvironment implements AutoCloseable {
         writeConfig(sourceIds(), extraConfig);
     }
 
+    public String sourceJdbcUrl(String sourceId) {
+        return server.jdbcUrl(sourceDbs.get(sourceId));
+    }
+
     public String destinationJdbcUrl() {
         return server.jdbcUrl(destinationDb);
     }
