@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bambus", mixinStandardHelpOptions = true, version = "bambus 0.1.0",
         description = "Operates a BAM Event Bus: its sessions, failed events and activity definitions.",
         subcommands = {StatusCommand.class, SessionsCommand.class, FailedCommand.class, DeployCommand.class,
-                BackupCommand.class, RestoreCommand.class, ArchiveCommand.class, DrillCommand.class},
+                SourcesCommand.class, BackupCommand.class, RestoreCommand.class, ArchiveCommand.class, DrillCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:refused by the bus (wrong state, unknown session or event)",
                 "2:bad arguments or configuration", "3:the cluster or the destination is unreachable"})

@@ -1,0 +1,271 @@
+package io.bambus.cli;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.SourceConfig;
+import io.bambus.core.config.SourcesFile;
+import io.bambus.core.db.Pools;
+import io.bambus.core.outbox.OutboxReader;
+import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.session.SessionState;
+import io.bambus.grid.status.MemberStatus;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * Adds a source to the bus configuration file or removes one, then waits until every member runs
+ * with the change. Everything is checked before the file is touched: the arguments, the edited
+ * file (parsed as the members will parse it), the source database and its outbox, the cluster.
+ */
+@Command(name = "sources", description = "Add a source to the bus configuration file or remove one; the members pick it up.",
+        subcommands = {SourcesCommand.Add.class, SourcesCommand.Remove.class})
+final class SourcesCommand {
+
+    private static final long POLL_MILLIS = 250;
+
+    @ParentCommand
+    Bambus bambus;
+
+    @Command(name = "add", description = "Check a source (reachable, outbox table present), add it to the configuration file"
+            + " and wait until its session runs.")
+    static final class Add implements Callable<Integer> {
+        @ParentCommand
+        SourcesCommand parent;
+
+        @Parameters(index = "0", paramLabel = "SOURCE", description = "the new source's id (its session's name)")
+        String id;
+
+        @Option(names = "--jdbc-url", required = true, description = "the source database, jdbc:mysql://host:port/db")
+        String jdbcUrl;
+
+        @Option(names = "--username", required = true, description = "the user the members connect as")
+        String username;
+
+        @Option(names = "--password-file", description = "a file holding only the password, readable on every member's host")
+        Path passwordFile;
+
+        @Option(names = "--password-env", description = "an environment variable holding the password, set in every member's"
+                + " environment when it started")
+        String passwordEnv;
+
+        @Option(names = "--outbox-table", description = "the outbox table [bam_outbox]")
+        String outboxTable;
+
+        @Option(names = "--disabled", description = "add it disabled: its session waits for 'sessions enable'")
+        boolean disabled;
+
+        @Option(names = "--create-outbox", description = "create the outbox table when the source has none")
+        boolean createOutbox;
+
+        @Option(names = "--wait", description = "seconds to wait for every member to run with the new source [60]",
+                defaultValue = "60")
+        int waitSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            Bambus bambus = parent.bambus;
+            if (passwordFile != null && passwordEnv != null) {
+                throw new Bambus.CliException(Bambus.USAGE, "give --password-file or --password-env, not both");
+            }
+            BusConfig config = bambus.busConfig();
+            if (config.source(id) != null) {
+                throw new Bambus.CliException(Bambus.REFUSED, "source '" + id + "' is already in " + bambus.config
+                        + "; remove it first to change it, or edit the file (members restart a session whose source changed)");
+            }
+            String passwordKey = passwordFile != null ? "passwordFile" : passwordEnv != null ? "passwordEnv" : null;
+            String passwordValue = passwordFile != null ? passwordFile.toAbsolutePath().toString() : passwordEnv;
+            SourcesFile.Edit edit = edit(() -> SourcesFile.add(bambus.config, SourcesFile.fields(id, jdbcUrl, username,
+                    passwordKey, passwordValue, outboxTable, !disabled), System.getenv()));
+            BusOperations ops = bambus.ops();
+            checkSource(edit.config().source(id));
+            SessionRecord existing = ops.sessionsMap().get(id);
+            if (existing != null) {
+                throw new Bambus.CliException(Bambus.REFUSED, "the cluster already has a session '" + id + "' ("
+                        + existing.state() + ") though " + bambus.config + " has no such source: some member reads another"
+                        + " file; give every member the same configuration first");
+            }
+            write(edit);
+            ops.recordChange(id, Bambus.actor(), "source added" + (disabled ? " (disabled)" : ""));
+            await(bambus, ops, id, "added", waitSeconds, status -> status.sources().contains(id), () -> {
+                SessionRecord now = ops.sessionsMap().get(id);
+                return now != null && (disabled ? now.state() == SessionState.DISABLED
+                        : now.state() == SessionState.RUNNING && now.ownerAddress() != null
+                        || now.state() == SessionState.FAILING);
+            });
+            SessionRecord record = ops.sessionsMap().get(id);
+            Map<String, Object> result = new LinkedHashMap<>(SessionsCommand.rows(List.of(record)).get(0));
+            result.put("action", "added");
+            result.put("file", bambus.config.toString());
+            Output.print(bambus, result, () -> "source " + id + " added to " + bambus.config + "; session " + id + " is "
+                    + record.state() + (record.ownerAddress() == null ? "" : " on " + record.ownerAddress())
+                    + (record.lastError() == null ? "" : ": " + record.lastError()) + "\n");
+            if (record.state() == SessionState.FAILING) {
+                bambus.err.println("error: session " + id + " is FAILING: " + record.lastError() + "; the source stays in "
+                        + bambus.config + " and the session retries; fix the cause or remove the source");
+                return Bambus.REFUSED;
+            }
+            return Bambus.OK;
+        }
+
+        /** The source answers as the members will connect, and has its outbox table (created when asked). */
+        private void checkSource(SourceConfig source) throws SQLException {
+            try (HikariDataSource pool = Pools.open("bambus-cli-source", source.database());
+                 Connection connection = connect(pool, source)) {
+                boolean present;
+                try (PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM information_schema.tables"
+                        + " WHERE table_schema = DATABASE() AND table_name = ?")) {
+                    statement.setString(1, source.outboxTable());
+                    try (ResultSet row = statement.executeQuery()) {
+                        row.next();
+                        present = row.getLong(1) > 0;
+                    }
+                }
+                if (!present && createOutbox) {
+                    OutboxSchema.create(connection, source.outboxTable());
+                    parent.bambus.err.println("created outbox table " + source.outboxTable() + " in " + source.database().jdbcUrl());
+                } else if (!present) {
+                    throw new Bambus.CliException(Bambus.USAGE, "source " + source.database().jdbcUrl() + " has no outbox table '"
+                            + source.outboxTable() + "'; create it with the DDL in the README (EventStream section), give"
+                            + " --outbox-table if it has another name, or --create-outbox to create it now");
+                }
+            }
+        }
+
+        private Connection connect(HikariDataSource pool, SourceConfig source) {
+            try {
+                return pool.getConnection();
+            } catch (SQLException e) {
+                throw new Bambus.CliException(Bambus.UNREACHABLE, "cannot connect to source " + source.database().jdbcUrl()
+                        + " as " + source.database().username() + ": " + e.getMessage() + "; check --jdbc-url, --username"
+                        + " and the password option");
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a source from the configuration file once no event waits in its outbox;"
+            + " its session stops and its record goes. Its checkpoint stays in the destination: added again, it resumes.")
+    static final class Remove implements Callable<Integer> {
+        @ParentCommand
+        SourcesCommand parent;
+
+        @Parameters(index = "0", paramLabel = "SOURCE", description = "the source's id")
+        String id;
+
+        @Option(names = "--force", description = "remove it even when events wait in its outbox or it cannot be reached"
+                + " (the events stay there; adding the source again moves them)")
+        boolean force;
+
+        @Option(names = "--wait", description = "seconds to wait for every member to run without the source [60]",
+                defaultValue = "60")
+        int waitSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            Bambus bambus = parent.bambus;
+            BusConfig config = bambus.busConfig();
+            SourceConfig source = config.source(id);
+            if (source == null) {
+                throw new Bambus.CliException(Bambus.REFUSED, "no source '" + id + "' in " + bambus.config + "; its sources are "
+                        + config.sources().stream().map(SourceConfig::id).toList());
+            }
+            SourcesFile.Edit edit = edit(() -> SourcesFile.remove(bambus.config, id, System.getenv()));
+            BusOperations ops = bambus.ops();
+            if (!force) {
+                checkNothingWaits(source, config);
+            }
+            write(edit);
+            ops.recordChange(id, Bambus.actor(), "source removed" + (force ? " (forced)" : ""));
+            await(bambus, ops, id, "removed", waitSeconds, status -> !status.sources().contains(id),
+                    () -> !ops.sessionsMap().containsKey(id));
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("source", id);
+            result.put("action", "removed");
+            result.put("file", bambus.config.toString());
+            Output.print(bambus, result, () -> "source " + id + " removed from " + bambus.config + "; no member runs it\n");
+            return Bambus.OK;
+        }
+
+        private void checkNothingWaits(SourceConfig source, BusConfig config) {
+            OutboxReader.Lag lag;
+            try (HikariDataSource pool = Pools.open("bambus-cli-source", source.database())) {
+                lag = new OutboxReader(pool, source.outboxTable(), config.retention()).lag();
+            } catch (SQLException e) {
+                throw new Bambus.CliException(Bambus.UNREACHABLE, "cannot check source '" + id + "' for waiting events ("
+                        + e.getMessage() + "); bring it back, or give --force to remove it anyway");
+            }
+            if (lag.events() > 0) {
+                throw new Bambus.CliException(Bambus.REFUSED, lag.events() + " events wait in the outbox of source '" + id
+                        + "' (oldest " + lag.oldestEventTime() + "); removed now, they would not move. Stop the application's"
+                        + " writes and wait until 'bambus sessions list' shows 0 waiting, or give --force (they stay in the"
+                        + " outbox; adding the source again moves them)");
+            }
+        }
+    }
+
+    /** Builds the edit, turning a refusal of the file into the error for the operator. */
+    private static SourcesFile.Edit edit(Supplier<SourcesFile.Edit> edit) {
+        try {
+            return edit.get();
+        } catch (IllegalArgumentException e) {
+            throw new Bambus.CliException(Bambus.USAGE, e.getMessage());
+        }
+    }
+
+    private static void write(SourcesFile.Edit edit) {
+        try {
+            SourcesFile.write(edit);
+        } catch (IOException | IllegalStateException e) {
+            throw new Bambus.CliException(Bambus.REFUSED, "cannot write " + edit.file() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Waits until every member's published configuration passes {@code memberDone} and then
+     * the session has {@code settled}; on the deadline names the members that lag behind and why.
+     */
+    private static void await(Bambus bambus, BusOperations ops, String id, String action, int waitSeconds,
+                              Predicate<MemberStatus> memberDone, BooleanSupplier settled) throws InterruptedException {
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        while (true) {
+            List<String> behind = new ArrayList<>();
+            for (BusOperations.MemberView member : ops.members()) {
+                MemberStatus status = member.status();
+                if (status == null || !memberDone.test(status)) {
+                    behind.add(member.address() + (status == null ? " (no status yet)" : status.configError() == null ? ""
+                            : " (it refused the file: " + status.configError().lines().findFirst().orElse("") + ")"));
+                }
+            }
+            if (behind.isEmpty() && settled.getAsBoolean()) {
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                SessionRecord now = ops.sessionsMap().get(id);
+                String why = behind.isEmpty() ? "session " + id + " is " + (now == null ? "still there" : now.state()
+                        + (now.lastError() == null ? "" : ": " + now.lastError()))
+                        : "members " + behind + " do not run with the edited file; they may read another copy of it"
+                        + " (give every member the same file)";
+                throw new Bambus.CliException(Bambus.REFUSED, "source " + id + " was " + action + " in " + bambus.config
+                        + " but after " + waitSeconds + " s " + why);
+            }
+            Thread.sleep(POLL_MILLIS); // polling the members' published status, with a deadline
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.bambus.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hazelcast.core.HazelcastInstance;
+import io.bambus.core.config.SourceConfig;
+import io.bambus.grid.BusMember;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.testing.Await;
+import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.ClusterFixture;
+import io.bambus.grid.testing.DeliveryCheck;
+import io.bambus.grid.testing.Producer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code bambus sources add|remove} against two members sharing one configuration file: every
+ * bad input refused with the file untouched; a source added while its application writes moves
+ * every event once; a removal refused while events wait, forced, and the source added again
+ * resumes from its checkpoint in the destination (nothing lost, nothing twice).
+ */
+class SourcesCliInProcessTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL";
+
+    @Test
+    @Timeout(240)
+    void sourcesAreAddedAndRemovedOnARunningClusterWithoutLosingOrRepeatingAnEvent() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("shop", "billing"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+            env.writeConfig(List.of("shop"), null); // billing's database and outbox exist; it is not a source yet
+            HazelcastInstance first = cluster.start(0);
+            HazelcastInstance second = cluster.start(1);
+            Await.until("shop to run", TIMEOUT, () -> running(first, second).equals(Set.of("shop")));
+            List<String> common = List.of("--config", env.configFile.toString(), "--cluster", cluster.clusterName(),
+                    "--members", cluster.address(0));
+            Path password = env.dir.resolve("billing.pw");
+            Files.writeString(password, env.password());
+            List<String> billing = List.of("billing", "--jdbc-url", env.sourceJdbcUrl("billing"), "--username", env.user(),
+                    "--password-file", password.toString());
+            String original = Files.readString(env.configFile);
+            long shopEpoch = BusMember.of(first).sessions().get("shop").epoch();
+
+            refused(common, 2, "is not allowed", "add", "bad id!", "--jdbc-url", env.sourceJdbcUrl("billing"), "--username", "u");
+            refused(common, 2, "--jdbc-url", "add", "billing", "--username", "u");
+            refused(common, 2, "not both", args(billing, "--password-env", "BILLING_PW"));
+            refused(common, 2, "must start with jdbc:mysql:", "add", "billing", "--jdbc-url", "jdbc:postgresql://x/y", "--username", "u");
+            refused(common, 3, "cannot connect to source jdbc:mysql://127.0.0.1:1/billing", "add", "billing", "--jdbc-url",
+                    "jdbc:mysql://127.0.0.1:1/billing", "--username", env.user(), "--password-file", password.toString());
+            refused(common, 2, "has no outbox table 'events'", args(billing, "--outbox-table", "events"));
+            refused(common, 1, "source 'shop' is already in", "add", "shop", "--jdbc-url", env.sourceJdbcUrl("billing"),
+                    "--username", "u");
+            refused(List.of("--config", env.configFile.toString(), "--cluster", "nobody-here", "--members", "127.0.0.1:5999",
+                    "--connect-timeout", "2"), 3, "cannot reach cluster 'nobody-here'", args(billing));
+            refused(common, 1, "no source 'billing' in", "remove", "billing");
+            assertEquals(original, Files.readString(env.configFile), "a refused command leaves the file as it was");
+            assertNull(BusMember.of(first).sessions().get("billing"), "and the cluster as it was");
+
+            long orders;
+            try (Producer producer = new Producer("billing", env.sources.get("billing"), 2)) {
+                Await.until("orders waiting in billing before it is a source", TIMEOUT, () -> producer.orders() >= 20);
+                CliRun added = sources(json(common), args(billing));
+                assertEquals(0, added.exit(), added.err());
+                JsonNode row = added.json();
+                assertEquals("RUNNING", row.get("state").asText(), added.out());
+                assertEquals("added", row.get("action").asText());
+                assertNotNull(row.get("owner").textValue(), "the CLI returns once an owner runs it");
+                Await.until("billing to run", TIMEOUT, () -> running(first, second).equals(Set.of("shop", "billing")));
+                long before = env.applied("billing");
+                Await.until("billing to move events written after the add", TIMEOUT, () -> env.applied("billing") > before + 40);
+                orders = producer.stop();
+            }
+            DeliveryCheck.assertExactlyOnce(env, "billing", orders, TIMEOUT);
+            SourceConfig shop = BusMember.of(first).config().source("shop");
+            for (HazelcastInstance member : List.of(first, second)) {
+                assertEquals(List.of("shop", "billing"), BusMember.of(member).config().sources().stream().map(SourceConfig::id).toList());
+                assertEquals(shop, BusMember.of(member).config().source("shop"), "the other sources are unchanged");
+            }
+            assertTrue(Files.readString(env.configFile).startsWith(original.substring(0, original.indexOf("definitions:"))),
+                    "the new source is appended to the list; the lines before it are as written");
+            assertEquals(shopEpoch, BusMember.of(first).sessions().get("shop").epoch(), "shop was not restarted");
+
+            assertEquals(0, CliRun.of(common, "sessions", "pause", "billing").exit());
+            Await.until("billing's runner to stop", TIMEOUT, () -> running(first, second).equals(Set.of("shop")));
+            long late;
+            try (Producer producer = new Producer("billing-late", env.sources.get("billing"), 2)) {
+                Await.until("orders waiting while billing is paused", TIMEOUT, () -> producer.orders() >= 10);
+                late = producer.stop();
+            }
+            String withBilling = Files.readString(env.configFile);
+            refused(common, 1, late * Producer.EVENTS_PER_ORDER + " events wait in the outbox of source 'billing'",
+                    "remove", "billing");
+            assertEquals(withBilling, Files.readString(env.configFile), "refused: the file is unchanged");
+
+            CliRun forced = sources(common, "remove", "billing", "--force");
+            assertEquals(0, forced.exit(), forced.err());
+            assertTrue(forced.out().contains("source billing removed"), forced.out());
+            assertNull(BusMember.of(first).sessions().get("billing"), "its record is gone");
+            assertEquals(Set.of("shop"), running(first, second));
+            assertEquals(original, Files.readString(env.configFile), "removing the added source gives back the file as it was");
+            assertEquals(late * Producer.EVENTS_PER_ORDER, env.query(env.sources.get("billing"), UNMOVED),
+                    "the waiting events stay in the outbox");
+
+            CliRun again = sources(common, args(billing));
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.out().contains("session billing is RUNNING on "), again.out());
+            DeliveryCheck.assertExactlyOnce(env, "billing", orders + late, TIMEOUT);
+
+            CliRun removed = sources(json(common), "remove", "billing");
+            assertEquals(0, removed.exit(), "nothing waits now: no --force needed; " + removed.err());
+            assertEquals("removed", removed.json().get("action").asText());
+            assertNull(BusMember.of(second).sessions().get("billing"));
+            SessionRecord shopNow = BusMember.of(first).sessions().get("shop");
+            assertEquals(shopEpoch, shopNow.epoch(), "shop ran on throughout");
+            assertEquals("RUNNING", shopNow.state().name());
+        }
+    }
+
+    private static Set<String> running(HazelcastInstance... members) {
+        Set<String> all = new java.util.HashSet<>();
+        for (HazelcastInstance member : members) {
+            all.addAll(ClusterFixture.running(member));
+        }
+        return all;
+    }
+
+    private static String[] args(List<String> add, String... more) {
+        List<String> all = new ArrayList<>(List.of("add"));
+        all.addAll(add);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    private static List<String> json(List<String> common) {
+        List<String> all = new ArrayList<>(common);
+        all.add("--json");
+        return all;
+    }
+
+    private static CliRun sources(List<String> common, String... args) {
+        List<String> all = new ArrayList<>(List.of("sources"));
+        all.addAll(List.of(args));
+        return CliRun.of(common, all.toArray(String[]::new));
+    }
+
+    private static void refused(List<String> common, int exit, String message, String... args) {
+        CliRun run = sources(common, args);
+        assertEquals(exit, run.exit(), "exit code of sources " + List.of(args) + ": " + run.out() + run.err());
+        assertTrue(run.err().contains(message), "error of sources " + List.of(args) + " names the problem: " + run.err());
+    }
+}
