@@ -29,8 +29,12 @@ final class BackupCommand implements Callable<Integer> {
         var destination = bambus.busConfig().destination();
         long start = System.nanoTime();
         Path partial = output.resolveSibling(output.getFileName() + ".partial");
-        DumpTool.dump(destination, partial, timeoutSeconds);
-        Files.move(partial, output);
+        try {
+            DumpTool.dump(destination, partial, timeoutSeconds);
+            Files.move(partial, output);
+        } finally {
+            Files.deleteIfExists(partial); // a failed dump leaves no half file behind
+        }
         long millis = (System.nanoTime() - start) / 1_000_000;
         long bytes = Files.size(output);
         Output.print(bambus, Map.of("file", output.toString(), "bytes", bytes, "millis", millis),

@@ -26,6 +26,9 @@ final class DumpTool {
 
     /** Where a JDBC URL points: its first host, port and database. */
     record Target(String host, int port, String database) {
+        String where(String db) {
+            return host + ":" + port + "/" + db;
+        }
     }
 
     static Target target(String jdbcUrl) {
@@ -43,7 +46,7 @@ final class DumpTool {
         List<String> command = new ArrayList<>(List.of(tool("mariadb-dump", "mysqldump").toString(),
                 "--single-transaction", "--quick", "--skip-lock-tables", "--routines", "--protocol=TCP",
                 "--host=" + target.host(), "--port=" + target.port(), "--user=" + db.username(), target.database()));
-        run(command, db.password(), null, output, timeoutSeconds, "mariadb-dump");
+        run(command, db.password(), null, output, timeoutSeconds, "mariadb-dump", target.where(target.database()));
     }
 
     /**
@@ -65,7 +68,7 @@ final class DumpTool {
                     out.write('\n');
                 }
             }
-            run(command, db.password(), withoutDefiners, null, timeoutSeconds, "mariadb");
+            run(command, db.password(), withoutDefiners, null, timeoutSeconds, "mariadb", target.where(database));
         } finally {
             Files.deleteIfExists(withoutDefiners);
         }
@@ -73,8 +76,8 @@ final class DumpTool {
 
     private static final Pattern DEFINER = Pattern.compile("DEFINER=`[^`]*`(@`[^`]*`)?\\s*");
 
-    private static void run(List<String> command, String password, Path input, Path output, long timeoutSeconds, String what)
-            throws IOException, InterruptedException {
+    private static void run(List<String> command, String password, Path input, Path output, long timeoutSeconds, String what,
+                            String where) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("MYSQL_PWD", password == null ? "" : password);
         Path errors = Files.createTempFile("bambus-" + what, ".err");
@@ -87,12 +90,13 @@ final class DumpTool {
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new Bambus.CliException(Bambus.UNREACHABLE, what + " did not finish within " + timeoutSeconds
-                        + " s; raise --timeout for a large destination");
+                throw new Bambus.CliException(Bambus.UNREACHABLE, what + " on " + where + " did not finish within "
+                        + timeoutSeconds + " s; raise --timeout for a large destination");
             }
             if (process.exitValue() != 0) {
                 String message = Files.readString(errors, StandardCharsets.UTF_8).strip();
-                throw new Bambus.CliException(Bambus.UNREACHABLE, what + " failed (exit " + process.exitValue() + "): " + message);
+                throw new Bambus.CliException(Bambus.UNREACHABLE, what + " on " + where + " failed (exit " + process.exitValue()
+                        + "): " + message + "; check destination in the bus configuration and that its server runs");
             }
         } finally {
             Files.deleteIfExists(errors);

@@ -11,6 +11,7 @@ import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -112,14 +113,66 @@ class BambusCliInProcessTest {
     }
 
 
+    /**
+     * Every command that needs the cluster, with no cluster there, and every command that needs
+     * the destination, with the destination down: exit 3, an error naming what to check, and
+     * nothing changed (destination, configuration file, no backup file).
+     */
     @Test
-    @Timeout(60)
-    void anUnreachableClusterIsAClearErrorWithItsOwnExitCode() {
-        long start = System.nanoTime();
-        CliRun run = CliRun.of(List.of("--cluster", "nobody-here", "--members", "127.0.0.1:5999", "--connect-timeout", "2"),
-                "sessions", "pause", "crm");
-        assertEquals(3, run.exit());
-        assertTrue(run.err().contains("cannot reach cluster 'nobody-here' at [127.0.0.1:5999] within 2 s"), run.err());
-        assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "gives up within its timeout");
+    @Timeout(120)
+    void anUnreachableClusterOrDestinationIsAClearErrorWithItsOwnExitCodeAndChangesNothing() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("shop"), null)) {
+            Path backup = env.dir.resolve("backup.sql");
+            List<String> noCluster = List.of("--config", env.configFile.toString(), "--cluster", "nobody-here", "--members",
+                    "127.0.0.1:5999", "--connect-timeout", "1");
+            assertEquals(0, CliRun.of(noCluster, "backup", "--output", backup.toString()).exit(), "a backup needs no cluster");
+            String config = Files.readString(env.configFile);
+            String tables = tables(env);
+            List<List<String>> clusterCommands = List.of(List.of("status"), List.of("sessions", "list"),
+                    List.of("sessions", "pause", "shop"), List.of("failed", "retry", "1"), List.of("failed", "discard", "1"),
+                    List.of("restore", backup.toString(), "--force"), List.of("drill", "--session", "shop"),
+                    List.of("sources", "add", "crm", "--jdbc-url", env.sourceJdbcUrl("shop"), "--username", env.user()),
+                    List.of("sources", "remove", "shop"));
+            long start = System.nanoTime();
+            for (List<String> command : clusterCommands) {
+                CliRun run = CliRun.of(noCluster, command.toArray(String[]::new));
+                assertEquals(3, run.exit(), command + ": " + run.out() + run.err());
+                assertTrue(run.err().contains("cannot reach cluster 'nobody-here' at [127.0.0.1:5999] within 1 s; check --members"),
+                        command + ": " + run.err());
+            }
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(60).toNanos(), "each gives up within its timeout");
+
+            Path downConfig = env.dir.resolve("down.yaml");
+            Files.writeString(downConfig, config.replace(env.destinationJdbcUrl(), "jdbc:mysql://127.0.0.1:1/bam")
+                    .replace("destination: { ", "destination: { connectTimeoutMillis: 250, "));
+            List<String> noDestination = List.of("--config", downConfig.toString(), "--cluster", "nobody-here", "--members",
+                    "127.0.0.1:5999", "--connect-timeout", "1");
+            Path second = env.dir.resolve("second.sql");
+            for (List<String> command : List.of(List.of("failed", "list"), List.of("failed", "show", "1"), List.of("deploy"),
+                    List.of("deploy", "--dry-run"), List.of("archive", "--after", "1d"),
+                    List.of("backup", "--output", second.toString()))) {
+                CliRun run = CliRun.of(noDestination, command.toArray(String[]::new));
+                assertEquals(3, run.exit(), command + ": " + run.out() + run.err());
+                assertTrue(run.err().contains("127.0.0.1:1"), command + " names the destination it could not reach: " + run.err());
+            }
+            try (var files = Files.list(env.dir)) {
+                assertEquals(List.of("backup.sql", "bus.yaml", "definitions.yaml", "down.yaml"),
+                        files.map(f -> f.getFileName().toString()).sorted().toList(), "no backup, partial or temporary file left");
+            }
+            assertEquals(config, Files.readString(env.configFile), "the configuration file is unchanged");
+            assertEquals(tables, tables(env), "the destination is unchanged");
+        }
+    }
+
+    private static String tables(BusEnvironment env) throws Exception {
+        try (var connection = env.destination.getConnection(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("SELECT table_name, table_rows FROM information_schema.tables"
+                     + " WHERE table_schema = DATABASE() ORDER BY table_name")) {
+            StringBuilder all = new StringBuilder();
+            while (rows.next()) {
+                all.append(rows.getString(1)).append(' ');
+            }
+            return all.toString();
+        }
     }
 }
