@@ -104,7 +104,7 @@ final class SourcesCommand {
             }
             write(edit);
             ops.recordChange(id, Bambus.actor(), "source added" + (disabled ? " (disabled)" : ""));
-            await(bambus, ops, id, "added", waitSeconds, status -> status.sources().contains(id), () -> {
+            long millis = await(bambus, ops, id, "added", waitSeconds, status -> status.sources().contains(id), () -> {
                 SessionRecord now = ops.sessionsMap().get(id);
                 return now != null && (disabled ? now.state() == SessionState.DISABLED
                         : now.state() == SessionState.RUNNING && now.ownerAddress() != null
@@ -114,9 +114,10 @@ final class SourcesCommand {
             Map<String, Object> result = new LinkedHashMap<>(SessionsCommand.rows(List.of(record)).get(0));
             result.put("action", "added");
             result.put("file", bambus.config.toString());
+            result.put("millis", millis);
             Output.print(bambus, result, () -> "source " + id + " added to " + bambus.config + "; session " + id + " is "
                     + record.state() + (record.ownerAddress() == null ? "" : " on " + record.ownerAddress())
-                    + (record.lastError() == null ? "" : ": " + record.lastError()) + "\n");
+                    + (record.lastError() == null ? "" : ": " + record.lastError()) + " (" + millis + " ms)\n");
             if (record.state() == SessionState.FAILING) {
                 bambus.err.println("error: session " + id + " is FAILING: " + record.lastError() + "; the source stays in "
                         + bambus.config + " and the session retries; fix the cause or remove the source");
@@ -193,13 +194,15 @@ final class SourcesCommand {
             }
             write(edit);
             ops.recordChange(id, Bambus.actor(), "source removed" + (force ? " (forced)" : ""));
-            await(bambus, ops, id, "removed", waitSeconds, status -> !status.sources().contains(id),
+            long millis = await(bambus, ops, id, "removed", waitSeconds, status -> !status.sources().contains(id),
                     () -> !ops.sessionsMap().containsKey(id));
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("source", id);
             result.put("action", "removed");
             result.put("file", bambus.config.toString());
-            Output.print(bambus, result, () -> "source " + id + " removed from " + bambus.config + "; no member runs it\n");
+            result.put("millis", millis);
+            Output.print(bambus, result, () -> "source " + id + " removed from " + bambus.config + "; no member runs it ("
+                    + millis + " ms)\n");
             return Bambus.OK;
         }
 
@@ -239,11 +242,13 @@ final class SourcesCommand {
 
     /**
      * Waits until every member's published configuration passes {@code memberDone} and then
-     * the session has {@code settled}; on the deadline names the members that lag behind and why.
+     * the session has {@code settled}; returns the milliseconds that took. On the deadline names the
+     * members that lag behind and why.
      */
-    private static void await(Bambus bambus, BusOperations ops, String id, String action, int waitSeconds,
+    private static long await(Bambus bambus, BusOperations ops, String id, String action, int waitSeconds,
                               Predicate<MemberStatus> memberDone, BooleanSupplier settled) throws InterruptedException {
-        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        long deadline = start + waitSeconds * 1_000_000_000L;
         while (true) {
             List<String> behind = new ArrayList<>();
             for (BusOperations.MemberView member : ops.members()) {
@@ -254,7 +259,7 @@ final class SourcesCommand {
                 }
             }
             if (behind.isEmpty() && settled.getAsBoolean()) {
-                return;
+                return (System.nanoTime() - start) / 1_000_000;
             }
             if (System.nanoTime() >= deadline) {
                 SessionRecord now = ops.sessionsMap().get(id);

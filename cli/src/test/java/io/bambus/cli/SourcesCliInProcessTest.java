@@ -76,6 +76,7 @@ class SourcesCliInProcessTest {
                 JsonNode row = added.json();
                 assertEquals("RUNNING", row.get("state").asText(), added.out());
                 assertEquals("added", row.get("action").asText());
+                System.out.println("sources add: file written to session running on its owner in " + row.get("millis") + " ms");
                 assertNotNull(row.get("owner").textValue(), "the CLI returns once an owner runs it");
                 Await.until("billing to run", TIMEOUT, () -> running(first, second).equals(Set.of("shop", "billing")));
                 long before = env.applied("billing");
@@ -121,6 +122,7 @@ class SourcesCliInProcessTest {
             CliRun removed = sources(json(common), "remove", "billing");
             assertEquals(0, removed.exit(), "nothing waits now: no --force needed; " + removed.err());
             assertEquals("removed", removed.json().get("action").asText());
+            System.out.println("sources remove: file written to no member running it in " + removed.json().get("millis") + " ms");
             assertNull(BusMember.of(second).sessions().get("billing"));
             SessionRecord shopNow = BusMember.of(first).sessions().get("shop");
             assertEquals(shopEpoch, shopNow.epoch(), "shop ran on throughout");
