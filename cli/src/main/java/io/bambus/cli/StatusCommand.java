@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -33,17 +34,41 @@ final class StatusCommand implements Callable<Integer> {
             row.put("sessionsRunning", s == null ? null : s.sessionsRunning());
             row.put("heapUsedBytes", s == null ? null : s.heapUsedBytes());
             row.put("startedMillis", s == null ? null : s.startedMillis());
+            row.put("sources", s == null ? null : s.sources());
+            row.put("configError", s == null ? null : s.configError());
             memberRows.add(row);
         }
-        Output.print(bambus, Map.of("members", memberRows, "sessions", SessionsCommand.rows(sessions)), () -> {
+        List<String> warnings = warnings(memberRows);
+        Output.print(bambus, Map.of("members", memberRows, "sessions", SessionsCommand.rows(sessions), "warnings", warnings), () -> {
             List<List<String>> rows = new ArrayList<>();
             for (Map<String, Object> row : memberRows) {
                 rows.add(List.of(String.valueOf(row.get("address")), String.valueOf(row.get("sessionsRunning")),
                         row.get("heapUsedBytes") == null ? "-" : ((Long) row.get("heapUsedBytes")) / 1_048_576 + " MB"));
             }
             return "members:\n" + Output.table(List.of("address", "sessions", "heap"), rows) + "\nsessions:\n"
-                    + SessionsCommand.table(sessions);
+                    + SessionsCommand.table(sessions) + warnings.stream().map(w -> "\nwarning: " + w).reduce("", String::concat)
+                    + (warnings.isEmpty() ? "" : "\n");
         });
         return Bambus.OK;
+    }
+
+    /** Members that refused an edited configuration file, or run with different sources (different files). */
+    static List<String> warnings(List<Map<String, Object>> members) {
+        List<String> warnings = new ArrayList<>();
+        Map<Object, List<Object>> bySources = new LinkedHashMap<>();
+        for (Map<String, Object> member : members) {
+            if (member.get("configError") != null) {
+                warnings.add(member.get("address") + " refused its edited configuration file and runs with the one before: "
+                        + String.valueOf(member.get("configError")).lines().findFirst().orElse(""));
+            }
+            if (member.get("sources") != null) {
+                bySources.computeIfAbsent(new TreeSet<>((List<?>) member.get("sources")).toString(),
+                        k -> new ArrayList<>()).add(member.get("address"));
+            }
+        }
+        if (bySources.size() > 1) {
+            warnings.add("members run with different sources " + bySources + "; give every member the same configuration file");
+        }
+        return warnings;
     }
 }

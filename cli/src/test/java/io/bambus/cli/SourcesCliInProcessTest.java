@@ -124,6 +124,16 @@ class SourcesCliInProcessTest {
             assertEquals("removed", removed.json().get("action").asText());
             System.out.println("sources remove: file written to no member running it in " + removed.json().get("millis") + " ms");
             assertNull(BusMember.of(second).sessions().get("billing"));
+
+            Files.writeString(env.configFile, original + "bogus: 1\n"); // a hand edit gone wrong
+            Await.until("status to warn that the members refused the file", TIMEOUT, () -> {
+                CliRun status = CliRun.of(common, "status");
+                return status.out().contains("warning: " + cluster.address(0) + " refused its edited configuration file")
+                        && status.out().contains("warning: " + cluster.address(1) + " refused");
+            });
+            refused(common, 2, "bogus: unknown key", args(billing));
+            Files.writeString(env.configFile, original);
+            Await.until("the warning to go", TIMEOUT, () -> !CliRun.of(common, "status").out().contains("warning"));
             SessionRecord shopNow = BusMember.of(first).sessions().get("shop");
             assertEquals(shopEpoch, shopNow.epoch(), "shop ran on throughout");
             assertEquals("RUNNING", shopNow.state().name());
