@@ -1,6 +1,7 @@
 package io.bambus.core.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -15,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -35,7 +37,10 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
     }
 
     public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** A key written twice is an error (Jackson would keep the last one silently). */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
             "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive");
@@ -69,7 +74,9 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         try {
             root = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(origin, List.of("not valid YAML: " + e.getOriginalMessage()));
+            Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+            throw new ConfigException(origin, List.of(duplicate.find() ? "'" + duplicate.group(1) + "' is written twice in one"
+                    + " mapping; keep one" : "not valid YAML: " + e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new ConfigException(origin, List.of("must be a YAML mapping with 'destination', 'sources' and 'definitions'"));

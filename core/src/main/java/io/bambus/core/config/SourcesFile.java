@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class SourcesFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SOURCES_KEY = Pattern.compile("^sources[ \\t]*:[ \\t]*(.*)$");
+    private static final Pattern COMMENT = Pattern.compile("[ \\t]#");
     private static final Pattern ITEM = Pattern.compile("^([ \\t]*)-(?:[ \\t]|$)");
 
     /** A checked edit: the text read, the text to write, and the configuration it gives. */
@@ -43,12 +45,16 @@ public final class SourcesFile {
      */
     public static Edit add(Path file, Map<String, Object> fields, Map<String, String> env) {
         String id = String.valueOf(fields.get("id"));
-        String before = read(file);
-        BusConfig old = BusConfig.parse(file.toString(), before, base(file), env);
+        if (!BusConfig.SOURCE_ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("source id '" + id + "' is not allowed; use 1 to 64 letters, digits, '_', '.'"
+                    + " or '-', starting with a letter or digit");
+        }
+        Text text = Text.read(file);
+        BusConfig old = BusConfig.parse(file.toString(), text.before, base(file), env);
         if (old.source(id) != null) {
             throw new IllegalArgumentException("source '" + id + "' is already in " + file);
         }
-        List<String> lines = lines(before);
+        List<String> lines = text.lines();
         Block block = block(file, lines);
         List<String> item = new ArrayList<>();
         String indent = " ".repeat(block.itemIndent);
@@ -57,33 +63,30 @@ public final class SourcesFile {
             item.add(indent + (first ? "- " : "  ") + field.getKey() + ": " + scalar(field.getValue()));
             first = false;
         }
-        if (block.emptyFlow) {
+        if (block.emptyValue) {
             lines.set(block.start, "sources:");
         }
         lines.addAll(block.insertAt, item);
-        String after = String.join("\n", lines) + "\n";
+        String after = text.join(lines);
+        BusConfig edited = check(file, after, env, id);
         List<SourceConfig> expected = new ArrayList<>(old.sources());
-        BusConfig edited = check(file, after, env, expected, id);
         expected.add(edited.source(id));
-        if (!edited.sources().equals(expected)) {
+        if (!edited.equals(withSources(old, expected))) {
             throw cannotEdit(file);
         }
-        return new Edit(file, before, after, edited);
+        return new Edit(file, text.before, after, edited);
     }
 
     /** The edit that removes source {@code id} from {@code file}'s sources list. */
     public static Edit remove(Path file, String id, Map<String, String> env) {
-        String before = read(file);
-        BusConfig old = BusConfig.parse(file.toString(), before, base(file), env);
+        Text text = Text.read(file);
+        BusConfig old = BusConfig.parse(file.toString(), text.before, base(file), env);
         if (old.source(id) == null) {
             throw new IllegalArgumentException("no source '" + id + "' in " + file + "; its sources are "
                     + old.sources().stream().map(SourceConfig::id).toList());
         }
-        List<String> lines = lines(before);
+        List<String> lines = text.lines();
         Block block = block(file, lines);
-        if (block.emptyFlow) {
-            throw cannotEdit(file);
-        }
         List<Integer> starts = new ArrayList<>();
         for (int i = block.start + 1; i < block.end; i++) {
             Matcher item = ITEM.matcher(lines.get(i));
@@ -96,11 +99,14 @@ public final class SourcesFile {
             int to = lastContent(lines, from, k + 1 < starts.size() ? starts.get(k + 1) : block.end) + 1;
             if (id.equals(itemId(lines.subList(from, to), block.itemIndent))) {
                 lines.subList(from, to).clear();
-                String after = String.join("\n", lines) + "\n";
+                String after = text.join(lines);
+                BusConfig edited = check(file, after, env, null);
                 List<SourceConfig> expected = new ArrayList<>(old.sources());
                 expected.remove(old.source(id));
-                BusConfig edited = check(file, after, env, expected, null);
-                return new Edit(file, before, after, edited);
+                if (!edited.equals(withSources(old, expected))) {
+                    throw cannotEdit(file);
+                }
+                return new Edit(file, text.before, after, edited);
             }
         }
         throw cannotEdit(file);
@@ -118,19 +124,52 @@ public final class SourcesFile {
         }
         Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
         try {
+            Files.writeString(temp, edit.after());
             PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
             if (view != null) {
-                Files.setPosixFilePermissions(temp, view.readAttributes().permissions());
+                PosixFileAttributes original = view.readAttributes();
+                PosixFileAttributeView copy = Files.getFileAttributeView(temp, PosixFileAttributeView.class);
+                try {
+                    if (!copy.readAttributes().owner().equals(original.owner())) {
+                        copy.setOwner(original.owner());
+                    }
+                    if (!copy.readAttributes().group().equals(original.group())) {
+                        copy.setGroup(original.group());
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot keep its owner " + original.owner().getName() + ":"
+                            + original.group().getName() + " (" + e.getMessage() + "); run the command as that user or as root");
+                }
+                copy.setPermissions(original.permissions());
             }
-            Files.writeString(temp, edit.after());
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temp);
         }
     }
 
+    /** The file's text, its byte order mark and line separator (kept in the edit). */
+    private record Text(String before, String bom, String newline) {
+        static Text read(Path file) {
+            String text = SourcesFile.read(file);
+            return new Text(text, text.startsWith("\uFEFF") ? "\uFEFF" : "", text.contains("\r\n") ? "\r\n" : "\n");
+        }
+
+        List<String> lines() {
+            List<String> lines = new ArrayList<>(List.of(before.substring(bom.length()).split("\r?\n", -1)));
+            if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+                lines.remove(lines.size() - 1);
+            }
+            return lines;
+        }
+
+        String join(List<String> lines) {
+            return bom + String.join(newline, lines) + newline;
+        }
+    }
+
     /** The lines of the top-level sources list: its key line, its end, where items go and their indent. */
-    private record Block(int start, int end, int insertAt, int itemIndent, boolean emptyFlow) {
+    private record Block(int start, int end, int insertAt, int itemIndent, boolean emptyValue) {
     }
 
     private static Block block(Path file, List<String> lines) {
@@ -148,8 +187,8 @@ public final class SourcesFile {
         Matcher key = SOURCES_KEY.matcher(lines.get(start));
         key.matches();
         String rest = withoutComment(key.group(1)).strip();
-        boolean emptyFlow = rest.equals("[]");
-        if (!rest.isEmpty() && !emptyFlow) {
+        boolean emptyValue = rest.equals("[]") || rest.equals("~") || rest.equals("null");
+        if (!rest.isEmpty() && !emptyValue) {
             throw cannotEdit(file);
         }
         int end = start + 1;
@@ -167,7 +206,7 @@ public final class SourcesFile {
             }
         }
         int insertAt = lastContent(lines, start + 1, end) + 1;
-        return new Block(start, end, Math.max(insertAt, start + 1), indent < 0 ? 2 : indent, emptyFlow);
+        return new Block(start, end, Math.max(insertAt, start + 1), indent < 0 ? 2 : indent, emptyValue);
     }
 
     /** A line at column 0 that is not a list item, comment or blank: the next top-level key (or document). */
@@ -203,16 +242,25 @@ public final class SourcesFile {
         }
     }
 
-    private static BusConfig check(Path file, String after, Map<String, String> env, List<SourceConfig> kept, String added) {
-        BusConfig edited = BusConfig.parse(file.toString(), after, base(file), env);
-        List<SourceConfig> others = new ArrayList<>(edited.sources());
-        if (added != null) {
-            others.removeIf(source -> source.id().equals(added));
-        }
-        if (!others.equals(kept)) {
+    /**
+     * Parses the edited text as the members will. A problem with the added source is the operator's
+     * to fix (its key names it); any other problem means the edit broke the file: refused.
+     */
+    private static BusConfig check(Path file, String after, Map<String, String> env, String added) {
+        try {
+            return BusConfig.parse(file.toString(), after, base(file), env);
+        } catch (ConfigException e) {
+            String mine = "sources[" + added + "]";
+            if (added != null && e.problems().stream().allMatch(problem -> problem.startsWith(mine))) {
+                throw e;
+            }
             throw cannotEdit(file);
         }
-        return edited;
+    }
+
+    private static BusConfig withSources(BusConfig c, List<SourceConfig> sources) {
+        return new BusConfig(c.destination(), List.copyOf(sources), c.definitions(), c.batchSize(), c.pollIntervalMillis(),
+                c.maxBackoffMillis(), c.retention(), c.sessionsMap(), c.sessionBackupCount(), c.archive());
     }
 
     private static String scalar(Object value) {
@@ -227,21 +275,13 @@ public final class SourcesFile {
     }
 
     private static String withoutComment(String text) {
-        int hash = text.indexOf(" #");
-        return text.startsWith("#") ? "" : hash < 0 ? text : text.substring(0, hash);
+        Matcher comment = COMMENT.matcher(text);
+        return text.startsWith("#") ? "" : comment.find() ? text.substring(0, comment.start()) : text;
     }
 
     private static IllegalArgumentException cannotEdit(Path file) {
         return new IllegalArgumentException("cannot edit the sources list of " + file + " safely (it is not a block list of"
                 + " sources under a top-level 'sources:' key); edit the file by hand, the members pick it up within 2 s");
-    }
-
-    private static List<String> lines(String text) {
-        List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
-        if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-            lines.remove(lines.size() - 1);
-        }
-        return lines;
     }
 
     private static String read(Path file) {

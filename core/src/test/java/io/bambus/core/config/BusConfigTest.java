@@ -79,6 +79,7 @@ class BusConfigTest {
     void missingSectionsAndBrokenYamlAreNamed() {
         assertTrue(problems("sources: []").contains("destination: missing"));
         assertTrue(problems("destination: [").contains("not valid YAML"));
+        assertTrue(problems("batchSize: 5\nbatchSize: 6\n").contains("'batchSize' is written twice in one mapping; keep one"));
         assertTrue(problems("- a").contains("must be a YAML mapping"));
     }
 }

@@ -72,11 +72,24 @@ class SourcesFileTest {
         String head = "destination: { jdbcUrl: \"jdbc:mysql://db/bam\", username: bam }\n";
         assertEquals(head + "sources:\n  - id: \"billing\"\n", firstLines(add(head + "sources: []  # none yet\ndefinitions: "
                 + "definitions.yaml\n", "billing").after(), 3));
+        assertEquals(head + "sources:\n  - id: \"billing\"\n", firstLines(add(head + "sources: ~\t# none\ndefinitions: "
+                + "definitions.yaml\n", "billing").after(), 3));
         String compact = head + "sources:\n- id: shop\n  jdbcUrl: jdbc:mysql://shop/shop\n  username: app\ndefinitions: definitions.yaml\n";
         assertTrue(add(compact, "billing").after().contains("  username: app\n- id: \"billing\"\n  jdbcUrl: "),
                 "items keep the list's own indentation");
         SourcesFile.Edit none = add(head + "definitions: definitions.yaml\n", "billing");
         assertEquals(List.of("billing"), none.config().sources().stream().map(SourceConfig::id).toList());
+    }
+
+    @Test
+    void aByteOrderMarkAndWindowsLineEndsAreKept() throws Exception {
+        String windows = "\uFEFF" + FILE.replace("\n", "\r\n");
+        SourcesFile.Edit edit = add(windows, "billing");
+        assertTrue(edit.after().startsWith(windows.substring(0, windows.indexOf("username: app }"))), edit.after());
+        assertTrue(edit.after().endsWith(windows.substring(windows.indexOf("\r\n\r\n  # a comment"))), edit.after());
+        assertTrue(edit.after().contains("username: app }\r\n  - id: \"billing\"\r\n"), edit.after());
+        Files.writeString(file, edit.after());
+        assertEquals(windows, SourcesFile.remove(file, "billing", Map.of()).after(), "removing it gives the file back");
     }
 
     @Test
@@ -104,6 +117,12 @@ class SourcesFileTest {
                 + "\"jdbc:mysql://s/s\", username: a } ]\ndefinitions: definitions.yaml\n";
         assertTrue(assertThrows(IllegalArgumentException.class, () -> add(flow, "billing")).getMessage()
                 .contains("edit the file by hand"));
+        String quotedKey = "destination: { jdbcUrl: \"jdbc:mysql://db/bam\", username: bam }\n\"sources\": []\n"
+                + "definitions: definitions.yaml\n";
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> add(quotedKey, "billing")).getMessage()
+                .contains("edit the file by hand"), "a second sources key is never appended");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> add(FILE, "bad id!")).getMessage()
+                .contains("source id 'bad id!' is not allowed"));
         ConfigException bad = assertThrows(ConfigException.class, () -> {
             Files.writeString(file, FILE);
             SourcesFile.add(file, SourcesFile.fields("billing", "jdbc:postgresql://x/y", "u", null, null, null, true), Map.of());
