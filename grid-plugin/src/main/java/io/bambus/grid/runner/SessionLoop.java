@@ -95,6 +95,7 @@ public final class SessionLoop implements AutoCloseable {
                         runner.sessionId(), runner.epoch(), checkpoint.batchNo(), checkpoint.maxSeq());
                 recovered();
                 runner.claimed(checkpoint);
+                unpublished = true; // the record shows the claimed checkpoint at once (the CLI waits for it)
                 runner.record(TimelineEntry.Kind.SESSION_STARTED, "epoch " + runner.epoch() + ", from batch "
                         + checkpoint.batchNo());
             }
