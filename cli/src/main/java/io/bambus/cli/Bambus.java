@@ -1,7 +1,9 @@
 package io.bambus.cli;
 
 import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.HazelcastClientOfflineException;
 import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.core.HazelcastException;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.config.BusConfig;
@@ -21,7 +23,9 @@ import picocli.CommandLine.Option;
  * The {@code bambus} command line (scripts/bambus). Exit codes a script can trust:
  * {@value #OK} done; {@value #REFUSED} the bus refused (wrong state, unknown session or event);
  * {@value #USAGE} bad arguments or configuration; {@value #UNREACHABLE} the cluster or the
- * destination could not be reached. Errors go to standard error as one line naming the fix.
+ * destination could not be reached; {@value #NOT_CONFIRMED} the change was made (a configuration
+ * file written) but the bus did not confirm it in time. Errors go to standard error as one line
+ * naming the fix.
  */
 @Command(name = "bambus", mixinStandardHelpOptions = true, version = "bambus 0.1.0",
         description = "Operates a BAM Event Bus: its sessions, failed events and activity definitions.",
@@ -29,13 +33,15 @@ import picocli.CommandLine.Option;
                 SourcesCommand.class, BackupCommand.class, RestoreCommand.class, ArchiveCommand.class, DrillCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:refused by the bus (wrong state, unknown session or event)",
-                "2:bad arguments or configuration", "3:the cluster or the destination is unreachable"})
+                "2:bad arguments or configuration", "3:the cluster or the destination is unreachable",
+                "4:the change was made, but the bus did not confirm it within --wait"})
 public final class Bambus {
 
     public static final int OK = 0;
     public static final int REFUSED = 1;
     public static final int USAGE = 2;
     public static final int UNREACHABLE = 3;
+    public static final int NOT_CONFIRMED = 4;
 
     @Option(names = "--config", description = "bus configuration file (destination, definitions) [$BAMBUS_CONFIG]",
             defaultValue = "${env:BAMBUS_CONFIG}")
@@ -101,6 +107,11 @@ public final class Bambus {
             if (e instanceof ConfigException config) {
                 err.println("error: " + config.getMessage());
                 return USAGE;
+            }
+            if (e instanceof HazelcastException || e instanceof HazelcastClientOfflineException) {
+                err.println("error: lost the cluster '" + bambus.cluster + "' at " + bambus.members + " during the command ("
+                        + e.getMessage() + "); check that the members run, then run 'bambus status' to see what was done");
+                return UNREACHABLE;
             }
             if (e instanceof SQLException sql) {
                 err.println("error: the destination database cannot be reached or refused the statement: " + sql.getMessage()

@@ -59,7 +59,7 @@ final class StatusCommand implements Callable<Integer> {
         for (Map<String, Object> member : members) {
             if (member.get("configError") != null) {
                 warnings.add(member.get("address") + " refused its edited configuration file and runs with the one before: "
-                        + String.valueOf(member.get("configError")).lines().findFirst().orElse(""));
+                        + SourcesCommand.firstProblem(String.valueOf(member.get("configError"))));
             }
             if (member.get("sources") != null) {
                 bySources.computeIfAbsent(new TreeSet<>((List<?>) member.get("sources")).toString(),

@@ -65,7 +65,25 @@ class SourcesCliInProcessTest {
             refused(List.of("--config", env.configFile.toString(), "--cluster", "nobody-here", "--members", "127.0.0.1:5999",
                     "--connect-timeout", "2"), 3, "cannot reach cluster 'nobody-here'", args(billing));
             refused(common, 1, "no source 'billing' in", "remove", "billing");
+            refused(common, 2, "--wait -1 is negative", args(billing, "--wait", "-1"));
+            Path definitions = env.dir.resolve("definitions.yaml");
+            Files.writeString(definitions, "activities: 5\n");
+            refused(common, 2, "the members would refuse the edited file: its definitions", args(billing));
+            Files.writeString(definitions, BusEnvironment.DEFINITIONS);
             assertEquals(original, Files.readString(env.configFile), "a refused command leaves the file as it was");
+
+            // the CLI given another copy of the file than the members read: written, but never confirmed
+            Path copy = env.dir.resolve("copy.yaml");
+            Files.writeString(copy, original);
+            List<String> onCopy = new ArrayList<>(common);
+            onCopy.set(1, copy.toString());
+            CliRun unconfirmed = sources(onCopy, args(billing, "--wait", "2"));
+            assertEquals(4, unconfirmed.exit(), unconfirmed.out() + unconfirmed.err());
+            assertTrue(unconfirmed.err().contains("source billing was added in " + copy + " but after 2 s members ["), unconfirmed.err());
+            assertTrue(unconfirmed.err().contains("do not run with the edited file"), unconfirmed.err());
+            assertTrue(Files.readString(copy).contains("id: \"billing\""), "exit 4: the file was changed");
+            Files.delete(copy);
+
             assertNull(BusMember.of(first).sessions().get("billing"), "and the cluster as it was");
 
             long orders;
@@ -114,7 +132,9 @@ class SourcesCliInProcessTest {
             assertEquals(late * Producer.EVENTS_PER_ORDER, env.query(env.sources.get("billing"), UNMOVED),
                     "the waiting events stay in the outbox");
 
-            CliRun again = sources(common, args(billing));
+            refused(common, 1, "give --resume to continue after that checkpoint", args(billing));
+            assertEquals(original, Files.readString(env.configFile), "refused: the file is unchanged");
+            CliRun again = sources(common, args(billing, "--resume"));
             assertEquals(0, again.exit(), again.err());
             assertTrue(again.out().contains("session billing is RUNNING on "), again.out());
             DeliveryCheck.assertExactlyOnce(env, "billing", orders + late, TIMEOUT);
@@ -132,6 +152,8 @@ class SourcesCliInProcessTest {
                         && status.out().contains("warning: " + cluster.address(1) + " refused");
             });
             refused(common, 2, "bogus: unknown key", args(billing));
+            assertTrue(CliRun.of(common, "status").out().contains("refused its edited configuration file and runs with the one"
+                    + " before: bogus: unknown key"), "status names the problem");
             Files.writeString(env.configFile, original);
             Await.until("the warning to go", TIMEOUT, () -> !CliRun.of(common, "status").out().contains("warning"));
             SessionRecord shopNow = BusMember.of(first).sessions().get("shop");
