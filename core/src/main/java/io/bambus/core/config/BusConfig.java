@@ -107,9 +107,9 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
                 }
                 ConfigSections.unknownKeys(key + ".", node, SOURCE_KEYS, problems);
                 String id = ConfigSections.text(node, "id");
-                if (id == null || !SOURCE_ID.matcher(id).matches()) {
-                    problems.add(key + ".id: " + (id == null ? "missing" : "'" + Identifiers.printable(id) + "' is not allowed")
-                            + "; use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+                String idProblem = idProblem(id);
+                if (idProblem != null) {
+                    problems.add(key + ".id: " + idProblem);
                     continue;
                 }
                 key = "sources[" + id + "]";
@@ -178,6 +178,15 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         }
         return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, poll, backoff, retention, map, backups,
                 archive);
+    }
+
+    /** Why {@code id} cannot name a source (with the fix), or null when it can. */
+    public static String idProblem(String id) {
+        if (id != null && SOURCE_ID.matcher(id).matches()) {
+            return null;
+        }
+        return (id == null ? "missing" : "'" + Identifiers.printable(id) + "' is not allowed")
+                + "; use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit";
     }
 
     public SourceConfig source(String id) {

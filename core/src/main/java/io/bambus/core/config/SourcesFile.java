@@ -45,9 +45,9 @@ public final class SourcesFile {
      */
     public static Edit add(Path file, Map<String, Object> fields, Map<String, String> env) {
         String id = String.valueOf(fields.get("id"));
-        if (!BusConfig.SOURCE_ID.matcher(id).matches()) {
-            throw new IllegalArgumentException("source id '" + id + "' is not allowed; use 1 to 64 letters, digits, '_', '.'"
-                    + " or '-', starting with a letter or digit");
+        String idProblem = BusConfig.idProblem(id);
+        if (idProblem != null) {
+            throw new IllegalArgumentException("source id " + idProblem);
         }
         Text text = Text.read(file);
         BusConfig old = BusConfig.parse(file.toString(), text.before, base(file), env);
@@ -67,14 +67,7 @@ public final class SourcesFile {
             lines.set(block.start, "sources:");
         }
         lines.addAll(block.insertAt, item);
-        String after = text.join(lines);
-        BusConfig edited = check(file, after, env, id);
-        List<SourceConfig> expected = new ArrayList<>(old.sources());
-        expected.add(edited.source(id));
-        if (!edited.equals(withSources(old, expected))) {
-            throw cannotEdit(file);
-        }
-        return new Edit(file, text.before, after, edited);
+        return checked(file, text, text.join(lines), env, old, id, null);
     }
 
     /** The edit that removes source {@code id} from {@code file}'s sources list. */
@@ -99,14 +92,7 @@ public final class SourcesFile {
             int to = lastContent(lines, from, k + 1 < starts.size() ? starts.get(k + 1) : block.end) + 1;
             if (id.equals(itemId(lines.subList(from, to), block.itemIndent))) {
                 lines.subList(from, to).clear();
-                String after = text.join(lines);
-                BusConfig edited = check(file, after, env, null);
-                List<SourceConfig> expected = new ArrayList<>(old.sources());
-                expected.remove(old.source(id));
-                if (!edited.equals(withSources(old, expected))) {
-                    throw cannotEdit(file);
-                }
-                return new Edit(file, text.before, after, edited);
+                return checked(file, text, text.join(lines), env, old, null, id);
             }
         }
         throw cannotEdit(file);
@@ -114,7 +100,7 @@ public final class SourcesFile {
 
     /**
      * Writes the edit: refused when the file changed since it was read; written to a temporary
-     * file beside it (same permissions) and moved over it atomically, so a member reloading the
+     * file beside it (same owner, group and permissions) and moved over it atomically, so a member reloading the
      * file reads either the old or the new one whole.
      */
     public static void write(Edit edit) throws IOException {
@@ -243,12 +229,16 @@ public final class SourcesFile {
     }
 
     /**
-     * Parses the edited text as the members will. A problem with the added source is the operator's
-     * to fix (its key names it); any other problem means the edit broke the file: refused.
+     * Parses the edited text as the members will and accepts it only when it is the old
+     * configuration with source {@code added} appended or {@code removed} taken out, nothing else.
+     * A problem with the added source is the operator's to fix (its key names it); any other
+     * problem means the edit broke the file: refused.
      */
-    private static BusConfig check(Path file, String after, Map<String, String> env, String added) {
+    private static Edit checked(Path file, Text text, String after, Map<String, String> env, BusConfig old, String added,
+                                String removed) {
+        BusConfig edited;
         try {
-            return BusConfig.parse(file.toString(), after, base(file), env);
+            edited = BusConfig.parse(file.toString(), after, base(file), env);
         } catch (ConfigException e) {
             String mine = "sources[" + added + "]";
             if (added != null && e.problems().stream().allMatch(problem -> problem.startsWith(mine))) {
@@ -256,6 +246,17 @@ public final class SourcesFile {
             }
             throw cannotEdit(file);
         }
+        List<SourceConfig> expected = new ArrayList<>(old.sources());
+        if (removed != null) {
+            expected.remove(old.source(removed));
+        }
+        if (added != null) {
+            expected.add(edited.source(added));
+        }
+        if (!edited.equals(withSources(old, expected))) {
+            throw cannotEdit(file);
+        }
+        return new Edit(file, text.before(), after, edited);
     }
 
     private static BusConfig withSources(BusConfig c, List<SourceConfig> sources) {
