@@ -30,8 +30,10 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>A commit whose epoch is older than the recorded one throws {@link StaleEpochException} and
  * changes nothing; so does a commit that does not continue from the recorded batch
- * ({@link CheckpointMismatchException}). Events that cannot apply (poison) go to
- * {@code bam_failed_events} with the reason and their original bytes, and the rest commits.
+ * ({@link CheckpointMismatchException}). Events that cannot apply (poison, or anything they make
+ * our code or the server throw) go to {@code bam_failed_events} with the reason and their original
+ * bytes, the later events of their instance wait there behind them, and the rest commits. Sessions
+ * applying to the same instance take turns on it (see {@link ActivityBatch}).
  */
 public final class Applier {
 
