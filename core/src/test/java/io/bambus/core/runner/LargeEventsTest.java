@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** A batch is bounded by bytes as well as count: 500 events of ~1 MiB move in a 192 MiB heap (issue 13, 4; unbounded by bytes they need over 256 MiB). */
+/** A batch is bounded by bytes too: 500 events of ~1 MiB move in 192 MiB of heap (issue 13, 4). */
 class LargeEventsTest {
 
     private static final int EVENTS = 500;
