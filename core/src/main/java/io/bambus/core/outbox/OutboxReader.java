@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -110,8 +111,8 @@ public final class OutboxReader {
 
     /**
      * The lowest seq above {@code after} and below the last of {@code events} (a read, in seq order)
-     * that is missing from the read because a transaction that can still commit it holds it; 0 when
-     * none does. A rolled-back or never-used seq holds nothing and is not reported. Detected with
+     * that is missing from the read because a transaction that can still commit it holds it, or that
+     * committed since the read; 0 when none is. A rolled-back or never-used seq holds nothing and is not reported. Detected with
      * locking reads that never wait ({@code NOWAIT}) under READ COMMITTED, which take no gap locks:
      * the probe cannot make the application wait.
      */
@@ -137,15 +138,28 @@ public final class OutboxReader {
         try (Connection connection = source.getConnection()) {
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             connection.setAutoCommit(true);
-            if (!held(connection, "seq > ? AND seq < ?", after, last)) {
-                return 0;
-            }
-            for (int i = 0; i < missing.size(); i++) {
-                if (i == MAX_GAP_PROBES || held(connection, "seq = ?", missing.get(i), 0)) {
-                    return missing.get(i);
+            if (held(connection, "seq > ? AND seq < ?", after, last)) {
+                for (int i = 0; i < missing.size(); i++) {
+                    if (i == MAX_GAP_PROBES || held(connection, "seq = ?", missing.get(i), 0)) {
+                        return missing.get(i);
+                    }
                 }
             }
-            return 0;
+            return committedSince(connection, missing);
+        }
+    }
+
+    /** The lowest of {@code missing} that committed after the read (it goes first, in the next batch), or 0. */
+    private long committedSince(Connection connection, List<Long> missing) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT MIN(seq) FROM " + table
+                + " WHERE moved_batch IS NULL AND seq IN (" + "?,".repeat(missing.size() - 1) + "?)")) {
+            for (int i = 0; i < missing.size(); i++) {
+                select.setLong(i + 1, missing.get(i));
+            }
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
         }
     }
 
@@ -177,17 +191,9 @@ public final class OutboxReader {
      */
     public String claim(Checkpoint checkpoint) throws SQLException {
         try (Connection connection = source.getConnection()) {
-            try (Statement ddl = connection.createStatement()) {
-                ddl.execute(OutboxSchema.OWNER_DDL);
-            } catch (SQLException e) {
-                if (e.getErrorCode() == 1142) { // CREATE command denied
-                    throw new SQLException("the source user may not create " + OutboxSchema.OWNER_TABLE + "; create it once"
-                            + " as a DBA (OutboxSchema.OWNER_DDL, see the README) and grant SELECT, INSERT, UPDATE on it: "
-                            + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
-                }
-                throw e;
-            }
-            return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.maxSeq(), true, owner -> {
+            createOwnerTable(connection);
+            return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
+                    true, owner -> {
                 checkIdentity(connection, checkpoint, owner);
                 markBatch(connection, checkpoint.batchNo(), checkpoint.batchSeqs());
                 if (!retention.isZero()) {
@@ -209,7 +215,7 @@ public final class OutboxReader {
             return 0;
         }
         try (Connection connection = source.getConnection()) {
-            return fenced(connection, committed.sessionId(), committed.epoch(), committed.maxSeq(), false,
+            return fenced(connection, committed.sessionId(), committed.epoch(), committed.batchNo(), committed.maxSeq(), false,
                     owner -> markBatch(connection, committed.batchNo(), committed.batchSeqs()));
         }
     }
@@ -224,7 +230,7 @@ public final class OutboxReader {
             return 0;
         }
         try (Connection connection = source.getConnection()) {
-            return fenced(connection, sessionId, epoch, 0, false, owner -> {
+            return fenced(connection, sessionId, epoch, 0, 0, false, owner -> {
                 try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + table
                         + " WHERE moved_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND ORDER BY moved_at LIMIT ?")) {
                     statement.setLong(1, retention.toNanos() / 1_000);
@@ -251,7 +257,7 @@ public final class OutboxReader {
     }
 
     /** The session's row in {@code bam_outbox_owner}, locked for the transaction. */
-    private record Owner(String outboxTable, String outboxId, long epoch, long maxSeq, boolean created) {
+    private record Owner(String outboxTable, String outboxId, long epoch, long batchNo, boolean created) {
     }
 
     private interface SourceWork<T> {
@@ -263,8 +269,8 @@ public final class OutboxReader {
      * newer epoch wrote here, and the row takes {@code epoch} (and the highest seq marked) with the work.
      * Only a claim may create the row; a write without one means the session was not claimed here.
      */
-    private <T> T fenced(Connection connection, String sessionId, long epoch, long markedUpTo, boolean claim,
-                         SourceWork<T> work)
+    private <T> T fenced(Connection connection, String sessionId, long epoch, long markedBatch, long markedUpTo,
+                         boolean claim, SourceWork<T> work)
             throws SQLException {
         connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         connection.setAutoCommit(false);
@@ -272,15 +278,17 @@ public final class OutboxReader {
             boolean created = false;
             if (claim) {
                 try (PreparedStatement insert = connection.prepareStatement("INSERT IGNORE INTO " + OutboxSchema.OWNER_TABLE
-                        + " (session_id, outbox_table, outbox_id, epoch, max_seq, updated_at)"
-                        + " VALUES (?, ?, UUID(), 0, 0, UTC_TIMESTAMP(6))")) {
+                        + " (session_id, outbox_table, outbox_id, epoch, max_seq, batch_no, updated_at)"
+                        + " VALUES (?, ?, ?, 0, 0, 0, UTC_TIMESTAMP(6))")) {
                     insert.setString(1, sessionId);
                     insert.setString(2, tableName);
+                    // made here, not by the server: UUID() replicates differently under statement-based binlogs
+                    insert.setString(3, UUID.randomUUID().toString());
                     created = insert.executeUpdate() == 1;
                 }
             }
             Owner owner;
-            try (PreparedStatement select = connection.prepareStatement("SELECT outbox_table, outbox_id, epoch, max_seq FROM "
+            try (PreparedStatement select = connection.prepareStatement("SELECT outbox_table, outbox_id, epoch, batch_no FROM "
                     + OutboxSchema.OWNER_TABLE + " WHERE session_id = ? FOR UPDATE")) {
                 select.setString(1, sessionId);
                 try (ResultSet row = select.executeQuery()) {
@@ -296,12 +304,13 @@ public final class OutboxReader {
             }
             T result = work.run(owner);
             try (PreparedStatement update = connection.prepareStatement("UPDATE " + OutboxSchema.OWNER_TABLE
-                    + " SET epoch = ?, outbox_table = ?, max_seq = GREATEST(max_seq, ?), updated_at = UTC_TIMESTAMP(6)"
-                    + " WHERE session_id = ?")) {
+                    + " SET epoch = ?, outbox_table = ?, max_seq = GREATEST(max_seq, ?), batch_no = GREATEST(batch_no, ?),"
+                    + " updated_at = UTC_TIMESTAMP(6) WHERE session_id = ?")) {
                 update.setLong(1, epoch);
                 update.setString(2, tableName);
                 update.setLong(3, markedUpTo);
-                update.setString(4, sessionId);
+                update.setLong(4, markedBatch);
+                update.setString(5, sessionId);
                 update.executeUpdate();
             }
             connection.commit();
@@ -314,9 +323,10 @@ public final class OutboxReader {
 
     /**
      * The outbox must be the one the checkpoint came from: the same owner row (identity and table),
-     * which has marked everything up to the checkpoint's highest seq, or else still holds the whole
-     * last batch unmarked (its acknowledgement was lost). A source restored or failed over to a copy
-     * that missed the last inserts has neither.
+     * which has marked the checkpoint's last batch, or the one before it and still holds the whole
+     * last batch unmarked (only the last acknowledgement can be lost: they are made one at a time).
+     * A source restored or failed over to a copy that missed the last inserts or acknowledgements
+     * has neither.
      */
     private void checkIdentity(Connection connection, Checkpoint checkpoint, Owner owner) throws SQLException {
         String id = checkpoint.outboxId();
@@ -330,7 +340,7 @@ public final class OutboxReader {
                     + owner.outboxTable() + "')") + " as '" + tableName + "'");
         }
         SeqRanges last = checkpoint.batchSeqs();
-        if (last.isEmpty() || owner.maxSeq() >= checkpoint.maxSeq()) {
+        if (last.isEmpty() || owner.batchNo() >= checkpoint.batchNo()) {
             return;
         }
         long expected = 0;
@@ -346,11 +356,33 @@ public final class OutboxReader {
                 unmarked = row.getLong(1);
             }
         }
-        if (unmarked != expected) {
+        if (owner.batchNo() < checkpoint.batchNo() - 1 || unmarked != expected) {
             throw new OutboxIdentityException(checkpoint.sessionId(), "outbox '" + tableName + "' went back: it has marked"
-                    + " seqs up to " + owner.maxSeq() + " but the checkpoint has moved seqs up to " + checkpoint.maxSeq()
-                    + ", and it holds only " + unmarked + " of the " + expected + " events of the checkpoint's last batch ("
-                    + last + "); the source was restored or failed over to a copy that misses them");
+                    + " batches up to " + owner.batchNo() + " but the destination has committed batch " + checkpoint.batchNo()
+                    + ", and it holds " + unmarked + " of the " + expected + " events of that batch unmarked (" + last
+                    + "); the source was restored or failed over to a copy that misses inserts or acknowledgements");
+        }
+    }
+
+    /** Creates the owner table unless it exists: a user allowed only to use it (created by a DBA) never needs CREATE. */
+    private static void createOwnerTable(Connection connection) throws SQLException {
+        try (Statement probe = connection.createStatement()) {
+            probe.executeQuery("SELECT 1 FROM " + OutboxSchema.OWNER_TABLE + " LIMIT 0").close();
+            return;
+        } catch (SQLException e) {
+            if (e.getErrorCode() != 1146) { // table doesn't exist
+                throw e;
+            }
+        }
+        try (Statement ddl = connection.createStatement()) {
+            ddl.execute(OutboxSchema.OWNER_DDL);
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 1142) { // CREATE command denied
+                throw new SQLException("the source user may not create " + OutboxSchema.OWNER_TABLE + "; create it once"
+                        + " as a DBA (OutboxSchema.OWNER_DDL, see the README) and grant SELECT, INSERT, UPDATE on it: "
+                        + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
+            }
+            throw e;
         }
     }
 
@@ -360,7 +392,8 @@ public final class OutboxReader {
         }
         String sql = retention.isZero()
                 ? "DELETE FROM " + table + " WHERE " + seqs.sqlCondition("seq")
-                : "UPDATE " + table + " SET moved_batch = ?, moved_at = UTC_TIMESTAMP(6) WHERE moved_batch IS NULL AND "
+                // by primary key alone: a range on (moved_batch, seq) would reach the application's next uncommitted insert
+                : "UPDATE " + table + " SET moved_batch = ?, moved_at = COALESCE(moved_at, UTC_TIMESTAMP(6)) WHERE "
                         + seqs.sqlCondition("seq");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             int index = 1;

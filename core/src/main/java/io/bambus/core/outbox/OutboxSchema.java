@@ -36,7 +36,8 @@ public final class OutboxSchema {
     /**
      * The bus's own small table beside the outboxes of a source database: per session, the newest
      * fencing epoch that wrote to the outbox (every acknowledgement, reconcile and purge checks and
-     * raises it in the same transaction) and the outbox's identity, which checkpoints record.
+     * raises it in the same transaction), the outbox's identity, which checkpoints record, and the
+     * last batch (and highest seq) marked here.
      */
     public static final String OWNER_TABLE = "bam_outbox_owner";
 
@@ -46,6 +47,7 @@ public final class OutboxSchema {
             + "  outbox_id    CHAR(36)     NOT NULL,\n"
             + "  epoch        BIGINT       NOT NULL,\n"
             + "  max_seq      BIGINT       NOT NULL,\n"
+            + "  batch_no     BIGINT       NOT NULL,\n"
             + "  updated_at   DATETIME(6)  NOT NULL,\n"
             + "  PRIMARY KEY (session_id)\n"
             + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";

@@ -97,6 +97,9 @@ public final class SessionMover {
 
     /** The events before a seq an open transaction holds, while the wait for it is within the bound. */
     private List<OutboxEvent> untilHeldSeq(List<OutboxEvent> events) throws SQLException {
+        if (gapWaitNanos == 0) {
+            return events;
+        }
         long held = reader.heldSeq(checkpoint.maxSeq(), events);
         long now = System.nanoTime();
         if (held == 0) {
@@ -111,6 +114,7 @@ public final class SessionMover {
             // the next batch starts above it, so this is said once per held seq
             LOG.info("Session '{}': outbox seq {} is still held by an open application transaction after {} ms;"
                     + " moving on, it is applied when it commits", applier.sessionId(), held, gapWaitNanos / 1_000_000);
+            // the seqs above it waited as long (the batches stopped below it): the wait is for the whole gap
             return events;
         }
         int before = 0;

@@ -77,6 +77,8 @@ class SourceFencingTest {
         assertEquals(7, bus.count(bus.source, "SELECT epoch FROM bam_outbox_owner WHERE session_id = 's'"));
         assertEquals(bus.count(bus.source, "SELECT MAX(seq) FROM bam_outbox"),
                 bus.count(bus.source, "SELECT max_seq FROM bam_outbox_owner WHERE session_id = 's'"));
+        assertEquals(bus.count(bus.destination, "SELECT batch_no FROM bam_checkpoints"),
+                bus.count(bus.source, "SELECT batch_no FROM bam_outbox_owner WHERE session_id = 's'"));
         Applier applier = bus.applier("s");
         assertEquals(bus.one(bus.source, "SELECT outbox_id FROM bam_outbox_owner WHERE session_id = 's'"),
                 applier.checkpoint().outboxId(), "the checkpoint records the outbox it came from");

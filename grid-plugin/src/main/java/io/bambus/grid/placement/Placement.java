@@ -196,7 +196,7 @@ public final class Placement {
             }
         }
         lagProbes.update(records, config, now);
-        if (leaving) {
+        if (leaving || splitGuard.settling(System.currentTimeMillis())) {
             return;
         }
         for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
@@ -222,7 +222,7 @@ public final class Placement {
     private boolean majority() {
         var cluster = member.hazelcast().getCluster();
         int members = (int) cluster.getMembers().stream().filter(m -> !m.isLiteMember()).count();
-        boolean majority = splitGuard.update(members);
+        boolean majority = splitGuard.update(members, System.currentTimeMillis());
         if (!majority && minoritySinceMillis == 0) {
             minoritySinceMillis = System.currentTimeMillis();
             minorityDetail = "cut off: this member sees " + members + " of the " + splitGuard.agreed()

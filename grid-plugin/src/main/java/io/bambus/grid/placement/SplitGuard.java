@@ -4,22 +4,42 @@ package io.bambus.grid.placement;
  * Whether this member's side of the cluster may run sessions. A side runs while it holds a strict
  * majority of the last membership that itself had one ("agreed"): in a split of three or more
  * members, the minority stops and only the majority takes sessions over, so no session ping-pongs
- * between the halves. The agreed size follows the cluster down only through majorities (a loss of
- * one member of three, then of one of two), and up with every join. With two or fewer agreed
- * members nothing can tell a dead peer from a cut one, so both sides run and fencing keeps them
- * from committing twice (README, "Network partitions").
+ * between the halves. The agreed size grows with every join at once, but follows a loss only once
+ * the smaller membership has held for {@link #SETTLE_MILLIS}: a cut-off member drops its peers one
+ * heartbeat deadline at a time (3 → 2 → 1), and must not take the first step as a new agreement.
+ * With two or fewer agreed members nothing can tell a dead peer from a cut one, so both sides run
+ * and fencing keeps them from committing twice (README, "Network partitions").
  */
 final class SplitGuard {
 
+    /** How long a smaller membership must hold before it is agreed, and before new sessions start on it. */
+    static final long SETTLE_MILLIS = 3_000;
+
     private int agreed;
+    private int last;
+    private long lastChangeMillis;
 
     /** Takes the current number of (data) members; returns whether this side may run sessions. */
-    synchronized boolean update(int members) {
-        if (agreed <= 2 || members * 2 > agreed) {
-            agreed = members;
-            return true;
+    synchronized boolean update(int members, long nowMillis) {
+        if (members != last) {
+            last = members;
+            lastChangeMillis = nowMillis;
         }
-        return false;
+        if (agreed > 2 && members * 2 <= agreed) {
+            return false;
+        }
+        if (members >= agreed || nowMillis - lastChangeMillis >= SETTLE_MILLIS) {
+            agreed = members;
+        }
+        return true;
+    }
+
+    /**
+     * Whether the membership shrank below the agreed size (of three or more) too recently to tell a
+     * loss from the first step of a split: running sessions go on, new ones wait.
+     */
+    synchronized boolean settling(long nowMillis) {
+        return agreed > 2 && last < agreed && nowMillis - lastChangeMillis < SETTLE_MILLIS;
     }
 
     synchronized int agreed() {
