@@ -1,5 +1,7 @@
 package io.bambus.cli;
 
+import io.bambus.core.apply.Applier;
+import io.bambus.core.apply.OutboxIdentityException;
 import io.bambus.grid.session.SessionCommand;
 import io.bambus.grid.session.SessionRecord;
 import java.util.ArrayList;
@@ -8,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** The sessions and the operator commands on them. */
-@Command(name = "sessions", description = "List sessions; pause, resume, enable or disable one.",
+@Command(name = "sessions", description = "List sessions; pause, resume, enable or disable one; adopt a new outbox.",
         subcommands = {SessionsCommand.ListSessions.class, SessionsCommand.Pause.class, SessionsCommand.Resume.class,
-                SessionsCommand.Enable.class, SessionsCommand.Disable.class})
+                SessionsCommand.Enable.class, SessionsCommand.Disable.class, SessionsCommand.AdoptOutbox.class})
 final class SessionsCommand {
 
     @ParentCommand
@@ -105,6 +108,39 @@ final class SessionsCommand {
     static final class Disable extends Change {
         SessionCommand command() {
             return SessionCommand.DISABLE;
+        }
+    }
+
+    @Command(name = "adopt-outbox", description = "Let a session that refuses its source's outbox (not the one its"
+            + " checkpoint came from) continue from that outbox, moving all its events.")
+    static final class AdoptOutbox implements Callable<Integer> {
+        @ParentCommand
+        SessionsCommand parent;
+
+        @Parameters(index = "0", paramLabel = "SESSION", description = "the session (its source id)")
+        String session;
+
+        @Option(names = "--force", description = "adopt even though the session does not report an outbox mismatch")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            SessionRecord record = parent.bambus.ops().sessions().stream()
+                    .filter(r -> r.sessionId().equals(session)).findFirst()
+                    .orElseThrow(() -> new Bambus.CliException(Bambus.REFUSED, "no session '" + session + "'; see 'bambus sessions list'"));
+            boolean refusing = record.lastError() != null && record.lastError().contains(OutboxIdentityException.class.getSimpleName());
+            if (!refusing && !force) {
+                // forgetting the identity of the right outbox would also forget its last batch's seqs
+                throw new Bambus.CliException(Bambus.REFUSED, "session '" + session + "' does not refuse its outbox (state "
+                        + record.state() + "); nothing to adopt. Use --force only if you know the source's outbox was replaced");
+            }
+            if (!new Applier(parent.bambus.destination(), session).forgetOutbox()) {
+                throw new Bambus.CliException(Bambus.REFUSED, "session '" + session + "' has no checkpoint in the destination;"
+                        + " its first claim adopts the outbox by itself");
+            }
+            Output.print(parent.bambus, Map.of("session", session, "adopted", true),
+                    () -> "session " + session + " will continue from the outbox its source names now, at its next claim\n");
+            return Bambus.OK;
         }
     }
 }

@@ -2,6 +2,7 @@ package io.bambus.grid;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.zaxxer.hikari.HikariDataSource;
@@ -12,6 +13,7 @@ import io.bambus.core.db.Pools;
 import io.bambus.grid.placement.Placement;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.session.SessionRecordMergePolicy;
 import io.bambus.grid.status.MemberStatus;
 import io.bambus.grid.timeline.Timeline;
 import io.bambus.grid.timeline.TimelineEntry;
@@ -55,7 +57,10 @@ public final class BusMember {
     }
 
     synchronized void start() {
-        hz.getConfig().addMapConfig(new MapConfig(config.sessionsMap()).setBackupCount(config.sessionBackupCount()));
+        // after a split heals, records merge by the highest epoch, keeping a pause or disable from either side
+        hz.getConfig().addMapConfig(new MapConfig(config.sessionsMap()).setBackupCount(config.sessionBackupCount())
+                .setMergePolicyConfig(new MergePolicyConfig(SessionRecordMergePolicy.class.getName(),
+                        MergePolicyConfig.DEFAULT_BATCH_SIZE)));
         sessions = hz.getMap(config.sessionsMap());
         Timeline.configure(hz);
         destination = Pools.open("bambus-destination", config.destination());
@@ -85,6 +90,13 @@ public final class BusMember {
             } catch (RuntimeException e) {
                 LOG.debug("Member status not removed: {}", e.toString());
             }
+        }
+    }
+
+    void merged() {
+        Placement current = placement;
+        if (current != null) {
+            current.merged();
         }
     }
 

@@ -63,6 +63,7 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
             case STARTED -> bus.start();
             case SHUTTING_DOWN -> bus.leaving();
             case SHUTDOWN -> bus.shutdown();
+            case MERGED -> bus.merged();
             default -> {
             }
         }

@@ -83,11 +83,50 @@ public final class Applier {
                 }
                 connection.commit();
                 return new Checkpoint(sessionId, epoch, recorded.batchNo(), recorded.batchSeqs(), recorded.maxSeq(),
-                        recorded.eventsApplied(), recorded.eventsFailed());
+                        recorded.eventsApplied(), recorded.eventsFailed(), recorded.outboxId());
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Records which outbox the session's checkpoint comes from, under {@code epoch}: the first claim
+     * against a source (or the first after {@link #forgetOutbox}) adopts the outbox it found there.
+     */
+    public void recordOutbox(long epoch, String outboxId) throws SQLException {
+        try (Connection connection = destination.getConnection();
+             PreparedStatement update = connection.prepareStatement(
+                     "UPDATE bam_checkpoints SET outbox_id = ? WHERE session_id = ? AND epoch = ? AND outbox_id IS NULL")) {
+            update.setString(1, outboxId);
+            update.setString(2, sessionId);
+            update.setLong(3, epoch);
+            if (update.executeUpdate() == 0) {
+                Checkpoint recorded = checkpoint();
+                if (recorded == null || recorded.epoch() != epoch) {
+                    throw new StaleEpochException(sessionId, epoch, recorded == null ? 0 : recorded.epoch());
+                }
+                if (!outboxId.equals(recorded.outboxId())) {
+                    throw new OutboxIdentityException(sessionId, "the destination recorded outbox " + recorded.outboxId()
+                            + " for this session meanwhile");
+                }
+            }
+        }
+    }
+
+    /**
+     * An operator's decision that the session continues from the outbox its source names now (a new or
+     * rebuilt outbox whose seqs start again): the checkpoint keeps its counters and batch number but
+     * forgets the old outbox's identity and seqs, so the next claim adopts the new one and marks none of
+     * its rows from the old batch. Returns false when the session has no checkpoint.
+     */
+    public boolean forgetOutbox() throws SQLException {
+        try (Connection connection = destination.getConnection();
+             PreparedStatement update = connection.prepareStatement("UPDATE bam_checkpoints SET outbox_id = NULL,"
+                     + " batch_seqs = '', max_seq = 0, updated_at = UTC_TIMESTAMP(6) WHERE session_id = ?")) {
+            update.setString(1, sessionId);
+            return update.executeUpdate() > 0;
         }
     }
 
@@ -130,7 +169,7 @@ public final class Applier {
                 int applied = events.size() - failed.size();
                 Checkpoint next = new Checkpoint(sessionId, epoch, batchNo, batchSeqs,
                         Math.max(recorded.maxSeq(), batchSeqs.max()), recorded.eventsApplied() + applied,
-                        recorded.eventsFailed() + failed.size());
+                        recorded.eventsFailed() + failed.size(), recorded.outboxId());
                 writeCheckpoint(connection, next);
                 connection.commit();
                 for (FailedEvent failure : failed) {
@@ -286,7 +325,7 @@ public final class Applier {
 
     private Checkpoint read(Connection connection, boolean forUpdate) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT epoch, batch_no, batch_seqs, max_seq, events_applied, events_failed FROM bam_checkpoints"
+                "SELECT epoch, batch_no, batch_seqs, max_seq, events_applied, events_failed, outbox_id FROM bam_checkpoints"
                         + " WHERE session_id = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
             select.setString(1, sessionId);
             try (ResultSet row = select.executeQuery()) {
@@ -294,7 +333,7 @@ public final class Applier {
                     return null;
                 }
                 return new Checkpoint(sessionId, row.getLong(1), row.getLong(2), SeqRanges.parse(row.getString(3)),
-                        row.getLong(4), row.getLong(5), row.getLong(6));
+                        row.getLong(4), row.getLong(5), row.getLong(6), row.getString(7));
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.bambus.core.apply;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -18,7 +19,8 @@ public final class DestinationSchema {
               max_seq        BIGINT       NOT NULL,
               events_applied BIGINT       NOT NULL,
               events_failed  BIGINT       NOT NULL,
-              updated_at     DATETIME(6)  NOT NULL
+              updated_at     DATETIME(6)  NOT NULL,
+              outbox_id      CHAR(36)     NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
             """
             CREATE TABLE IF NOT EXISTS bam_failed_events (
@@ -49,6 +51,14 @@ public final class DestinationSchema {
         try (Statement statement = connection.createStatement()) {
             for (String ddl : DDL) {
                 statement.execute(ddl);
+            }
+            // checkpoints made before the outbox identity was recorded (MySQL has no ADD COLUMN IF NOT EXISTS)
+            try (ResultSet column = statement.executeQuery("SELECT COUNT(*) FROM information_schema.columns WHERE"
+                    + " table_schema = DATABASE() AND table_name = 'bam_checkpoints' AND column_name = 'outbox_id'")) {
+                column.next();
+                if (column.getInt(1) == 0) {
+                    statement.execute("ALTER TABLE bam_checkpoints ADD COLUMN outbox_id CHAR(36) NULL");
+                }
             }
         }
     }

@@ -12,7 +12,12 @@ public class StaleEpochException extends RuntimeException {
     private final long recordedEpoch;
 
     public StaleEpochException(String sessionId, long epoch, long recordedEpoch) {
-        super("session '" + sessionId + "': epoch " + epoch + " is fenced off, the destination has recorded epoch "
+        this(sessionId, epoch, recordedEpoch, "the destination");
+    }
+
+    /** {@code where}: the database whose fence refused the write ("the destination", "source outbox 'x'"). */
+    public StaleEpochException(String sessionId, long epoch, long recordedEpoch, String where) {
+        super("session '" + sessionId + "': epoch " + epoch + " is fenced off, " + where + " has recorded epoch "
                 + recordedEpoch + "; a newer runner owns this session, so this one must stop");
         this.sessionId = sessionId;
         this.epoch = epoch;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.runner.SessionMover;
 import io.bambus.core.sql.Identifiers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,8 +25,8 @@ import java.util.regex.Pattern;
  * key before anything starts and reports all problems at once, each naming its key and the fix.
  */
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
-                        long pollIntervalMillis, long maxBackoffMillis, Duration retention, String sessionsMap,
-                        int sessionBackupCount, Archive archive) {
+                        long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
+                        Duration retention, String sessionsMap, int sessionBackupCount, Archive archive) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
     public record Archive(Duration after, Duration every, int batchSize) {
@@ -43,7 +44,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
-            "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive");
+            "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
@@ -140,6 +141,10 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         }
 
         int batchSize = (int) ConfigSections.number(root, "batchSize", 500, 1, 10_000, problems, "");
+        long batchBytes = ConfigSections.number(root, "batchBytes", SessionMover.DEFAULT_BATCH_BYTES, 1 << 10, 1L << 30,
+                problems, "");
+        long gapWait = ConfigSections.number(root, "gapWaitMillis", SessionMover.DEFAULT_GAP_WAIT_MILLIS, 0, 600_000,
+                problems, "");
         long poll = ConfigSections.number(root, "pollIntervalMillis", 100, 1, 60_000, problems, "");
         long backoff = ConfigSections.number(root, "maxBackoffMillis", 30_000, 100, 600_000, problems, "");
         Duration retention = ConfigSections.duration(root, "retention", Duration.ofDays(7), problems);
@@ -176,8 +181,8 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
-        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, poll, backoff, retention, map, backups,
-                archive);
+        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
+                retention, map, backups, archive);
     }
 
     /** Why {@code id} cannot name a source (with the fix), or null when it can. */

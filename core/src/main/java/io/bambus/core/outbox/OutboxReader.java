@@ -1,11 +1,14 @@
 package io.bambus.core.outbox;
 
 import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.apply.OutboxIdentityException;
+import io.bambus.core.apply.StaleEpochException;
 import io.bambus.core.event.OutboxEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -22,18 +25,26 @@ import org.apache.logging.log4j.Logger;
  * row at the next read, and a rolled-back insert leaves no row to wait for (DESIGN §4).
  *
  * <p>Marking happens after the destination commit. A crash between the two leaves the batch
- * unmarked; {@link #reconcile} marks it from the destination's checkpoint before the next read,
+ * unmarked; {@link #claim} marks it from the destination's checkpoint before the next read,
  * so it is never read twice. Rows marked by batches the destination no longer has (it was
  * restored) are unmarked by the same call, and replay.
+ *
+ * <p>Every write is fenced: it runs in one source transaction with the session's row in
+ * {@code bam_outbox_owner}, which holds the newest epoch that wrote here. A runner whose epoch is
+ * below it changes nothing ({@link StaleEpochException}), so a slow runner can never unmark rows a
+ * newer one has committed. Writes run under READ COMMITTED and name exact seqs: no gap or next-key
+ * lock, so the bus never waits on (or blocks) an application transaction still inserting.
  */
 public final class OutboxReader {
 
     private static final Logger LOG = LogManager.getLogger(OutboxReader.class);
+    /** Missing seqs probed one by one when a range probe finds a held one; past that the batch stops there. */
+    private static final int MAX_GAP_PROBES = 64;
 
     private final DataSource source;
+    private final String tableName;
     private final String table;
     private final Duration retention;
-    private final String selectSql;
 
     /**
      * @param retention how long moved rows stay in the outbox; zero deletes them as soon as the
@@ -41,79 +52,165 @@ public final class OutboxReader {
      */
     public OutboxReader(DataSource source, String table, Duration retention) {
         this.source = source;
+        this.tableName = table;
         this.table = OutboxSchema.quoted(table);
         this.retention = retention;
-        this.selectSql = "SELECT seq, kind, activity, instance_id, payload, event_time FROM " + this.table
-                + " WHERE moved_batch IS NULL ORDER BY seq LIMIT ?";
     }
 
     /** Up to {@code limit} committed, unmoved events, lowest seq first. */
     public List<OutboxEvent> read(int limit) throws SQLException {
-        List<OutboxEvent> events = new ArrayList<>(Math.min(limit, 1024));
-        try (Connection connection = source.getConnection();
-             PreparedStatement statement = connection.prepareStatement(selectSql)) {
-            statement.setInt(1, limit);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    events.add(new OutboxEvent(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getString(4),
-                            rows.getBytes(5), rows.getObject(6, LocalDateTime.class)));
+        return read(limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * Up to {@code limit} committed, unmoved events, lowest seq first, whose payloads add up to at
+     * most {@code maxBytes}; a first event larger than that is still read, alone. The sizes are read
+     * first, so a backlog of large events never has to fit in memory at once.
+     */
+    public List<OutboxEvent> read(int limit, long maxBytes) throws SQLException {
+        try (Connection connection = source.getConnection()) {
+            long lastSeq = -1;
+            int count = 0;
+            try (PreparedStatement sizes = connection.prepareStatement("SELECT seq, LENGTH(payload) FROM " + table
+                    + " WHERE moved_batch IS NULL ORDER BY seq LIMIT ?")) {
+                sizes.setInt(1, limit);
+                long bytes = 0;
+                try (ResultSet rows = sizes.executeQuery()) {
+                    while (rows.next()) {
+                        bytes += rows.getLong(2);
+                        if (count > 0 && bytes > maxBytes) {
+                            break;
+                        }
+                        lastSeq = rows.getLong(1);
+                        count++;
+                    }
+                }
+            }
+            List<OutboxEvent> events = new ArrayList<>(count);
+            if (count > 0) {
+                // rows committed late below lastSeq may join; the count keeps the byte bound
+                try (PreparedStatement select = connection.prepareStatement("SELECT seq, kind, activity, instance_id, payload,"
+                        + " event_time FROM " + table + " WHERE moved_batch IS NULL AND seq <= ? ORDER BY seq LIMIT ?")) {
+                    select.setLong(1, lastSeq);
+                    select.setInt(2, count);
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            events.add(new OutboxEvent(rows.getLong(1), rows.getString(2), rows.getString(3),
+                                    rows.getString(4), rows.getBytes(5), rows.getObject(6, LocalDateTime.class)));
+                        }
+                    }
                 }
             }
             if (!connection.getAutoCommit()) {
                 connection.commit();
             }
-        }
-        return events;
-    }
-
-    /** Marks (or, with no retention, deletes) the rows of a batch the destination has committed. */
-    public int acknowledge(long batchNo, SeqRanges seqs) throws SQLException {
-        if (seqs.isEmpty()) {
-            return 0;
-        }
-        String sql = retention.isZero()
-                ? "DELETE FROM " + table + " WHERE " + seqs.sqlCondition("seq")
-                : "UPDATE " + table + " SET moved_batch = ?, moved_at = UTC_TIMESTAMP(6) WHERE moved_batch IS NULL AND "
-                        + seqs.sqlCondition("seq");
-        try (Connection connection = source.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            int index = 1;
-            if (!retention.isZero()) {
-                statement.setLong(index++, batchNo);
-            }
-            seqs.bind(statement, index);
-            int rows = statement.executeUpdate();
-            if (!connection.getAutoCommit()) {
-                connection.commit();
-            }
-            return rows;
+            return events;
         }
     }
 
     /**
-     * Brings the outbox in line with the destination's checkpoint before reading: marks the
-     * checkpoint's batch (its acknowledgement may have been lost) and unmarks rows of later batches,
-     * which the destination no longer holds. Returns the number of rows unmarked for replay.
+     * The lowest seq above {@code after} and below the last of {@code events} (a read, in seq order)
+     * that is missing from the read because a transaction that can still commit it holds it; 0 when
+     * none does. A rolled-back or never-used seq holds nothing and is not reported. Detected with
+     * locking reads that never wait ({@code NOWAIT}) under READ COMMITTED, which take no gap locks:
+     * the probe cannot make the application wait.
      */
-    public int reconcile(Checkpoint checkpoint) throws SQLException {
-        acknowledge(checkpoint.batchNo(), checkpoint.batchSeqs());
-        if (retention.isZero()) {
+    public long heldSeq(long after, List<OutboxEvent> events) throws SQLException {
+        if (events.isEmpty()) {
             return 0;
         }
-        try (Connection connection = source.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "UPDATE " + table + " SET moved_batch = NULL, moved_at = NULL WHERE moved_batch > ?")) {
-            statement.setLong(1, checkpoint.batchNo());
-            int replay = statement.executeUpdate();
-            if (!connection.getAutoCommit()) {
-                connection.commit();
+        long last = events.get(events.size() - 1).seq();
+        List<Long> missing = new ArrayList<>();
+        long expected = after + 1;
+        for (OutboxEvent event : events) {
+            if (event.seq() <= after) {
+                continue;
             }
-            if (replay > 0) {
-                LOG.warn("Session '{}': {} outbox rows were moved after the destination's checkpoint (batch {}); "
-                        + "the destination lost them (restored or failed over), replaying them", checkpoint.sessionId(), replay,
-                        checkpoint.batchNo());
+            for (long seq = expected; seq < event.seq() && missing.size() <= MAX_GAP_PROBES; seq++) {
+                missing.add(seq);
             }
-            return replay;
+            expected = event.seq() + 1;
+        }
+        if (missing.isEmpty()) {
+            return 0;
+        }
+        try (Connection connection = source.getConnection()) {
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            connection.setAutoCommit(true);
+            if (!held(connection, "seq > ? AND seq < ?", after, last)) {
+                return 0;
+            }
+            for (int i = 0; i < missing.size(); i++) {
+                if (i == MAX_GAP_PROBES || held(connection, "seq = ?", missing.get(i), 0)) {
+                    return missing.get(i);
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Whether a locking read of the rows matching {@code condition} would have to wait. */
+    private boolean held(Connection connection, String condition, long first, long second) throws SQLException {
+        try (PreparedStatement probe = connection.prepareStatement(
+                "SELECT seq FROM " + table + " WHERE " + condition + " FOR UPDATE NOWAIT")) {
+            probe.setLong(1, first);
+            if (condition.indexOf('?') != condition.lastIndexOf('?')) {
+                probe.setLong(2, second);
+            }
+            probe.executeQuery().close();
+            return false;
+        } catch (SQLException e) {
+            // MariaDB answers NOWAIT with 1205 (lock wait timeout), MySQL with 3572 (ER_LOCK_NOWAIT)
+            if (e.getErrorCode() == 1205 || e.getErrorCode() == 3572) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Takes the source for the checkpoint's epoch and brings the outbox in line with the checkpoint:
+     * checks the outbox is the one the checkpoint came from ({@link OutboxIdentityException}
+     * otherwise, changing nothing), marks the checkpoint's batch (its acknowledgement may have been
+     * lost) and unmarks rows of later batches, which the destination no longer holds. Returns the
+     * outbox's identity, for the checkpoint to record.
+     */
+    public String claim(Checkpoint checkpoint) throws SQLException {
+        try (Connection connection = source.getConnection()) {
+            try (Statement ddl = connection.createStatement()) {
+                ddl.execute(OutboxSchema.OWNER_DDL);
+            } catch (SQLException e) {
+                if (e.getErrorCode() == 1142) { // CREATE command denied
+                    throw new SQLException("the source user may not create " + OutboxSchema.OWNER_TABLE + "; create it once"
+                            + " as a DBA (OutboxSchema.OWNER_DDL, see the README) and grant SELECT, INSERT, UPDATE on it: "
+                            + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
+                }
+                throw e;
+            }
+            return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.maxSeq(), true, owner -> {
+                checkIdentity(connection, checkpoint, owner);
+                markBatch(connection, checkpoint.batchNo(), checkpoint.batchSeqs());
+                if (!retention.isZero()) {
+                    int replay = unmarkAfter(connection, checkpoint.batchNo());
+                    if (replay > 0) {
+                        LOG.warn("Session '{}': {} outbox rows were moved after the destination's checkpoint (batch {}); "
+                                + "the destination lost them (restored or failed over), replaying them", checkpoint.sessionId(),
+                                replay, checkpoint.batchNo());
+                    }
+                }
+                return owner.outboxId;
+            });
+        }
+    }
+
+    /** Marks (or, with no retention, deletes) the rows of a batch the destination has committed. */
+    public int acknowledge(Checkpoint committed) throws SQLException {
+        if (committed.batchSeqs().isEmpty()) {
+            return 0;
+        }
+        try (Connection connection = source.getConnection()) {
+            return fenced(connection, committed.sessionId(), committed.epoch(), committed.maxSeq(), false,
+                    owner -> markBatch(connection, committed.batchNo(), committed.batchSeqs()));
         }
     }
 
@@ -122,20 +219,19 @@ public final class OutboxReader {
      * oldest first; returns how many. Rows not yet moved are never touched. With no retention
      * there is nothing to purge (acknowledge deleted the rows).
      */
-    public int purge(int limit) throws SQLException {
+    public int purge(String sessionId, long epoch, int limit) throws SQLException {
         if (retention.isZero()) {
             return 0;
         }
-        try (Connection connection = source.getConnection();
-             PreparedStatement statement = connection.prepareStatement("DELETE FROM " + table
-                     + " WHERE moved_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND ORDER BY moved_at LIMIT ?")) {
-            statement.setLong(1, retention.toNanos() / 1_000);
-            statement.setInt(2, limit);
-            int rows = statement.executeUpdate();
-            if (!connection.getAutoCommit()) {
-                connection.commit();
-            }
-            return rows;
+        try (Connection connection = source.getConnection()) {
+            return fenced(connection, sessionId, epoch, 0, false, owner -> {
+                try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + table
+                        + " WHERE moved_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND ORDER BY moved_at LIMIT ?")) {
+                    statement.setLong(1, retention.toNanos() / 1_000);
+                    statement.setInt(2, limit);
+                    return statement.executeUpdate();
+                }
+            });
         }
     }
 
@@ -152,5 +248,135 @@ public final class OutboxReader {
 
     /** What a session has still to move. */
     public record Lag(long events, LocalDateTime oldestEventTime) {
+    }
+
+    /** The session's row in {@code bam_outbox_owner}, locked for the transaction. */
+    private record Owner(String outboxTable, String outboxId, long epoch, long maxSeq, boolean created) {
+    }
+
+    private interface SourceWork<T> {
+        T run(Owner owner) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one source transaction that holds the session's owner row: refused when a
+     * newer epoch wrote here, and the row takes {@code epoch} (and the highest seq marked) with the work.
+     * Only a claim may create the row; a write without one means the session was not claimed here.
+     */
+    private <T> T fenced(Connection connection, String sessionId, long epoch, long markedUpTo, boolean claim,
+                         SourceWork<T> work)
+            throws SQLException {
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        connection.setAutoCommit(false);
+        try {
+            boolean created = false;
+            if (claim) {
+                try (PreparedStatement insert = connection.prepareStatement("INSERT IGNORE INTO " + OutboxSchema.OWNER_TABLE
+                        + " (session_id, outbox_table, outbox_id, epoch, max_seq, updated_at)"
+                        + " VALUES (?, ?, UUID(), 0, 0, UTC_TIMESTAMP(6))")) {
+                    insert.setString(1, sessionId);
+                    insert.setString(2, tableName);
+                    created = insert.executeUpdate() == 1;
+                }
+            }
+            Owner owner;
+            try (PreparedStatement select = connection.prepareStatement("SELECT outbox_table, outbox_id, epoch, max_seq FROM "
+                    + OutboxSchema.OWNER_TABLE + " WHERE session_id = ? FOR UPDATE")) {
+                select.setString(1, sessionId);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        throw new OutboxIdentityException(sessionId, "source outbox '" + tableName + "' has no owner row for"
+                                + " this session in " + OutboxSchema.OWNER_TABLE + " (the source database changed under it)");
+                    }
+                    owner = new Owner(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), created);
+                }
+            }
+            if (owner.epoch() > epoch) {
+                throw new StaleEpochException(sessionId, epoch, owner.epoch(), "source outbox '" + tableName + "'");
+            }
+            T result = work.run(owner);
+            try (PreparedStatement update = connection.prepareStatement("UPDATE " + OutboxSchema.OWNER_TABLE
+                    + " SET epoch = ?, outbox_table = ?, max_seq = GREATEST(max_seq, ?), updated_at = UTC_TIMESTAMP(6)"
+                    + " WHERE session_id = ?")) {
+                update.setLong(1, epoch);
+                update.setString(2, tableName);
+                update.setLong(3, markedUpTo);
+                update.setString(4, sessionId);
+                update.executeUpdate();
+            }
+            connection.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        }
+    }
+
+    /**
+     * The outbox must be the one the checkpoint came from: the same owner row (identity and table),
+     * which has marked everything up to the checkpoint's highest seq, or else still holds the whole
+     * last batch unmarked (its acknowledgement was lost). A source restored or failed over to a copy
+     * that missed the last inserts has neither.
+     */
+    private void checkIdentity(Connection connection, Checkpoint checkpoint, Owner owner) throws SQLException {
+        String id = checkpoint.outboxId();
+        if (id == null) {
+            return; // the first claim here, or an operator adopted this outbox: it becomes the session's
+        }
+        if (owner.created() || !id.equals(owner.outboxId()) || !tableName.equals(owner.outboxTable())) {
+            throw new OutboxIdentityException(checkpoint.sessionId(), "its checkpoint (batch " + checkpoint.batchNo()
+                    + ", seqs up to " + checkpoint.maxSeq() + ") came from outbox " + id + ", but the source now names "
+                    + (owner.created() ? "an outbox the bus has never written to" : "outbox " + owner.outboxId() + " (table '"
+                    + owner.outboxTable() + "')") + " as '" + tableName + "'");
+        }
+        SeqRanges last = checkpoint.batchSeqs();
+        if (last.isEmpty() || owner.maxSeq() >= checkpoint.maxSeq()) {
+            return;
+        }
+        long expected = 0;
+        for (int i = 0; i < last.rangeCount(); i++) {
+            expected += last.to(i) - last.from(i) + 1;
+        }
+        long unmarked;
+        try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM " + table
+                + " WHERE moved_batch IS NULL AND " + last.sqlCondition("seq"))) {
+            last.bind(count, 1);
+            try (ResultSet row = count.executeQuery()) {
+                row.next();
+                unmarked = row.getLong(1);
+            }
+        }
+        if (unmarked != expected) {
+            throw new OutboxIdentityException(checkpoint.sessionId(), "outbox '" + tableName + "' went back: it has marked"
+                    + " seqs up to " + owner.maxSeq() + " but the checkpoint has moved seqs up to " + checkpoint.maxSeq()
+                    + ", and it holds only " + unmarked + " of the " + expected + " events of the checkpoint's last batch ("
+                    + last + "); the source was restored or failed over to a copy that misses them");
+        }
+    }
+
+    private int markBatch(Connection connection, long batchNo, SeqRanges seqs) throws SQLException {
+        if (seqs.isEmpty()) {
+            return 0;
+        }
+        String sql = retention.isZero()
+                ? "DELETE FROM " + table + " WHERE " + seqs.sqlCondition("seq")
+                : "UPDATE " + table + " SET moved_batch = ?, moved_at = UTC_TIMESTAMP(6) WHERE moved_batch IS NULL AND "
+                        + seqs.sqlCondition("seq");
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int index = 1;
+            if (!retention.isZero()) {
+                statement.setLong(index++, batchNo);
+            }
+            seqs.bind(statement, index);
+            return statement.executeUpdate();
+        }
+    }
+
+    private int unmarkAfter(Connection connection, long batchNo) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE " + table + " SET moved_batch = NULL, moved_at = NULL WHERE moved_batch > ?")) {
+            statement.setLong(1, batchNo);
+            return statement.executeUpdate();
+        }
     }
 }

@@ -33,9 +33,28 @@ public final class OutboxSchema {
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
     }
 
+    /**
+     * The bus's own small table beside the outboxes of a source database: per session, the newest
+     * fencing epoch that wrote to the outbox (every acknowledgement, reconcile and purge checks and
+     * raises it in the same transaction) and the outbox's identity, which checkpoints record.
+     */
+    public static final String OWNER_TABLE = "bam_outbox_owner";
+
+    public static final String OWNER_DDL = "CREATE TABLE IF NOT EXISTS " + OWNER_TABLE + " (\n"
+            + "  session_id   VARCHAR(64)  NOT NULL,\n"
+            + "  outbox_table VARCHAR(64)  NOT NULL,\n"
+            + "  outbox_id    CHAR(36)     NOT NULL,\n"
+            + "  epoch        BIGINT       NOT NULL,\n"
+            + "  max_seq      BIGINT       NOT NULL,\n"
+            + "  updated_at   DATETIME(6)  NOT NULL,\n"
+            + "  PRIMARY KEY (session_id)\n"
+            + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+    /** Creates the outbox and the owner table the bus keeps beside it. */
     public static void create(Connection connection, String table) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute(ddl(table));
+            statement.execute(OWNER_DDL);
         }
     }
 

@@ -9,6 +9,8 @@ import io.bambus.core.outbox.OutboxReader;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Moves one session's events under one fencing epoch: {@link #claim} once, then {@link #moveBatch}
@@ -17,20 +19,40 @@ import java.util.List;
  *
  * <p>After any exception the owner must {@link #claim} again before the next batch: the claim
  * reconciles the source with the checkpoint of record, whatever step the failure interrupted.
+ *
+ * <p>Order: batches follow seq order. A seq missing below the last one read, held by an application
+ * transaction that can still commit it, ends the batch before it: the session waits for that
+ * transaction (it never blocks it) for at most {@code gapWaitMillis}, then moves on; the seq is
+ * applied when it commits, after the later ones (README, "Delivery guarantees").
  */
 public final class SessionMover {
+
+    private static final Logger LOG = LogManager.getLogger(SessionMover.class);
+    public static final long DEFAULT_BATCH_BYTES = 16L << 20;
+    public static final long DEFAULT_GAP_WAIT_MILLIS = 3_000;
 
     private final OutboxReader reader;
     private final Applier applier;
     private final int batchSize;
+    private final long batchBytes;
+    private final long gapWaitNanos;
     private final long epoch;
     private Checkpoint checkpoint;
     private boolean claimedBefore;
+    /** The held seq the session waits for (0: none), and since when. */
+    private long heldSeq;
+    private long heldSinceNanos;
 
     public SessionMover(OutboxReader reader, Applier applier, int batchSize, long epoch) {
+        this(reader, applier, batchSize, DEFAULT_BATCH_BYTES, DEFAULT_GAP_WAIT_MILLIS, epoch);
+    }
+
+    public SessionMover(OutboxReader reader, Applier applier, int batchSize, long batchBytes, long gapWaitMillis, long epoch) {
         this.reader = reader;
         this.applier = applier;
         this.batchSize = batchSize;
+        this.batchBytes = batchBytes;
+        this.gapWaitNanos = gapWaitMillis * 1_000_000;
         this.epoch = epoch;
     }
 
@@ -42,7 +64,11 @@ public final class SessionMover {
     public Checkpoint claim() throws SQLException {
         Checkpoint claimed = applier.claim(epoch, claimedBefore);
         claimedBefore = true;
-        reader.reconcile(claimed);
+        String outboxId = reader.claim(claimed);
+        if (claimed.outboxId() == null) {
+            applier.recordOutbox(epoch, outboxId);
+            claimed = claimed.withOutboxId(outboxId);
+        }
         checkpoint = claimed;
         return claimed;
     }
@@ -52,7 +78,7 @@ public final class SessionMover {
         if (checkpoint == null) {
             throw new IllegalStateException("claim() the session before moving batches");
         }
-        List<OutboxEvent> events = reader.read(batchSize);
+        List<OutboxEvent> events = untilHeldSeq(reader.read(batchSize, batchBytes));
         if (events.isEmpty()) {
             return 0;
         }
@@ -64,9 +90,39 @@ public final class SessionMover {
         // until the acknowledgement below succeeds, only a new claim may read again
         checkpoint = null;
         Applier.Result result = applier.apply(epoch, before, decoded);
-        reader.acknowledge(result.checkpoint().batchNo(), result.checkpoint().batchSeqs());
+        reader.acknowledge(result.checkpoint());
         checkpoint = result.checkpoint();
         return events.size();
+    }
+
+    /** The events before a seq an open transaction holds, while the wait for it is within the bound. */
+    private List<OutboxEvent> untilHeldSeq(List<OutboxEvent> events) throws SQLException {
+        long held = reader.heldSeq(checkpoint.maxSeq(), events);
+        long now = System.nanoTime();
+        if (held == 0) {
+            heldSeq = 0;
+            return events;
+        }
+        if (held != heldSeq) {
+            heldSeq = held;
+            heldSinceNanos = now;
+        }
+        if (now - heldSinceNanos >= gapWaitNanos) {
+            // the next batch starts above it, so this is said once per held seq
+            LOG.info("Session '{}': outbox seq {} is still held by an open application transaction after {} ms;"
+                    + " moving on, it is applied when it commits", applier.sessionId(), held, gapWaitNanos / 1_000_000);
+            return events;
+        }
+        int before = 0;
+        while (before < events.size() && events.get(before).seq() < held) {
+            before++;
+        }
+        return events.subList(0, before);
+    }
+
+    /** How long the session has waited for a seq held by an open transaction (0: it waits for none). */
+    public long gapAgeMillis() {
+        return heldSeq == 0 ? 0 : (System.nanoTime() - heldSinceNanos) / 1_000_000;
     }
 
     public Checkpoint checkpoint() {

@@ -41,14 +41,14 @@ class RetentionTest {
             events.beginActivity("PurchaseOrder", "waiting");   // not moved: must survive every purge
         }
         long movedAt = System.nanoTime();
-        assertEquals(0, reader.purge(10), "moved rows younger than the retention stay (replay after a restore)");
+        assertEquals(0, reader.purge("s1", 1, 10), "moved rows younger than the retention stay (replay after a restore)");
         assertEquals(26, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox"));
 
         int purged = 0;
         int calls = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (purged < 25 && System.nanoTime() < deadline) {
-            int rows = reader.purge(10);
+            int rows = reader.purge("s1", 1, 10);
             assertTrue(rows <= 10, "at most one small batch per call");
             purged += rows;
             calls += rows > 0 ? 1 : 0;

@@ -69,7 +69,7 @@ class CrashRecoveryTest {
                 List<DecodedEvent> decoded = read.stream().map(EventDecoder::decode).toList();
                 Applier.Result result = applier.apply(1, first.checkpoint(), decoded);
                 if (crash == CrashPoint.AFTER_SOURCE_CLEANUP) {
-                    reader.acknowledge(result.checkpoint().batchNo(), result.checkpoint().batchSeqs());
+                    reader.acknowledge(result.checkpoint());
                 }
             }
 

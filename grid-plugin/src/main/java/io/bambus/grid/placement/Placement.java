@@ -14,6 +14,7 @@ import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.TakeEpoch;
 import io.bambus.grid.timeline.Timeline;
+import io.bambus.grid.timeline.TimelineEntry;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -52,6 +53,10 @@ public final class Placement {
     private final Map<String, String> submitErrors = new HashMap<>();
     private final Semaphore wakeups = new Semaphore(0);
     private final LagProbes lagProbes;
+    private final SplitGuard splitGuard = new SplitGuard();
+    /** Since when this member has been on the minority side of a split (0: it is not). */
+    private volatile long minoritySinceMillis;
+    private volatile String minorityDetail;
     private final Thread thread;
     private volatile boolean running = true;
     /** The member is leaving: no session starts here any more; running ones go as their partitions leave. */
@@ -63,6 +68,7 @@ public final class Placement {
     private long nextStatusMillis;
     private FileTime configModified;
     private volatile String configError;
+    private volatile String deployError;
 
     public Placement(BusMember member) {
         this.member = member;
@@ -99,9 +105,30 @@ public final class Placement {
         return List.copyOf(runners.values());
     }
 
-    /** Why the edited configuration file was refused (the running configuration stays), or null. */
+    /**
+     * Why the edited configuration file was refused (the running configuration stays), or why the
+     * definitions could not be deployed (sessions run with those the destination has), or null.
+     */
     public String configError() {
-        return configError;
+        String config = configError;
+        return config != null ? config : deployError;
+    }
+
+    /**
+     * The member merged back into the cluster after a split: the timeline (which the minority's half
+     * could not keep) gets the story now.
+     */
+    public void merged() {
+        long since = minoritySinceMillis;
+        String address = Addresses.of(member.hazelcast().getCluster().getLocalMember());
+        if (since > 0) {
+            Timeline.record(member.hazelcast(), TimelineEntry.Kind.SPLIT, address, null, "bus", minorityDetail);
+        }
+        String detail = since > 0 ? "merged back into the cluster " + (System.currentTimeMillis() - since) / 1000
+                + " s after the split; its sessions stopped while it was in the minority" : "merged back into the cluster";
+        LOG.info("This member {}", detail);
+        Timeline.record(member.hazelcast(), TimelineEntry.Kind.MERGED, address, null, "bus", detail);
+        wake();
     }
 
     private void loop() {
@@ -135,10 +162,11 @@ public final class Placement {
             nextStatusMillis = now + io.bambus.grid.status.MemberStatus.PUBLISH_MILLIS;
             member.publishStatus();
         }
-        if (!deployed && !deploy(now)) {
-            return;
+        if (!deployed) {
+            deploy(now); // a refused or failed deployment is reported; sessions go on with what the destination has
         }
-        if (now >= nextRecordCheckMillis) {
+        boolean majority = majority();
+        if (majority && now >= nextRecordCheckMillis) {
             nextRecordCheckMillis = now + RECORD_CHECK_MILLIS;
             // a source another member has just removed from the shared file must not come back from our older copy
             reloadIfChanged();
@@ -146,7 +174,7 @@ public final class Placement {
         }
         BusConfig config = member.config();
         IMap<String, SessionRecord> sessions = member.sessions();
-        Set<String> owned = sessions.localKeySet();
+        Set<String> owned = majority ? sessions.localKeySet() : Set.of();
         Map<String, SessionRecord> records = owned.isEmpty() ? Map.of() : sessions.getAll(owned);
 
         for (SessionRunner runner : runners.values()) {
@@ -160,7 +188,8 @@ public final class Placement {
             }
             SessionRecord record = records.get(id);
             if (!runner.stopping() && (record == null || !record.state().runs() || config.source(id) == null)) {
-                String reason = config.source(id) == null ? "its source was removed from the configuration"
+                String reason = !majority ? "this member is in the minority of a split"
+                        : config.source(id) == null ? "its source was removed from the configuration"
                         : record == null ? "its record moved to another member" : "its state is " + record.state();
                 LOG.info("Session '{}' stops on this member: {}", id, reason);
                 runner.requestStop(reason);
@@ -186,6 +215,28 @@ public final class Placement {
         }
     }
 
+    /**
+     * Whether this member's side of the cluster holds a majority ({@link SplitGuard}); logs and
+     * records the moment it stops (or starts again) having one.
+     */
+    private boolean majority() {
+        var cluster = member.hazelcast().getCluster();
+        int members = (int) cluster.getMembers().stream().filter(m -> !m.isLiteMember()).count();
+        boolean majority = splitGuard.update(members);
+        if (!majority && minoritySinceMillis == 0) {
+            minoritySinceMillis = System.currentTimeMillis();
+            minorityDetail = "cut off: this member sees " + members + " of the " + splitGuard.agreed()
+                    + " members it last agreed with; its sessions stop until it is back in a majority";
+            LOG.warn("Split brain: {}", minorityDetail);
+            Timeline.record(member.hazelcast(), TimelineEntry.Kind.SPLIT, Addresses.of(cluster.getLocalMember()), null, "bus",
+                    minorityDetail);
+        } else if (majority && minoritySinceMillis != 0) {
+            LOG.info("Split brain over: this member sees {} members, a majority; it runs sessions again", members);
+            minoritySinceMillis = 0;
+        }
+        return majority;
+    }
+
     private void startRunner(String id, BusConfig config, SourceConfig source) {
         Member local = member.hazelcast().getCluster().getLocalMember();
         SessionRecord taken = member.sessions().executeOnKey(id,
@@ -198,7 +249,7 @@ public final class Placement {
                 ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail));
         runners.put(id, runner);
         try {
-            runner.submit(member.hazelcast().getJet(), local.getAddress());
+            runner.submit(member.hazelcast().getJet(), local);
             submitErrors.remove(id);
         } catch (RuntimeException e) {
             runners.remove(id, runner);
@@ -254,18 +305,25 @@ public final class Placement {
         return all;
     }
 
-    private boolean deploy(long now) {
+    private void deploy(long now) {
         if (now < nextDeployMillis) {
-            return false;
+            return;
         }
         try {
             new ActivityDeployer(member.destination()).deploy(DefinitionFile.read(member.config().definitions()));
             deployed = true;
-            return true;
+            if (deployError != null) {
+                LOG.info("Activity definitions deployed");
+            }
+            deployError = null;
         } catch (Exception e) {
             nextDeployMillis = now + DEPLOY_RETRY_MILLIS;
-            LOG.warn("Activity definitions not deployed yet (sessions wait for them): {}", e.getMessage());
-            return false;
+            String error = "activity definitions not deployed (sessions run with the definitions the destination has;"
+                    + " retrying every " + DEPLOY_RETRY_MILLIS / 1000 + " s): " + e.getMessage();
+            if (!error.equals(deployError)) {
+                LOG.warn("{}", error);
+            }
+            deployError = error;
         }
     }
 

@@ -73,7 +73,8 @@ public final class SessionLoop implements AutoCloseable {
         this.sourcePool = Pools.open("bambus-source-" + source.id(), source.database());
         this.reader = new OutboxReader(sourcePool, source.outboxTable(), config.retention());
         this.applier = new Applier(destination, runner.sessionId());
-        this.mover = new SessionMover(reader, applier, config.batchSize(), runner.epoch());
+        this.mover = new SessionMover(reader, applier, config.batchSize(), config.batchBytes(), config.gapWaitMillis(),
+                runner.epoch());
     }
 
     /** Does a bounded amount of work; returns true when this loop is finished for good. */
@@ -144,7 +145,7 @@ public final class SessionLoop implements AutoCloseable {
         int purged = 0;
         int rows;
         do {
-            rows = reader.purge(PURGE_BATCH);
+            rows = reader.purge(runner.sessionId(), runner.epoch(), PURGE_BATCH);
             purged += rows;
         } while (rows == PURGE_BATCH && System.currentTimeMillis() < sliceEnd && !runner.stopping());
         // a full last batch means more are due: come back soon rather than in a full interval

@@ -1,6 +1,6 @@
 package io.bambus.grid.runner;
 
-import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.jet.JetService;
 import com.hazelcast.jet.Job;
 import com.hazelcast.jet.core.DAG;
@@ -57,9 +57,12 @@ public final class SessionRunner {
         this.timeline = timeline;
     }
 
-    public void submit(JetService jet, Address localMember) {
+    public void submit(JetService jet, Member localMember) {
         DAG dag = new DAG();
-        dag.newVertex("session-" + sessionId, SessionProcessor.metaSupplier(sessionId, epoch, localMember)).localParallelism(1);
+        dag.newVertex("session-" + sessionId, SessionProcessor.metaSupplier(sessionId, epoch, localMember.getAddress()))
+                .localParallelism(1);
+        // JobBuilder.withMemberSelector would keep another member's loss from cancelling this job, but it is an
+        // Enterprise feature ("Isolated Jobs"): the open-source member refuses it at submission
         Job submitted = jet.newLightJob(dag);
         job = submitted;
         submitted.getFuture().whenComplete((result, error) -> {
