@@ -124,7 +124,8 @@ function renderSessions() {
     el('td', {class: 'moved'}, s.eventsMoved),
     el('td', {}, s.eventsFailed),
     el('td', {}, chart(state.throughput[s.id] || []), ' ', s.eventsPerSecond.toFixed(1)),
-    el('td', {class: 'lag'}, s.lagEvents + ' waiting', s.oldestWaitingMillis ? ', oldest ' + ago(s.oldestWaitingMillis) : ''),
+    el('td', {class: 'lag'}, s.lagEvents + ' waiting', s.oldestWaitingMillis ? ', oldest ' + ago(s.oldestWaitingMillis) : '',
+      s.heldSinceMillis ? '; waits for an open transaction since ' + ago(s.heldSinceMillis) : ''),
     el('td', {class: 'error'}, s.lastError || ''),
     el('td', {}, isOperator() ? ACTIONS[s.state].map(action =>
       el('button', {type: 'button', 'data-action': action, onclick: () => command(s.id, action)}, action)) : [])));

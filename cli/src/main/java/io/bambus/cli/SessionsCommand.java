@@ -36,6 +36,7 @@ final class SessionsCommand {
             row.put("eventsFailed", r.eventsFailed());
             row.put("lagEvents", r.lagEvents());
             row.put("oldestWaitingMillis", r.oldestWaitingMillis());
+            row.put("heldSinceMillis", r.heldSinceMillis());
             row.put("lastError", r.lastError());
             rows.add(row);
         }

@@ -81,4 +81,31 @@ class ConfigurationInProcessTest {
             DeliveryCheck.assertExactlyOnce(env, "kept", producer.stop(), TIMEOUT);
         }
     }
+
+    @Test
+    @Timeout(120)
+    void aRefusedDefinitionChangeIsReportedAndTheBusKeepsRunningAndRestartingSessions() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("orders"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile);
+             Producer producer = new Producer("orders", env.sources.get("orders"), 2)) {
+            HazelcastInstance member = cluster.start(0);
+            Await.until("the session to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("orders")));
+            // retyping an item is refused at deploy; the edited bus file makes the member deploy again
+            Files.writeString(env.dir.resolve("definitions.yaml"),
+                    BusEnvironment.DEFINITIONS.replace("{ name: Step, type: integer }", "{ name: Step, type: float }"));
+            Files.writeString(env.configFile, Files.readString(env.configFile) + "\n# edited\n");
+            Await.until("the member to report the refused deployment", TIMEOUT, () -> BusMember.of(member).configError() != null
+                    && BusMember.of(member).configError().contains("not deployed"));
+
+            // a fence (a runner elsewhere claims a newer epoch) needs the placement loop to start a new runner
+            long owner = BusMember.of(member).sessions().get("orders").epoch();
+            new io.bambus.core.apply.Applier(env.destination, "orders").claim(owner + 5, false);
+            Await.until("the member to run the session again above epoch " + (owner + 5), TIMEOUT,
+                    () -> BusMember.of(member).sessions().get("orders").epoch() > owner + 5
+                            && ClusterFixture.running(member).equals(Set.of("orders")));
+            long before = env.applied("orders");
+            Await.until("the session to keep moving", TIMEOUT, () -> env.applied("orders") > before + 100);
+            DeliveryCheck.assertExactlyOnce(env, "orders", producer.stop(), TIMEOUT);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.bambus.core.apply;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.event.DecodedEvent;
+import io.bambus.core.event.EventKind;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.sql.SqlTimes;
 import io.bambus.core.sql.Identifiers;
@@ -15,31 +16,44 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The events of one batch for one activity, folded in memory and written with a handful of batched
- * statements: load the touched instances (4 queries), apply every event in order to their state,
- * write the end state. Events that cannot apply are reported, not thrown.
+ * statements: lock and load the touched instances, apply every event in order to their state,
+ * write the end state. Events that cannot apply are quarantined, not thrown.
+ *
+ * <p>Every instance a batch reads is locked first, through its row in {@code bam_instance_locks}
+ * (see {@link #lock}), so two sessions writing one instance take turns and each writes back what
+ * it read under the lock. An event of an instance that has a quarantined event before it is held
+ * back (quarantined too), so a retry can never write an older value over a newer one.
  */
 final class ActivityBatch {
 
     private static final int MAX_REFERENCE_DATA = 255;
+    /** Rows per lock statement; a batch's keys are locked in sorted order across the statements. */
+    private static final int LOCKS_PER_STATEMENT = 500;
 
     private final ActivityDefinition definition;
     private final List<ItemDefinition> items;
     private final List<DecodedEvent> events;
-    private final List<FailedEvent> failures;
+    private final Quarantine quarantine;
+    /** Only quarantined events below this id hold this batch back (a retry is not held by itself). */
+    private final long holdsBelowId;
 
     /** Continuation token → the instance it continues, as stored; and as it stands after the batch. */
     private final Map<String, String> storedTokens = new HashMap<>();
     private final Map<String, String> tokens = new HashMap<>();
+    /** When each token of this batch was enabled: its row's LastModified, whatever follows in the batch. */
+    private final Map<String, LocalDateTime> enabledAt = new HashMap<>();
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final Map<List<String>, Reference> references = new LinkedHashMap<>();
+    /** The first quarantined event of a loaded instance, from earlier batches. */
+    private final Map<String, Quarantine.Blocker> storedBlockers = new HashMap<>();
     /** Whether some event named an item this definition lacks: the caller may reload definitions. */
     private boolean unknownItem;
 
@@ -66,11 +80,12 @@ final class ActivityBatch {
     private record Reference(String activityId, String type, String name, String data, String longData, LocalDateTime time) {
     }
 
-    ActivityBatch(ActivityDefinition definition, List<DecodedEvent> events, List<FailedEvent> failures) {
+    ActivityBatch(ActivityDefinition definition, List<DecodedEvent> events, Quarantine quarantine, long holdsBelowId) {
         this.definition = definition;
         this.items = definition.items();
         this.events = events;
-        this.failures = failures;
+        this.quarantine = quarantine;
+        this.holdsBelowId = holdsBelowId;
     }
 
     boolean sawUnknownItem() {
@@ -80,28 +95,64 @@ final class ActivityBatch {
     void apply(Connection connection) throws SQLException {
         load(connection);
         for (DecodedEvent event : events) {
-            String refusal = applyOne(event);
+            String id = event.instanceId();
+            String target = tokens.getOrDefault(id, id);
+            Quarantine.Blocker blocker = blocker(id, target);
+            String refusal = blocker != null ? blocker.reason(definition.name())
+                    : event.failed() ? event.failure()
+                    : applyOne(event, target);
             if (refusal != null) {
-                failures.add(new FailedEvent(event.source(), refusal));
+                quarantine.add(new FailedEvent(event.source(), refusal, blocker != null ? blocker.instance() : target));
             }
         }
         write(connection);
     }
 
-    // ---- load
+    /** The instance {@code id} resolves to now (the one it continues, or itself); its lock must be held. */
+    static String instanceOf(Connection connection, ActivityDefinition definition, String id) throws SQLException {
+        String[] target = {id};
+        select(connection, "SELECT `ActivityID` FROM " + definition.continuationsTable() + " WHERE `ContinuationToken` IN ",
+                List.of(id), rows -> target[0] = rows.getString(1));
+        return target[0];
+    }
+
+    private Quarantine.Blocker blocker(String id, String target) {
+        for (String instance : new String[] {target, id}) {
+            Quarantine.Blocker blocker = storedBlockers.get(instance);
+            if (blocker == null) {
+                blocker = quarantine.blocker(definition.name(), instance);
+            }
+            if (blocker != null) {
+                return blocker;
+            }
+        }
+        return null;
+    }
+
+    // ---- lock and load
 
     private void load(Connection connection) throws SQLException {
-        Set<String> ids = new HashSet<>();
+        Set<String> ids = new TreeSet<>();
+        Set<String> locked = new TreeSet<>();
         for (DecodedEvent event : events) {
             ids.add(event.instanceId());
+            String token = event.kind() == EventKind.ENABLE_CONTINUATION ? field(event, "token", EventStream.MAX_ID_LENGTH) : null;
+            if (token != null) {
+                locked.add(token);
+            }
         }
+        locked.addAll(ids);
+        // tokens first: which instance a token continues may only be read under the token's lock
+        lock(connection, locked);
         select(connection, "SELECT `ContinuationToken`, `ActivityID` FROM " + definition.continuationsTable()
                 + " WHERE `ContinuationToken` IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
         tokens.putAll(storedTokens);
-        Set<String> targets = new HashSet<>();
-        for (String id : ids) {
-            targets.add(tokens.getOrDefault(id, id));
-        }
+        // every id is loaded as an instance too: a token ended in this batch names an instance of its own after its end
+        Set<String> targets = new TreeSet<>(ids);
+        targets.addAll(storedTokens.values());
+        Set<String> continued = new TreeSet<>(targets);
+        continued.removeAll(locked);
+        lock(connection, continued);
         for (String target : targets) {
             instances.put(target, new Instance(target, items.size()));
         }
@@ -122,6 +173,36 @@ final class ActivityBatch {
         select(connection, "SELECT `ActivityID`, COUNT(*) FROM " + definition.continuationsTable()
                         + " WHERE `ActivityID` IN ", targets, " GROUP BY `ActivityID`",
                 rows -> instances.get(rows.getString(1)).openContinuations = rows.getInt(2));
+        select(connection, "SELECT target_instance, session_id, source_seq FROM bam_failed_events WHERE target_activity = "
+                        + "? AND id < ? AND target_instance IN ",
+                List.of(Quarantine.activityKey(definition.name()), Long.toString(holdsBelowId)), targets, " ORDER BY id",
+                rows -> storedBlockers.putIfAbsent(rows.getString(1),
+                        new Quarantine.Blocker(rows.getString(2), rows.getLong(3), rows.getString(1))));
+    }
+
+    /**
+     * Locks the instances {@code keys} (ids and tokens) of this activity until the transaction ends,
+     * in sorted order so that two batches wait for each other instead of deadlocking. The lock row
+     * is inserted or, when it exists, updated to itself: either way the statement takes an
+     * exclusive lock on that one row and no gap lock (an INSERT IGNORE would take a shared lock,
+     * and two batches upgrading theirs deadlock; a locking read of a missing activity row would
+     * take a gap lock, and two batches inserting new instances into that gap deadlock). The
+     * applier reads under READ COMMITTED, so what it reads after the lock is the latest commit.
+     */
+    private void lock(Connection connection, Set<String> keys) throws SQLException {
+        List<String> sorted = new ArrayList<>(keys);
+        for (int from = 0; from < sorted.size(); from += LOCKS_PER_STATEMENT) {
+            List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + LOCKS_PER_STATEMENT));
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO bam_instance_locks (activity, instance_id)"
+                    + " VALUES " + "(?, ?), ".repeat(chunk.size() - 1) + "(?, ?) ON DUPLICATE KEY UPDATE instance_id = instance_id")) {
+                int index = 1;
+                for (String key : chunk) {
+                    insert.setString(index++, definition.name());
+                    insert.setString(index++, key);
+                }
+                insert.executeUpdate();
+            }
+        }
     }
 
     private static Object read(ResultSet rows, int column, ItemDefinition item) throws SQLException {
@@ -145,12 +226,20 @@ final class ActivityBatch {
 
     private static void select(Connection connection, String sqlUpToIn, Collection<String> keys, String tail,
                                RowHandler handler) throws SQLException {
+        select(connection, sqlUpToIn, List.of(), keys, tail, handler);
+    }
+
+    private static void select(Connection connection, String sqlUpToIn, List<String> leading, Collection<String> keys,
+                               String tail, RowHandler handler) throws SQLException {
         if (keys.isEmpty()) {
             return;
         }
         String sql = sqlUpToIn + "(" + "?,".repeat(keys.size() - 1) + "?)" + tail;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             int index = 1;
+            for (String value : leading) {
+                statement.setString(index++, value);
+            }
             for (String key : keys) {
                 statement.setString(index++, key);
             }
@@ -165,9 +254,8 @@ final class ActivityBatch {
     // ---- apply, in memory
 
     /** Applies one event; returns why it cannot apply, or null. Refused events change nothing. */
-    private String applyOne(DecodedEvent event) {
+    private String applyOne(DecodedEvent event, String target) {
         String id = event.instanceId();
-        String target = tokens.getOrDefault(id, id);
         Instance instance = instances.get(target);
         LocalDateTime time = event.eventTime();
         switch (event.kind()) {
@@ -238,6 +326,7 @@ final class ActivityBatch {
                 }
                 if (continued == null) {
                     tokens.put(token, target);
+                    enabledAt.put(token, time);
                     instance.openContinuations++;
                 }
                 touch(instance, time);
@@ -379,15 +468,16 @@ final class ActivityBatch {
     }
 
     private void writeContinuations(Connection connection) throws SQLException {
+        // a token ended and enabled again in one batch may continue another instance: delete, then insert
         List<String> removed = new ArrayList<>();
-        for (String token : storedTokens.keySet()) {
-            if (!tokens.containsKey(token)) {
-                removed.add(token);
+        for (Map.Entry<String, String> token : storedTokens.entrySet()) {
+            if (!token.getValue().equals(tokens.get(token.getKey()))) {
+                removed.add(token.getKey());
             }
         }
         List<Map.Entry<String, String>> added = new ArrayList<>();
         for (Map.Entry<String, String> token : tokens.entrySet()) {
-            if (!storedTokens.containsKey(token.getKey())) {
+            if (!token.getValue().equals(storedTokens.get(token.getKey()))) {
                 added.add(token);
             }
         }
@@ -407,7 +497,7 @@ final class ActivityBatch {
                 for (Map.Entry<String, String> token : added) {
                     insert.setString(1, token.getKey());
                     insert.setString(2, token.getValue());
-                    SqlTimes.bind(insert, 3, instances.get(token.getValue()).lastModified);
+                    SqlTimes.bind(insert, 3, enabledAt.get(token.getKey()));
                     insert.addBatch();
                 }
                 insert.executeBatch();

@@ -13,10 +13,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -28,12 +30,16 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>A commit whose epoch is older than the recorded one throws {@link StaleEpochException} and
  * changes nothing; so does a commit that does not continue from the recorded batch
- * ({@link CheckpointMismatchException}). Events that cannot apply (poison) go to
- * {@code bam_failed_events} with the reason and their original bytes, and the rest commits.
+ * ({@link CheckpointMismatchException}). Events that cannot apply (poison, or anything they make
+ * our code or the server throw) go to {@code bam_failed_events} with the reason and their original
+ * bytes, the later events of their instance wait there behind them, and the rest commits. Sessions
+ * applying to the same instance take turns on it (see {@link ActivityBatch}).
  */
 public final class Applier {
 
     private static final Logger LOG = LogManager.getLogger(Applier.class);
+    /** Tries of a batch that keeps meeting another transaction's locks before the session backs off. */
+    private static final int MAX_ATTEMPTS = 5;
 
     private final DataSource destination;
     private final String sessionId;
@@ -139,13 +145,32 @@ public final class Applier {
 
     /**
      * Applies {@code events} (in outbox order) as the batch after {@code previous}, under
-     * {@code epoch}, in one transaction.
+     * {@code epoch}, in one transaction. A transaction that deadlocks or times out waiting for a
+     * lock (another session on the same instances) is retried a few times with back-off.
      */
     public Result apply(long epoch, Checkpoint previous, List<DecodedEvent> events) throws SQLException {
         if (events.isEmpty()) {
             return new Result(previous, 0, List.of());
         }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return applyOnce(epoch, previous, events);
+            } catch (SQLException e) {
+                if (!DestinationErrors.contended(e) || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+                long backOff = (5L << attempt) + ThreadLocalRandom.current().nextLong(5L << attempt);
+                LOG.debug("Session '{}': batch after {} met another transaction ({}); retrying in {} ms", sessionId,
+                        previous.batchNo(), e.getMessage(), backOff);
+                LockSupport.parkNanos(backOff * 1_000_000);
+            }
+        }
+    }
+
+    private Result applyOnce(long epoch, Checkpoint previous, List<DecodedEvent> events) throws SQLException {
         try (Connection connection = destination.getConnection()) {
+            // see ActivityBatch.lock: reads after the instance locks must see the latest commit
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             connection.setAutoCommit(false);
             try {
                 Checkpoint recorded = lockCheckpoint(connection);
@@ -157,9 +182,10 @@ public final class Applier {
                 if (recorded == null || recordedBatch != previous.batchNo()) {
                     throw new CheckpointMismatchException(sessionId, previous.batchNo(), recordedBatch);
                 }
-                List<FailedEvent> failed = new ArrayList<>();
-                applyAll(connection, events, failed, recordedBatch + 1);
                 long batchNo = recordedBatch + 1;
+                Quarantine quarantine = new Quarantine(sessionId);
+                applyAll(connection, events, quarantine, Long.MAX_VALUE, batchNo);
+                List<FailedEvent> failed = quarantine.events();
                 insertFailed(connection, batchNo, failed);
                 long[] seqs = new long[events.size()];
                 for (int i = 0; i < seqs.length; i++) {
@@ -176,7 +202,7 @@ public final class Applier {
                     LOG.warn("Session '{}': event seq {} quarantined in bam_failed_events: {}", sessionId,
                             failure.event().seq(), failure.reason());
                 }
-                return new Result(next, applied, List.copyOf(failed));
+                return new Result(next, applied, failed);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -185,108 +211,118 @@ public final class Applier {
     }
 
     /**
-     * Applies one event outside any batch (an operator's retry of a quarantined event), in the
-     * caller's transaction; the session's checkpoint is not touched. Returns why it still cannot
-     * apply, or null when it applied. A refused event leaves no change behind.
+     * Applies one quarantined event outside any batch (an operator's retry of failed row
+     * {@code failedId}), in the caller's READ COMMITTED transaction; the session's checkpoint is not
+     * touched. Returns why it still cannot apply, or null when it applied. A refused event leaves
+     * no change behind.
      */
-    String applyAlone(Connection connection, DecodedEvent event) throws SQLException {
-        List<FailedEvent> failed = new ArrayList<>();
+    String applyAlone(Connection connection, DecodedEvent event, long failedId) throws SQLException {
         Savepoint before = connection.setSavepoint();
-        try {
-            applyEvents(connection, List.of(event), failed);
-        } catch (DefinitionsChangedException changed) {
+        Quarantine quarantine = new Quarantine(sessionId);
+        applyAll(connection, List.of(event), quarantine, failedId, 0);
+        if (!quarantine.events().isEmpty()) {
             connection.rollback(before);
-            failed.clear();
-            applyEvents(connection, List.of(event), failed);
-        } catch (SQLException e) {
-            if (!isDataError(e)) {
-                throw e;
-            }
-            connection.rollback(before);
-            return "the destination refused the event: " + e.getMessage();
-        }
-        if (!failed.isEmpty()) {
-            connection.rollback(before);
-            return failed.get(0).reason();
+            return quarantine.events().get(0).reason();
         }
         return null;
     }
 
-    private void applyAll(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed, long batchNo)
-            throws SQLException {
-        Savepoint beforeEvents = connection.setSavepoint();
+    private void applyAll(Connection connection, List<DecodedEvent> events, Quarantine quarantine, long holdsBelowId,
+                          long batchNo) throws SQLException {
+        while (true) {
+            Savepoint beforeEvents = connection.setSavepoint();
+            try {
+                applyIsolating(connection, events, quarantine, holdsBelowId, batchNo);
+                return;
+            } catch (DefinitionsChangedException changed) {
+                connection.rollback(beforeEvents);
+                quarantine.resetTo(0);
+            }
+        }
+    }
+
+    /**
+     * Applies {@code events}; when they fail for a reason of their own (anything but the
+     * destination's state), splits them in halves and applies each (as BizTalk's TDDS does) until
+     * the failing events stand alone, quarantines those and keeps the rest, in order.
+     */
+    private void applyIsolating(Connection connection, List<DecodedEvent> events, Quarantine quarantine, long holdsBelowId,
+                                long batchNo) throws SQLException {
+        Savepoint before = connection.setSavepoint();
+        int mark = quarantine.mark();
         try {
-            applyEvents(connection, events, failed);
+            applyEvents(connection, events, quarantine, holdsBelowId);
+            connection.releaseSavepoint(before);
+            return;
         } catch (DefinitionsChangedException changed) {
-            connection.rollback(beforeEvents);
-            failed.clear();
-            applyAll(connection, events, failed, batchNo);
-        } catch (SQLException e) {
-            if (!isDataError(e)) {
+            throw changed;
+        } catch (SQLException | RuntimeException e) {
+            if (DestinationErrors.unavailable(e)) {
                 throw e;
             }
-            // an event the checks let through was refused by the server: find it, keep the rest
-            connection.rollback(beforeEvents);
-            failed.clear();
-            LOG.warn("Session '{}': the destination refused batch {} ({}); applying its events one by one to isolate it",
-                    sessionId, batchNo, e.getMessage());
-            applyIsolated(connection, events, failed);
-        }
-    }
-
-    private void applyIsolated(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed)
-            throws SQLException {
-        for (DecodedEvent event : events) {
-            Savepoint beforeEvent = connection.setSavepoint();
-            try {
-                applyEvents(connection, List.of(event), failed);
-                connection.releaseSavepoint(beforeEvent);
-            } catch (SQLException e) {
-                if (!isDataError(e)) {
-                    throw e;
-                }
-                connection.rollback(beforeEvent);
-                failed.add(new FailedEvent(event.source(), "the destination refused the event: " + e.getMessage()));
+            // the instance locks taken so far stay held: a rollback to a savepoint keeps them
+            connection.rollback(before);
+            quarantine.resetTo(mark);
+            if (events.size() > 1) {
+                LOG.warn("Session '{}': {} events of batch {} failed together ({}); splitting them to isolate the cause",
+                        sessionId, events.size(), batchNo, e.toString());
+                int half = events.size() / 2;
+                applyIsolating(connection, events.subList(0, half), quarantine, holdsBelowId, batchNo);
+                applyIsolating(connection, events.subList(half, events.size()), quarantine, holdsBelowId, batchNo);
+                return;
             }
+            DecodedEvent event = events.get(0);
+            ActivityDefinition definition = definitions(connection, false).get(Quarantine.activityKey(event.activity()));
+            String instance = definition == null ? event.instanceId() : ActivityBatch.instanceOf(connection, definition, event.instanceId());
+            Quarantine.Blocker blocker = quarantine.blocker(event.activity(), instance);
+            quarantine.add(new FailedEvent(event.source(), blocker != null ? blocker.reason(event.activity()) : whyItFailed(e), instance));
         }
     }
 
-    private void applyEvents(Connection connection, List<DecodedEvent> events, List<FailedEvent> failed)
+    private static String whyItFailed(Exception e) {
+        if (e instanceof SQLException s) {
+            return "the destination refused the event (SQLState " + s.getSQLState() + ", error " + s.getErrorCode() + "): "
+                    + Identifiers.shorten(String.valueOf(s.getMessage()), 1_000);
+        }
+        // our own code failed on this event: the class and message point at the bug to report
+        return "applying the event failed: " + Identifiers.shorten(String.valueOf(e), 1_000);
+    }
+
+    private void applyEvents(Connection connection, List<DecodedEvent> events, Quarantine quarantine, long holdsBelowId)
             throws SQLException {
         Map<String, ActivityDefinition> known = definitions(connection, false);
         boolean reloaded = false;
-        Map<ActivityDefinition, List<DecodedEvent>> byActivity = new LinkedHashMap<>();
+        // activities in name order: two batches lock their instances in the same order
+        Map<ActivityDefinition, List<DecodedEvent>> byActivity = new TreeMap<>(
+                java.util.Comparator.comparing((ActivityDefinition d) -> d.name().toLowerCase(Locale.ROOT)));
         for (DecodedEvent event : events) {
-            if (event.failed()) {
-                failed.add(new FailedEvent(event.source(), event.failure()));
-                continue;
-            }
             String id = event.instanceId();
-            if (id.isEmpty() || id.codePointCount(0, id.length()) > EventStream.MAX_ID_LENGTH) {
-                failed.add(new FailedEvent(event.source(), "instance id must be 1 to " + EventStream.MAX_ID_LENGTH
-                        + " characters, it is " + id.codePointCount(0, id.length())));
-                continue;
-            }
-            String key = event.activity().toLowerCase(Locale.ROOT);
+            String key = Quarantine.activityKey(event.activity());
             ActivityDefinition definition = known.get(key);
             if (definition == null && !reloaded) {
                 known = definitions(connection, true);
                 reloaded = true;
                 definition = known.get(key);
             }
-            if (definition == null) {
-                failed.add(new FailedEvent(event.source(), "unknown activity '" + Identifiers.shorten(event.activity(), 60)
-                        + "': no definition with that name is deployed; deploy it, then retry the event"));
-                continue;
+            boolean idFits = id != null && !id.isEmpty() && id.codePointCount(0, id.length()) <= EventStream.MAX_ID_LENGTH;
+            if (event.failed() && (definition == null || !idFits)) {
+                quarantine.add(new FailedEvent(event.source(), event.failure(), id));
+            } else if (!idFits) {
+                quarantine.add(new FailedEvent(event.source(), "instance id must be 1 to " + EventStream.MAX_ID_LENGTH
+                        + " characters, it is " + (id == null ? 0 : id.codePointCount(0, id.length())), id));
+            } else if (definition == null) {
+                quarantine.add(new FailedEvent(event.source(), "unknown activity '" + Identifiers.shorten(event.activity(), 60)
+                        + "': no definition with that name is deployed; deploy it, then retry the event", id));
+            } else {
+                // an event that did not decode still goes in its activity's batch: it holds back its instance
+                byActivity.computeIfAbsent(definition, d -> new ArrayList<>()).add(event);
             }
-            byActivity.computeIfAbsent(definition, d -> new ArrayList<>()).add(event);
         }
         for (Map.Entry<ActivityDefinition, List<DecodedEvent>> group : byActivity.entrySet()) {
-            List<FailedEvent> groupFailures = new ArrayList<>();
-            ActivityBatch batch = new ActivityBatch(group.getKey(), group.getValue(), groupFailures);
+            ActivityBatch batch = new ActivityBatch(group.getKey(), group.getValue(), quarantine, holdsBelowId);
             batch.apply(connection);
             if (batch.sawUnknownItem() && !reloaded) {
-                // an item may have been deployed since the definitions were loaded: reload once, redo the group
+                // an item may have been deployed since the definitions were loaded: reload once, redo the batch
                 Map<String, ActivityDefinition> fresh = definitions(connection, true);
                 reloaded = true;
                 ActivityDefinition newer = fresh.get(group.getKey().name().toLowerCase(Locale.ROOT));
@@ -294,7 +330,6 @@ public final class Applier {
                     throw new DefinitionsChangedException();
                 }
             }
-            failed.addAll(groupFailures);
         }
     }
 
@@ -312,11 +347,6 @@ public final class Applier {
             definitions = current;
         }
         return current;
-    }
-
-    private static boolean isDataError(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.startsWith("22") || state.startsWith("23"));
     }
 
     private Checkpoint lockCheckpoint(Connection connection) throws SQLException {
@@ -359,7 +389,8 @@ public final class Applier {
         }
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO bam_failed_events (session_id, source_seq, batch_no, event_kind, activity, instance_id, payload,"
-                        + " event_time, reason, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))")) {
+                        + " event_time, reason, failed_at, target_activity, target_instance)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, ?)")) {
             for (FailedEvent failure : failed) {
                 insert.setString(1, sessionId);
                 insert.setLong(2, failure.event().seq());
@@ -370,6 +401,8 @@ public final class Applier {
                 insert.setBytes(7, failure.event().payload() == null ? new byte[0] : failure.event().payload());
                 SqlTimes.bind(insert, 8, failure.event().eventTime());
                 insert.setString(9, cut(failure.reason(), 2000));
+                insert.setString(10, cut(Quarantine.activityKey(failure.event().activity()), 255));
+                insert.setString(11, cut(failure.instance(), 255));
                 insert.addBatch();
             }
             insert.executeBatch();

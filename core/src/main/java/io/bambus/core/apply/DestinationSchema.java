@@ -1,12 +1,17 @@
 package io.bambus.core.apply;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 
-/** The bus's own tables in the destination: checkpoints, quarantined events, deployed definitions. */
+/**
+ * The bus's own tables in the destination: checkpoints, quarantined events, deployed definitions
+ * and the per-instance locks. A quarantined event's {@code target_activity} (lower case) and
+ * {@code target_instance} name the instance it holds back.
+ */
 public final class DestinationSchema {
 
     public static final List<String> DDL = List.of(
@@ -35,7 +40,18 @@ public final class DestinationSchema {
               event_time  DATETIME(6)   NULL,
               reason      VARCHAR(2000) NOT NULL,
               failed_at   DATETIME(6)   NOT NULL,
-              UNIQUE KEY ux_failed_source (session_id, source_seq)
+              target_activity VARCHAR(255) NOT NULL DEFAULT '',
+              target_instance VARCHAR(255) NOT NULL DEFAULT '',
+              UNIQUE KEY ux_failed_source (session_id, source_seq),
+              KEY ix_failed_instance (target_activity, target_instance, id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
+            // one row per instance (and continuation token) ever applied: the lock a batch takes
+            // before it reads the instance's rows (see ActivityBatch.load)
+            """
+            CREATE TABLE IF NOT EXISTS bam_instance_locks (
+              activity    VARCHAR(64)  NOT NULL,
+              instance_id VARCHAR(128) NOT NULL,
+              PRIMARY KEY (activity, instance_id)
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
             """
             CREATE TABLE IF NOT EXISTS bam_definitions (
@@ -52,13 +68,29 @@ public final class DestinationSchema {
             for (String ddl : DDL) {
                 statement.execute(ddl);
             }
-            // checkpoints made before the outbox identity was recorded (MySQL has no ADD COLUMN IF NOT EXISTS)
-            try (ResultSet column = statement.executeQuery("SELECT COUNT(*) FROM information_schema.columns WHERE"
-                    + " table_schema = DATABASE() AND table_name = 'bam_checkpoints' AND column_name = 'outbox_id'")) {
-                column.next();
-                if (column.getInt(1) == 0) {
-                    statement.execute("ALTER TABLE bam_checkpoints ADD COLUMN outbox_id CHAR(36) NULL");
-                }
+            // tables from before a column was added (MySQL has no ADD COLUMN IF NOT EXISTS)
+            if (!hasColumn(connection, "bam_checkpoints", "outbox_id")) {
+                // checkpoints made before the outbox identity was recorded adopt their outbox at the next claim
+                statement.execute("ALTER TABLE bam_checkpoints ADD COLUMN outbox_id CHAR(36) NULL");
+            }
+            if (!hasColumn(connection, "bam_failed_events", "target_instance")) {
+                // a destination from before hold-back: its failed events hold back their own raw ids
+                statement.execute("ALTER TABLE bam_failed_events ADD COLUMN target_activity VARCHAR(255) NOT NULL DEFAULT '',"
+                        + " ADD COLUMN target_instance VARCHAR(255) NOT NULL DEFAULT '',"
+                        + " ADD KEY ix_failed_instance (target_activity, target_instance, id)");
+                statement.execute("UPDATE bam_failed_events SET target_activity = LOWER(activity), target_instance = instance_id");
+            }
+        }
+    }
+
+    private static boolean hasColumn(Connection connection, String table, String column) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM information_schema.columns"
+                + " WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?")) {
+            statement.setString(1, table);
+            statement.setString(2, column);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getInt(1) > 0;
             }
         }
     }

@@ -18,8 +18,12 @@ import javax.sql.DataSource;
  * (each in its own destination transaction: the event is applied and its failed row deleted
  * together, so a retry applies at most once) and discarding them.
  *
- * <p>A retried event is applied when the operator asks, after the events that followed it in its
- * source: that is the operator's decision, and the README says so.
+ * <p>Events of an instance apply in order even through quarantine: while an instance has a
+ * quarantined event, the applier quarantines its later events too ("held behind" it), and a retry
+ * of a held event is refused until every earlier quarantined event of its instance was retried or
+ * discarded. Retrying a selection retries its rows oldest first, so retrying all of an instance's
+ * rows at once (by session, or by ids) applies the blocking event and then the held ones in order;
+ * discarding the blocking event releases the held ones for retry.
  */
 public final class FailedEvents {
 
@@ -159,6 +163,8 @@ public final class FailedEvents {
 
     private Retry retryOne(long id) throws SQLException {
         try (Connection connection = destination.getConnection()) {
+            // as the applier reads: the latest commit, under the instance locks
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             connection.setAutoCommit(false);
             try {
                 Row row = locked(connection, id);
@@ -166,7 +172,9 @@ public final class FailedEvents {
                     connection.rollback();
                     return new Retry(id, false, NOT_FOUND);
                 }
-                String reason = new Applier(destination, row.sessionId()).applyAlone(connection, EventDecoder.decode(row.event()));
+                Quarantine.Blocker earlier = earlier(connection, id);
+                String reason = earlier != null ? earlier.reason(row.activity())
+                        : new Applier(destination, row.sessionId()).applyAlone(connection, EventDecoder.decode(row.event()), id);
                 if (reason == null) {
                     try (PreparedStatement delete = connection.prepareStatement("DELETE FROM bam_failed_events WHERE id = ?")) {
                         delete.setLong(1, id);
@@ -195,6 +203,19 @@ public final class FailedEvents {
             select.setLong(1, id);
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next() ? row(rows) : null;
+            }
+        }
+    }
+
+    /** The first quarantined event before row {@code id} on the same instance, or null. */
+    private static Quarantine.Blocker earlier(Connection connection, long id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT earlier.session_id, earlier.source_seq,"
+                + " earlier.target_instance FROM bam_failed_events this JOIN bam_failed_events earlier"
+                + " ON earlier.target_activity = this.target_activity AND earlier.target_instance = this.target_instance"
+                + " AND earlier.id < this.id WHERE this.id = ? ORDER BY earlier.id LIMIT 1")) {
+            select.setLong(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? new Quarantine.Blocker(rows.getString(1), rows.getLong(2), rows.getString(3)) : null;
             }
         }
     }

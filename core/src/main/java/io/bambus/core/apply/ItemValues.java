@@ -19,6 +19,8 @@ final class ItemValues {
     private static final LocalDateTime MAX_DATETIME = LocalDateTime.of(9999, 12, 31, 23, 59, 59, 999_999_000);
     private static final BigInteger MIN_LONG = BigInteger.valueOf(Long.MIN_VALUE);
     private static final BigInteger MAX_LONG = BigInteger.valueOf(Long.MAX_VALUE);
+    /** Longest number text parsed (as the JSON parser's limit): parsing is quadratic in the digits. */
+    private static final int MAX_NUMBER_TEXT = 1_000;
 
     private ItemValues() {
     }
@@ -71,7 +73,7 @@ final class ItemValues {
             value = d;
         } else if (raw instanceof BigInteger b) {
             value = new BigDecimal(b);
-        } else if (raw instanceof String s) {
+        } else if (raw instanceof String s && s.length() <= MAX_NUMBER_TEXT) {
             try {
                 value = new BigDecimal(s.trim());
             } catch (NumberFormatException e) {
@@ -80,13 +82,25 @@ final class ItemValues {
         } else {
             throw mismatch(activity, item, raw);
         }
+        // judged by magnitude before rescaling: 1E+999999999 or 1E-999999999 would expand to a billion digits
+        long integerDigits = (long) value.precision() - value.scale();
+        if (value.signum() == 0 || integerDigits < -item.scale()) {
+            return BigDecimal.ZERO.setScale(item.scale());
+        }
+        if (integerDigits > item.precision() - item.scale()) {
+            throw doesNotFit(activity, item, value);
+        }
         // extra fraction digits round as MySQL rounds them; extra integer digits are refused
         BigDecimal scaled = value.setScale(item.scale(), RoundingMode.HALF_UP);
         if (scaled.precision() - scaled.scale() > item.precision() - item.scale()) {
-            throw new Refused(where(activity, item) + ": value " + value.toPlainString() + " does not fit "
-                    + item.describe() + " (at most " + (item.precision() - item.scale()) + " digits before the point)");
+            throw doesNotFit(activity, item, value);
         }
         return scaled;
+    }
+
+    private static Refused doesNotFit(String activity, ItemDefinition item, BigDecimal value) {
+        return new Refused(where(activity, item) + ": value " + Identifiers.shorten(value.toString(), 60) + " does not fit "
+                + item.describe() + " (at most " + (item.precision() - item.scale()) + " digits before the point)");
     }
 
     private static Double floating(String activity, ItemDefinition item, Object raw) throws Refused {

@@ -118,7 +118,7 @@ public final class BusFixture implements AutoCloseable {
         List<String> tables = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
-                        + " AND table_name LIKE 'bam\\_%' AND table_name NOT IN ('bam_checkpoints', 'bam_definitions')"
+                        + " AND table_name LIKE 'bam\\_%' AND table_name NOT IN ('bam_checkpoints', 'bam_definitions', 'bam_instance_locks')"
                         + " ORDER BY table_name");
              ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {

@@ -61,6 +61,8 @@ public final class SessionLoop implements AutoCloseable {
     private long nextPurgeMillis;
     private long lagEvents;
     private long oldestWaitingMillis;
+    /** Since when the session waits for a seq an open application transaction holds (0: it waits for none). */
+    private long heldSinceMillis;
     /** Commit times not yet published to the record. */
     private CommitTimes newCommitTimes = CommitTimes.EMPTY;
 
@@ -103,6 +105,11 @@ public final class SessionLoop implements AutoCloseable {
             long started = System.nanoTime();
             int moved = mover.moveBatch();
             measureLag();
+            long held = mover.gapAgeMillis() == 0 ? 0 : System.currentTimeMillis() - mover.gapAgeMillis();
+            if ((held == 0) != (heldSinceMillis == 0)) {
+                heldSinceMillis = held;
+                unpublished = true;
+            }
             if (moved > 0) {
                 newCommitTimes = newCommitTimes.plus((System.nanoTime() - started) / 1e9);
                 recovered();
@@ -215,7 +222,7 @@ public final class SessionLoop implements AutoCloseable {
         try {
             sessions.executeOnKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
                     checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now, lagEvents,
-                    oldestWaitingMillis, newCommitTimes));
+                    oldestWaitingMillis, newCommitTimes, heldSinceMillis));
             lastPublishMillis = now;
             unpublished = false;
             newCommitTimes = CommitTimes.EMPTY;

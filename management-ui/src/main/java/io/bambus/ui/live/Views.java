@@ -29,14 +29,15 @@ public final class Views {
      */
     public record SessionView(String id, String state, String ownerAddress, String shownOn, long epoch, long batchNo,
                               long maxSeq, long eventsMoved, long eventsFailed, String lastError, long lastCommitMillis,
-                              long updatedMillis, long lagEvents, long oldestWaitingMillis, double eventsPerSecond) {
+                              long updatedMillis, long lagEvents, long oldestWaitingMillis, double eventsPerSecond,
+                              long heldSinceMillis) {
 
         static SessionView of(SessionRecord r, String partitionOwner, List<String> members, double rate) {
             String shownOn = r.state().runs() && r.ownerAddress() != null && members.contains(r.ownerAddress())
                     ? r.ownerAddress() : r.state().runs() ? null : partitionOwner;
             return new SessionView(r.sessionId(), r.state().name(), r.ownerAddress(), shownOn, r.epoch(), r.batchNo(),
                     r.maxSeq(), r.eventsMoved(), r.eventsFailed(), r.lastError(), r.lastCommitMillis(), r.updatedMillis(),
-                    r.lagEvents(), r.oldestWaitingMillis(), rate);
+                    r.lagEvents(), r.oldestWaitingMillis(), rate, r.heldSinceMillis());
         }
     }
 

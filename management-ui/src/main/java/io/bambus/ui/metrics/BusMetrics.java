@@ -61,6 +61,8 @@ public final class BusMetrics implements MultiCollector {
                 .help("Events waiting in the session's source outbox");
         GaugeSnapshot.Builder oldest = GaugeSnapshot.builder().name("bambus_session_oldest_waiting_seconds")
                 .help("Age of the oldest event waiting in the source (0 when none waits)");
+        GaugeSnapshot.Builder held = GaugeSnapshot.builder().name("bambus_session_gap_wait_seconds")
+                .help("How long the session has waited for an outbox seq an open application transaction holds (0: none)");
         GaugeSnapshot.Builder running = GaugeSnapshot.builder().name("bambus_session_running")
                 .help("1 when the session's state is RUNNING or FAILING (it is run), else 0");
         HistogramSnapshot.Builder commits = HistogramSnapshot.builder().name("bambus_session_batch_commit_seconds")
@@ -75,6 +77,8 @@ public final class BusMetrics implements MultiCollector {
             lag.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(r.lagEvents()).build());
             oldest.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
                     .value(r.oldestWaitingMillis() == 0 ? 0 : Math.max(0, now - r.oldestWaitingMillis()) / 1000.0).build());
+            held.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
+                    .value(r.heldSinceMillis() == 0 ? 0 : Math.max(0, now - r.heldSinceMillis()) / 1000.0).build());
             running.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
                     .value(r.state().runs() ? 1 : 0).build());
             CommitTimes times = r.commitTimes();
@@ -97,7 +101,7 @@ public final class BusMetrics implements MultiCollector {
             perMember.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(sessions).build());
             heap.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(member.heapUsedBytes()).build());
         }
-        return new MetricSnapshots(List.of(moved.build(), failed.build(), lag.build(), oldest.build(), running.build(),
+        return new MetricSnapshots(List.of(moved.build(), failed.build(), lag.build(), oldest.build(), held.build(), running.build(),
                 commits.build(), members.build(), perMember.build(), heap.build()));
     }
 }
