@@ -24,6 +24,11 @@ public final class Firewall implements AutoCloseable {
     private final String tag = "bambus-it-" + ProcessHandle.current().pid();
     private final List<String[]> rules = new ArrayList<>();
 
+    /** Fails at once, before any member starts, when iptables cannot be run here (missing, or not root). */
+    public static void requireIptables() {
+        iptables("-S", new String[] {"INPUT"});
+    }
+
     /** Drops every packet from {@code from} to {@code to} (one direction); probes that it does. */
     public synchronized void drop(String from, String to) {
         String[] rule = {"INPUT", "-s", from, "-d", to, "-m", "comment", "--comment", tag, "-j", "DROP"};

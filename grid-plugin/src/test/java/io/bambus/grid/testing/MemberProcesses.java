@@ -53,11 +53,15 @@ public final class MemberProcesses implements AutoCloseable {
         }
     }
 
-    /** Members started from now on bind to, advertise and connect from 127.0.0.(11+i) only. Call before the first start. */
+    /**
+     * Members started from now on bind to, advertise and connect from 127.0.0.(11+i) only, so that
+     * they can be {@link #cut}; fails at once where iptables cannot run. Call before the first start.
+     */
     public MemberProcesses onOwnAddresses() {
         if (!started.isEmpty()) {
             throw new IllegalStateException("choose the addresses before the first member starts");
         }
+        Firewall.requireIptables();
         this.ownAddresses = true;
         return this;
     }
