@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The chaos soak: 3 member processes, 4 sources with producers (rollbacks and late commits
-# included), a member killed (kill -9, sometimes a graceful stop) and restarted every few seconds;
-# then an independent check of every committed event: lost, duplicated, out of order must be 0.
+# The chaos soak (a nemesis schedule): 3 member processes on 127.0.0.11-13, 4 sources with producers
+# (rollbacks and late commits included), and every few seconds one of: a member killed (kill -9) or
+# stopped gracefully and restarted, one member cut off from the others with iptables for 2-20 s, or a
+# member frozen with SIGSTOP for 6-12 s (beyond the 5 s heartbeat timeout) then woken with SIGCONT.
+# Then an independent count of every committed event: applied twice, lost, failed must be 0.
+# Needs root and iptables (partitions); cleans up its rules and processes even when it fails.
 #
 #   scripts/chaos.sh [SECONDS] [SEED]      (default 3600 s: an hour; CI runs 120 s)
 #

@@ -4,58 +4,99 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The soak's independent checker: compares what each producer committed (and rolled back) with
- * what the destination holds, order by order. Not the bus's own counters alone.
+ * The independent checker of the soak and the partition test: counts every event a producer
+ * committed against what the destination applied and quarantined, and compares every order's
+ * Step and completion with what its committed events lead to. Not the bus's own counters alone:
+ * the checkpoint's events_applied is compared with the producer's own count.
  */
 public final class ChaosCheck {
 
-    /** Figures for one source; every one must be 0. */
-    public record Result(String source, long committedOrders, long lost, long duplicated, long outOfOrder, long phantom) {
+    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL";
+
+    /**
+     * Figures for one source; all but the first three must be 0. {@code appliedTwice}: events
+     * applied beyond those written, plus those refused as "already completed" (a repeat on a
+     * completed order); {@code lost}: written but not applied; {@code wrongState}: orders whose
+     * Step or completion differ from what their committed events lead to (a repeated older Update
+     * puts the Step back); {@code missing}: orders with committed events absent from the
+     * destination; {@code phantom}: orders whose only transaction rolled back yet present.
+     */
+    public record Result(String source, long orders, long written, long applied, long appliedTwice, long lost, long failed,
+                         long missing, long wrongState, long phantom) {
         public boolean clean() {
-            return lost == 0 && duplicated == 0 && outOfOrder == 0 && phantom == 0;
+            return appliedTwice == 0 && lost == 0 && failed == 0 && missing == 0 && wrongState == 0 && phantom == 0;
         }
 
         @Override
         public String toString() {
-            return String.format("%-10s committed orders %6d (%7d events): lost %d, duplicated %d, out of order %d, rolled back but present %d",
-                    source, committedOrders, committedOrders * Producer.EVENTS_PER_ORDER, lost, duplicated, outOfOrder, phantom);
+            return String.format("%-10s written %7d events (%6d orders): applied %7d, applied twice %d, lost %d, failed events %d;"
+                            + " orders missing %d, wrong step or completion %d, rolled back but present %d",
+                    source, written, orders, applied, appliedTwice, lost, failed, missing, wrongState, phantom);
         }
     }
 
     private ChaosCheck() {
     }
 
-    public static Result check(BusEnvironment env, Producer producer) throws SQLException {
+    /**
+     * Waits (up to {@code timeout}) until every event of the stopped producer's source is marked moved
+     * and the destination accounts for as many events as were written; false when time ran out (the
+     * figures then say what is missing).
+     */
+    public static boolean awaitCaughtUp(BusEnvironment env, Producer producer, Duration timeout) {
         String session = producer.sourceId();
-        Map<String, Long> completedStep = new HashMap<>();
-        Map<String, Long> active = new HashMap<>();
-        try (Connection connection = env.destination.getConnection()) {
-            read(connection, "SELECT ActivityID, Step FROM bam_Order_completed WHERE ActivityID LIKE ?", session, completedStep);
-            read(connection, "SELECT ActivityID, Step FROM bam_Order_active WHERE ActivityID LIKE ?", session, active);
-        }
-        long lost = 0;
-        long outOfOrder = 0;
-        for (String order : producer.committed()) {
-            Long step = completedStep.get(order);
-            if (step == null && !active.containsKey(order)) {
-                lost++;
-            } else if (step == null || step != 2) {
-                outOfOrder++; // some of its events missing or applied out of order
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long failed = env.count(env.destination, "SELECT COUNT(*) FROM bam_failed_events WHERE session_id = '" + session + "'");
+            if (env.count(env.sources.get(session), UNMOVED) == 0 && env.applied(session) + failed >= producer.eventsWritten()) {
+                return true;
+            }
+            try {
+                Thread.sleep(100); // polling
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
-        long phantom = producer.rolledBack().stream().filter(o -> completedStep.containsKey(o) || active.containsKey(o)).count();
-        long expectedEvents = producer.committed().size() * (long) Producer.EVENTS_PER_ORDER;
+        return false;
+    }
+
+    public static Result check(BusEnvironment env, Producer producer) throws SQLException {
+        String session = producer.sourceId();
+        Map<String, Long> completed = new HashMap<>();
+        Map<String, Long> active = new HashMap<>();
+        try (Connection connection = env.destination.getConnection()) {
+            read(connection, "SELECT ActivityID, Step FROM bam_Order_completed WHERE ActivityID LIKE ?", session, completed);
+            read(connection, "SELECT ActivityID, Step FROM bam_Order_active WHERE ActivityID LIKE ?", session, active);
+        }
+        long missing = 0;
+        long wrongState = 0;
+        for (Map.Entry<String, Producer.Expected> order : producer.expected().entrySet()) {
+            Producer.Expected expected = order.getValue();
+            Long completedStep = completed.get(order.getKey());
+            Long activeStep = active.get(order.getKey());
+            if (completedStep == null && activeStep == null) {
+                missing++;
+            } else if (expected.completed() ? completedStep == null || completedStep != expected.step() || activeStep != null
+                    : activeStep == null || activeStep != expected.step() || completedStep != null) {
+                wrongState++;
+            }
+        }
+        long phantom = producer.rolledBack().stream().filter(o -> completed.containsKey(o) || active.containsKey(o)).count();
+        long written = producer.eventsWritten();
         long applied = env.applied(session);
+        long failed = env.query(env.destination, "SELECT COUNT(*) FROM bam_failed_events WHERE session_id = '" + session + "'");
         long alreadyCompleted = env.query(env.destination, "SELECT COUNT(*) FROM bam_failed_events WHERE session_id = '" + session
                 + "' AND reason LIKE '%already completed%'");
-        long otherFailures = env.query(env.destination, "SELECT COUNT(*) FROM bam_failed_events WHERE session_id = '" + session
-                + "' AND reason NOT LIKE '%already completed%'");
-        long duplicated = Math.max(0, applied - expectedEvents) + alreadyCompleted;
-        return new Result(session, producer.committed().size(), lost, duplicated, outOfOrder + otherFailures, phantom);
+        long appliedTwice = Math.max(0, applied - written) + alreadyCompleted;
+        long lost = Math.max(0, written - applied);
+        return new Result(session, producer.expected().size(), written, applied, appliedTwice, lost, failed, missing, wrongState,
+                phantom);
     }
 
     private static void read(Connection connection, String sql, String session, Map<String, Long> into) throws SQLException {

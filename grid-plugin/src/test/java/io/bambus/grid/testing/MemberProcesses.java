@@ -6,16 +6,27 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.bambus.grid.session.SessionRecord;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Members as separate processes, started and stopped by scripts/start-member.sh and
  * scripts/stop-member.sh exactly as an operator would, on loopback ports of their own; and a
  * Hazelcast client to read the session records. Close it to kill whatever still runs.
+ *
+ * <p>{@link #onOwnAddresses} puts member i on 127.0.0.(11+i) instead of 127.0.0.1, so that
+ * {@link #cut} can partition it from the others with iptables rules by address (database
+ * connections stay on 127.0.0.1 and are not cut); {@link #pause} and {@link #resume} SIGSTOP and
+ * SIGCONT a member process. Close it to heal every cut, wake every paused member and kill them all.
  */
 public final class MemberProcesses implements AutoCloseable {
 
@@ -26,12 +37,33 @@ public final class MemberProcesses implements AutoCloseable {
     private final int maxMembers;
     private String heap = "384m";
     private final List<String> started = new ArrayList<>();
+    private final Set<Long> paused = new HashSet<>();
+    private final Firewall firewall = new Firewall();
+    private final LogTail[] logs;
+    private boolean ownAddresses;
     private HazelcastInstance client;
 
     public MemberProcesses(Path busConfig, int maxMembers) throws IOException {
         this.busConfig = busConfig;
         this.maxMembers = maxMembers;
         this.runDir = Files.createTempDirectory("bambus-run");
+        this.logs = new LogTail[maxMembers];
+        for (int i = 0; i < maxMembers; i++) {
+            logs[i] = new LogTail(log(i));
+        }
+    }
+
+    /**
+     * Members started from now on bind to, advertise and connect from 127.0.0.(11+i) only, so that
+     * they can be {@link #cut}; fails at once where iptables cannot run. Call before the first start.
+     */
+    public MemberProcesses onOwnAddresses() {
+        if (!started.isEmpty()) {
+            throw new IllegalStateException("choose the addresses before the first member starts");
+        }
+        Firewall.requireIptables();
+        this.ownAddresses = true;
+        return this;
     }
 
     /** The -Xmx of members started from now on. */
@@ -53,14 +85,19 @@ public final class MemberProcesses implements AutoCloseable {
         return basePort + index;
     }
 
+    /** The IP address member {@code index} binds to. */
+    public String host(int index) {
+        return ownAddresses ? "127.0.0." + (11 + index) : "127.0.0.1";
+    }
+
     public String address(int index) {
-        return "127.0.0.1:" + port(index);
+        return host(index) + ":" + port(index);
     }
 
     private String members() {
         StringBuilder list = new StringBuilder();
         for (int i = 0; i < maxMembers; i++) {
-            list.append(i == 0 ? "" : ",").append("127.0.0.1:").append(port(i));
+            list.append(i == 0 ? "" : ",").append(address(i));
         }
         return list.toString();
     }
@@ -68,9 +105,64 @@ public final class MemberProcesses implements AutoCloseable {
     /** Runs start-member.sh for member {@code index}; returns when the bus has started there. */
     public void start(int index) throws Exception {
         String name = "m" + index;
-        run(List.of(script("start-member.sh"), "--name", name, "--port", String.valueOf(port(index)), "--members", members(),
-                "--cluster", cluster, "--config", busConfig.toString(), "--heap", heap), 90);
+        logs[index].reset();
+        run(List.of(script("start-member.sh"), "--name", name, "--host", host(index), "--port", String.valueOf(port(index)),
+                "--members", members(), "--cluster", cluster, "--config", busConfig.toString(), "--heap", heap), 90);
         started.add(name);
+    }
+
+    /** SIGSTOP: the member's process freezes (a long GC pause, a frozen VM) until {@link #resume}. */
+    public void pause(int index) throws Exception {
+        long pid = pid(index);
+        signal("STOP", pid);
+        synchronized (paused) {
+            paused.add(pid);
+        }
+    }
+
+    /** SIGCONT: a paused member wakes up and carries on where it stopped (a zombie, if the others removed it). */
+    public void resume(int index) throws Exception {
+        long pid = pid(index);
+        signal("CONT", pid);
+        synchronized (paused) {
+            paused.remove(pid);
+        }
+    }
+
+    /**
+     * Cuts member {@code index} off from every other member's address, both directions, with
+     * iptables (its database connections are not cut); {@link #heal} or {@link #close} undoes it.
+     * Fails loudly when the machine cannot cut loopback traffic.
+     */
+    public void cut(int index) {
+        if (!ownAddresses) {
+            throw new IllegalStateException("a cut needs members on their own addresses (onOwnAddresses())");
+        }
+        try {
+            for (int other = 0; other < maxMembers; other++) {
+                if (other != index) {
+                    firewall.drop(host(index), host(other));
+                    firewall.drop(host(other), host(index));
+                }
+            }
+        } catch (RuntimeException e) {
+            firewall.clear();
+            throw e;
+        }
+    }
+
+    /** Removes every rule {@link #cut} added. */
+    public void heal() {
+        firewall.clear();
+    }
+
+    /**
+     * The cluster size member {@code index} last logged (Hazelcast's "Members {size:N" line), or -1
+     * before its first: how the tests see a split and a merge from every side, whatever a client
+     * would be connected to.
+     */
+    public int clusterSize(int index) {
+        return logs[index].lastClusterSize();
     }
 
     /** Graceful stop through stop-member.sh (SIGTERM). */
@@ -91,7 +183,7 @@ public final class MemberProcesses implements AutoCloseable {
             config.setClusterName(cluster);
             config.setProperty("hazelcast.logging.type", "log4j2");
             for (int i = 0; i < maxMembers; i++) {
-                config.getNetworkConfig().addAddress("127.0.0.1:" + port(i));
+                config.getNetworkConfig().addAddress(address(i));
             }
             config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(60_000);
             client = HazelcastClient.newHazelcastClient(config);
@@ -126,6 +218,55 @@ public final class MemberProcesses implements AutoCloseable {
         return ClusterFixture.repoRoot().resolve("scripts").resolve(name).toString();
     }
 
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true).start();
+        String output = new String(kill.getInputStream().readAllBytes());
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + output);
+        }
+    }
+
+    /** Reads a member's log as it grows, keeping the last cluster size it printed. */
+    private static final class LogTail {
+        private static final Pattern MEMBERS = Pattern.compile("Members \\{size:(\\d+),");
+        private final Path file;
+        private long position;
+        private int size = -1;
+        private String partial = "";
+
+        LogTail(Path file) {
+            this.file = file;
+        }
+
+        synchronized void reset() {
+            position = 0;
+            size = -1;
+            partial = "";
+        }
+
+        synchronized int lastClusterSize() {
+            try (RandomAccessFile log = new RandomAccessFile(file.toFile(), "r")) {
+                long length = log.length();
+                if (length > position) {
+                    byte[] bytes = new byte[(int) (length - position)];
+                    log.seek(position);
+                    log.readFully(bytes);
+                    position = length;
+                    String text = partial + new String(bytes, StandardCharsets.UTF_8);
+                    int lastLine = text.lastIndexOf('\n');
+                    partial = text.substring(lastLine + 1);
+                    Matcher matcher = MEMBERS.matcher(text.substring(0, lastLine + 1));
+                    while (matcher.find()) {
+                        size = Integer.parseInt(matcher.group(1));
+                    }
+                }
+            } catch (IOException e) {
+                // not started yet
+            }
+            return size;
+        }
+    }
+
     private void run(List<String> command, int timeoutSeconds) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("BAMBUS_RUN_DIR", runDir.toString());
@@ -142,6 +283,21 @@ public final class MemberProcesses implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            firewall.close();
+        } catch (RuntimeException e) {
+            System.err.println("could not remove every iptables rule of this test: " + e.getMessage());
+        }
+        synchronized (paused) {
+            for (long pid : paused) {
+                try {
+                    signal("CONT", pid);
+                } catch (Exception ignored) {
+                    // gone already
+                }
+            }
+            paused.clear();
+        }
         if (client != null) {
             client.shutdown();
         }

@@ -4,8 +4,10 @@ import io.bambus.core.event.EventStream;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
@@ -18,6 +20,15 @@ import javax.sql.DataSource;
  * 7th order's transaction rolls back (a permanent seq gap), and every 5th order's first
  * transaction takes its seqs first but commits after a later order has committed (a late commit
  * below the highest seq read).
+ *
+ * <p>{@link #inSteps} writes orders as Begin, several Updates each carrying the next Step, End, in
+ * one transaction per Update (Begin with the first, End with the last), and rolls back every tenth
+ * transaction: the order stops there, so it stays active at its last committed Step, or never
+ * exists when its first transaction rolled back. A repeated older Update puts the Step back.
+ *
+ * <p>Every mode keeps, per order, the Step and completion its committed events lead to
+ * ({@link #expected}) and the number of events committed ({@link #eventsWritten}), so a checker
+ * can count every event, not only end states.
  */
 public final class Producer implements AutoCloseable {
 
@@ -27,27 +38,44 @@ public final class Producer implements AutoCloseable {
     private final DataSource source;
     private final long pauseMillis;
     private final boolean chaos;
+    private final int steps;
     private final Set<String> committed = ConcurrentHashMap.newKeySet();
     private final Set<String> rolledBack = ConcurrentHashMap.newKeySet();
+    private final Map<String, Expected> expected = new ConcurrentHashMap<>();
+    private final AtomicLong eventsWritten = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
     /** A producer whose every order commits, in seq order. */
+    /** What an order's committed events lead to in the destination: its Step, and whether it is completed. */
+    public record Expected(int step, boolean completed) {
+    }
+
+    /** A producer whose every order commits, in seq order. */
     public Producer(String sourceId, DataSource source, long pauseMillis) {
-        this(sourceId, source, pauseMillis, false);
+        this(sourceId, source, pauseMillis, false, 0);
     }
 
     public static Producer withRollbacksAndLateCommits(String sourceId, DataSource source, long pauseMillis) {
-        return new Producer(sourceId, source, pauseMillis, true);
+        return new Producer(sourceId, source, pauseMillis, true, 0);
     }
 
-    private Producer(String sourceId, DataSource source, long pauseMillis, boolean chaos) {
+    /** Orders of {@code steps} Updates (at least 2), one transaction each; every tenth transaction rolls back. */
+    public static Producer inSteps(String sourceId, DataSource source, long pauseMillis, int steps) {
+        if (steps < 2) {
+            throw new IllegalArgumentException("an order in steps has at least 2 Updates, got " + steps);
+        }
+        return new Producer(sourceId, source, pauseMillis, false, steps);
+    }
+
+    private Producer(String sourceId, DataSource source, long pauseMillis, boolean chaos, int steps) {
         this.sourceId = sourceId;
         this.source = source;
         this.pauseMillis = pauseMillis;
         this.chaos = chaos;
-        this.thread = new Thread(this::run, "producer-" + sourceId);
+        this.steps = steps;
+        this.thread = new Thread(steps > 0 ? this::runInSteps : this::run, "producer-" + sourceId);
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -68,22 +96,78 @@ public final class Producer implements AutoCloseable {
                     String next = sourceId + "-" + (n + 1);
                     first(late, id);          // takes the lower seqs, stays open
                     first(main, next);
-                    main.commit();
+                    commitFirst(main, next);
                     second(main, next);
-                    main.commit();
-                    committed.add(next);
-                    late.commit();            // commits below seqs already committed (and maybe moved)
+                    commitSecond(main, next);
+                    commitFirst(late, id);    // commits below seqs already committed (and maybe moved)
                     second(main, id);
-                    main.commit();
-                    committed.add(id);
+                    commitSecond(main, id);
                     n += 2;
                 } else {
                     first(main, id);
-                    main.commit();
+                    commitFirst(main, id);
                     second(main, id);
-                    main.commit();
-                    committed.add(id);
+                    commitSecond(main, id);
                     n++;
+                }
+                if (pauseMillis > 0) {
+                    Thread.sleep(pauseMillis); // pacing the load, not waiting for a state
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            failure = t;
+        }
+    }
+
+    private void commitFirst(Connection connection, String id) throws SQLException {
+        connection.commit();
+        expected.put(id, new Expected(1, false));
+        eventsWritten.addAndGet(2);
+    }
+
+    private void commitSecond(Connection connection, String id) throws SQLException {
+        connection.commit();
+        expected.put(id, new Expected(2, true));
+        eventsWritten.addAndGet(2);
+        committed.add(id);
+    }
+
+    private void runInSteps() {
+        try (Connection connection = source.getConnection()) {
+            connection.setAutoCommit(false);
+            long transactions = 0;
+            for (long n = 0; running; n++) {
+                String id = sourceId + "-" + n;
+                for (int step = 1; step <= steps; step++) {
+                    int events;
+                    try (EventStream stream = EventStream.on(connection)) {
+                        if (step == 1) {
+                            stream.beginActivity("Order", id)
+                                    .updateActivity("Order", id, "Customer", "customer of " + id, "Step", 1, "Placed", Instant.now());
+                            events = 2;
+                        } else if (step < steps) {
+                            stream.updateActivity("Order", id, "Step", step);
+                            events = 1;
+                        } else {
+                            stream.updateActivity("Order", id, "Step", step).endActivity("Order", id);
+                            events = 2;
+                        }
+                    }
+                    if (++transactions % 10 == 0) {
+                        connection.rollback(); // the order stops here: active at its last committed Step, or absent
+                        if (step == 1) {
+                            rolledBack.add(id);
+                        }
+                        break;
+                    }
+                    connection.commit();
+                    eventsWritten.addAndGet(events);
+                    expected.put(id, new Expected(step, step == steps));
+                    if (step == steps) {
+                        committed.add(id);
+                    }
                 }
                 if (pauseMillis > 0) {
                     Thread.sleep(pauseMillis); // pacing the load, not waiting for a state
@@ -113,8 +197,19 @@ public final class Producer implements AutoCloseable {
         return sourceId;
     }
 
+    /** Orders whose every transaction committed (completed orders). */
     public Set<String> committed() {
         return committed;
+    }
+
+    /** Per order with a committed transaction: the Step and completion its committed events lead to. */
+    public Map<String, Expected> expected() {
+        return expected;
+    }
+
+    /** Events committed to the outbox so far. */
+    public long eventsWritten() {
+        return eventsWritten.get();
     }
 
     public Set<String> rolledBack() {
