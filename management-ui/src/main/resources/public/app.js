@@ -94,7 +94,8 @@ function renderCluster() {
       el('h3', {}, member.address, member.oldest ? ' (oldest)' : ''),
       el('div', {class: 'facts'}, 'up ' + ago(member.startedMillis) + ' · heap ' + mb(member.heapUsedBytes) + ' of '
         + mb(member.heapMaxBytes) + ' · runs ' + member.sessionsRunning,
-        member.configError ? el('div', {class: 'error'}, 'configuration refused: ' + member.configError) : null),
+        member.configError ? el('div', {class: 'error'}, (member.configError.startsWith('activity definitions not deployed')
+          ? '' : 'configuration refused: ') + member.configError) : null),
       byMember[member.address].map(sessionChip)));
   }
   if (unplaced.length) {

@@ -3,6 +3,7 @@ package io.bambus.cli;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.status.MemberStatus;
+import io.bambus.grid.placement.Placement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,9 +58,12 @@ final class StatusCommand implements Callable<Integer> {
         List<String> warnings = new ArrayList<>();
         Map<Object, List<Object>> bySources = new LinkedHashMap<>();
         for (Map<String, Object> member : members) {
-            if (member.get("configError") != null) {
+            String error = (String) member.get("configError");
+            if (error != null && error.startsWith(Placement.DEPLOY_ERROR)) {
+                warnings.add(member.get("address") + ": " + error);
+            } else if (error != null) {
                 warnings.add(member.get("address") + " refused its edited configuration file and runs with the one before: "
-                        + SourcesCommand.firstProblem(String.valueOf(member.get("configError"))));
+                        + SourcesCommand.firstProblem(error));
             }
             if (member.get("sources") != null) {
                 bySources.computeIfAbsent(new TreeSet<>((List<?>) member.get("sources")).toString(),

@@ -40,6 +40,8 @@ public final class Placement {
 
     private static final Logger LOG = LogManager.getLogger(Placement.class);
     static final long TICK_MILLIS = 500;
+    /** How a member's status reports a definitions file the destination refused (CLI and UI show it). */
+    public static final String DEPLOY_ERROR = "activity definitions not deployed";
     private static final long CONFIG_CHECK_MILLIS = 2_000;
     private static final long DEPLOY_RETRY_MILLIS = 2_000;
     private static final long RECORD_CHECK_MILLIS = 5_000;
@@ -318,7 +320,7 @@ public final class Placement {
             deployError = null;
         } catch (Exception e) {
             nextDeployMillis = now + DEPLOY_RETRY_MILLIS;
-            String error = "activity definitions not deployed (sessions run with the definitions the destination has;"
+            String error = DEPLOY_ERROR + " (sessions run with the definitions the destination has;"
                     + " retrying every " + DEPLOY_RETRY_MILLIS / 1000 + " s): " + e.getMessage();
             if (!error.equals(deployError)) {
                 LOG.warn("{}", error);
