@@ -3,6 +3,8 @@ package io.bambus.grid.placement;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
+import com.hazelcast.spi.properties.ClusterProperty;
+import com.hazelcast.spi.properties.HazelcastProperties;
 import io.bambus.grid.status.Addresses;
 import io.bambus.core.activity.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
@@ -50,6 +52,14 @@ public final class Placement {
     private final Map<String, SessionRunner> runners = new ConcurrentHashMap<>();
     /** Destination epochs that fenced our runners: the next epoch must be above them. */
     private final Map<String, Long> floors = new HashMap<>();
+    /**
+     * Sessions taken over by another runner while they ran here, and until when this member waits
+     * before it claims them again: another member claimed them, so this one may be cut off and not
+     * know it yet (failure detection takes {@code hazelcast.max.no.heartbeat.seconds}). Claiming at
+     * once would fence the other side's runner, and the two would take turns.
+     */
+    private final Map<String, Long> takenOverUntil = new HashMap<>();
+    private final long takenOverWaitMillis;
     private final Set<String> unknownSources = new HashSet<>();
     /** The last submission error per session, so a persisting one is logged once. */
     private final Map<String, String> submitErrors = new HashMap<>();
@@ -75,6 +85,9 @@ public final class Placement {
     public Placement(BusMember member) {
         this.member = member;
         this.lagProbes = new LagProbes(member.sessions());
+        // failure detection's timeout plus a second, at most 10 s
+        long noHeartbeat = new HazelcastProperties(member.hazelcast().getConfig()).getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
+        this.takenOverWaitMillis = Math.min(noHeartbeat + 1_000, 10_000);
         this.thread = new Thread(this::loop, "bambus-placement");
         this.thread.setDaemon(true);
     }
@@ -185,6 +198,9 @@ public final class Placement {
                 runners.remove(id, runner);
                 if (runner.fencedBy() >= 0) {
                     floors.merge(id, runner.fencedBy(), Math::max);
+                    if (runner.fencedWhileRunning()) {
+                        takenOverUntil.put(id, now + takenOverWaitMillis);
+                    }
                 }
                 continue;
             }
@@ -203,7 +219,9 @@ public final class Placement {
         }
         for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
             String id = entry.getKey();
-            if (entry.getValue().state().runs() && !runners.containsKey(id)) {
+            if (entry.getValue().state().runs() && !runners.containsKey(id)
+                    && takenOverUntil.getOrDefault(id, 0L) <= now) {
+                takenOverUntil.remove(id);
                 SourceConfig source = config.source(id);
                 if (source == null) {
                     if (unknownSources.add(id)) {

@@ -130,7 +130,7 @@ public final class SessionLoop implements AutoCloseable {
                 LOG.info("Session '{}': the destination has recorded epoch {} (from an earlier run or owner); taking the next"
                         + " epoch above it", runner.sessionId(), fenced.recordedEpoch());
             }
-            runner.fenced(fenced.recordedEpoch());
+            runner.fenced(fenced.recordedEpoch(), claimed);
             return true;
         } catch (CheckpointMismatchException mismatch) {
             LOG.warn("Session '{}': {}", runner.sessionId(), mismatch.getMessage());

@@ -42,6 +42,7 @@ public final class SessionRunner {
     private volatile boolean loopOpened;
     private volatile boolean ended;
     private volatile long fencedBy = -1;
+    private volatile boolean fencedWhileRunning;
     private volatile Checkpoint lastCheckpoint;
 
     public SessionRunner(String sessionId, long epoch, BusConfig config, SourceConfig source, DataSource destination,
@@ -97,7 +98,8 @@ public final class SessionRunner {
         lastCheckpoint = checkpoint;
     }
 
-    void fenced(long recordedEpoch) {
+    void fenced(long recordedEpoch, boolean whileRunning) {
+        fencedWhileRunning = whileRunning;
         fencedBy = recordedEpoch;
     }
 
@@ -149,6 +151,11 @@ public final class SessionRunner {
     /** The destination epoch that fenced this runner off, or -1. */
     public long fencedBy() {
         return fencedBy;
+    }
+
+    /** Whether another runner took the session over while this one ran (not merely an old epoch at the first claim). */
+    public boolean fencedWhileRunning() {
+        return fencedWhileRunning;
     }
 
     public Checkpoint lastCheckpoint() {
