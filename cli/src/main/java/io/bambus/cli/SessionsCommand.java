@@ -126,9 +126,10 @@ final class SessionsCommand {
 
         @Override
         public Integer call() throws Exception {
-            SessionRecord record = parent.bambus.ops().sessions().stream()
-                    .filter(r -> r.sessionId().equals(session)).findFirst()
-                    .orElseThrow(() -> new Bambus.CliException(Bambus.REFUSED, "no session '" + session + "'; see 'bambus sessions list'"));
+            SessionRecord record = parent.bambus.ops().sessionsMap().get(session);
+            if (record == null) {
+                throw new Bambus.CliException(Bambus.REFUSED, "no session '" + session + "'; see 'bambus sessions list'");
+            }
             boolean refusing = record.lastError() != null && record.lastError().contains(OutboxIdentityException.class.getSimpleName());
             if (!refusing && !force) {
                 // forgetting the identity of the right outbox would also forget its last batch's seqs

@@ -140,7 +140,7 @@ public final class OutboxReader {
             connection.setAutoCommit(true);
             if (held(connection, "seq > ? AND seq < ?", after, last)) {
                 for (int i = 0; i < missing.size(); i++) {
-                    if (i == MAX_GAP_PROBES || held(connection, "seq = ?", missing.get(i), 0)) {
+                    if (i == MAX_GAP_PROBES || held(connection, "seq = ?", missing.get(i))) {
                         return missing.get(i);
                     }
                 }
@@ -164,12 +164,11 @@ public final class OutboxReader {
     }
 
     /** Whether a locking read of the rows matching {@code condition} would have to wait. */
-    private boolean held(Connection connection, String condition, long first, long second) throws SQLException {
+    private boolean held(Connection connection, String condition, long... seqs) throws SQLException {
         try (PreparedStatement probe = connection.prepareStatement(
                 "SELECT seq FROM " + table + " WHERE " + condition + " FOR UPDATE NOWAIT")) {
-            probe.setLong(1, first);
-            if (condition.indexOf('?') != condition.lastIndexOf('?')) {
-                probe.setLong(2, second);
+            for (int i = 0; i < seqs.length; i++) {
+                probe.setLong(i + 1, seqs[i]);
             }
             probe.executeQuery().close();
             return false;

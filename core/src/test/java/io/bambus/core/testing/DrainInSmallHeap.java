@@ -1,8 +1,9 @@
 package io.bambus.core.testing;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.apply.Applier;
+import io.bambus.core.config.DatabaseConfig;
+import io.bambus.core.db.Pools;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.outbox.OutboxSchema;
 import io.bambus.core.runner.SessionMover;
@@ -43,13 +44,8 @@ public final class DrainInSmallHeap {
         }
     }
 
+    /** The bus's own pool settings, so the drain buffers what a member's session would. */
     private static HikariDataSource pool(String url, String user, String password) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setPassword(password);
-        config.setMaximumPoolSize(2);
-        config.addDataSourceProperty("rewriteBatchedStatements", "true");
-        return new HikariDataSource(config);
+        return Pools.open("drain", new DatabaseConfig(url, user, password, 2, 5_000, 60_000));
     }
 }

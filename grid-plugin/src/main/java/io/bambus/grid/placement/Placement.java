@@ -180,7 +180,7 @@ public final class Placement {
         if (!deployed) {
             deploy(now); // a refused or failed deployment is reported; sessions go on with what the destination has
         }
-        boolean majority = majority();
+        boolean majority = majority(now);
         if (majority && now >= nextRecordCheckMillis) {
             nextRecordCheckMillis = now + RECORD_CHECK_MILLIS;
             // a source another member has just removed from the shared file must not come back from our older copy
@@ -214,7 +214,7 @@ public final class Placement {
             }
         }
         lagProbes.update(records, config, now);
-        if (leaving || splitGuard.settling(System.currentTimeMillis())) {
+        if (leaving || splitGuard.settling(now)) {
             return;
         }
         for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
@@ -239,12 +239,12 @@ public final class Placement {
      * Whether this member's side of the cluster holds a majority ({@link SplitGuard}); logs and
      * records the moment it stops (or starts again) having one.
      */
-    private boolean majority() {
+    private boolean majority(long now) {
         var cluster = member.hazelcast().getCluster();
         int members = (int) cluster.getMembers().stream().filter(m -> !m.isLiteMember()).count();
-        boolean majority = splitGuard.update(members, System.currentTimeMillis());
+        boolean majority = splitGuard.update(members, now);
         if (!majority && minoritySinceMillis == 0) {
-            minoritySinceMillis = System.currentTimeMillis();
+            minoritySinceMillis = now;
             minorityDetail = "cut off: this member sees " + members + " of the " + splitGuard.agreed()
                     + " members it last agreed with; its sessions stop until it is back in a majority";
             LOG.warn("Split brain: {}", minorityDetail);

@@ -105,7 +105,8 @@ public final class SessionLoop implements AutoCloseable {
             long started = System.nanoTime();
             int moved = mover.moveBatch();
             measureLag();
-            long held = mover.gapAgeMillis() == 0 ? 0 : System.currentTimeMillis() - mover.gapAgeMillis();
+            long gapAge = mover.gapAgeMillis();
+            long held = gapAge == 0 ? 0 : System.currentTimeMillis() - gapAge;
             if ((held == 0) != (heldSinceMillis == 0)) {
                 heldSinceMillis = held;
                 unpublished = true;
