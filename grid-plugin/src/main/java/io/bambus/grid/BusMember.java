@@ -11,6 +11,7 @@ import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.grid.placement.Placement;
+import io.bambus.grid.placement.PlacementPlan;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.SessionRecordMergePolicy;
@@ -26,7 +27,7 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The bus on one member: its configuration, its destination pool, the sessions map and the
- * placement loop that runs the sessions whose records this member owns. Created by
+ * placement loop that runs the sessions the placement plan assigns to this member. Created by
  * {@link BusPlugin}; found by Jet processors through the instance's user context.
  */
 public final class BusMember {
@@ -41,6 +42,7 @@ public final class BusMember {
     private volatile BusConfig config;
     private HikariDataSource destination;
     private IMap<String, SessionRecord> sessions;
+    private IMap<String, PlacementPlan> plans;
     private Placement placement;
     private io.bambus.grid.archive.ArchiveSchedule archiveSchedule;
     private final long startedMillis = System.currentTimeMillis();
@@ -62,6 +64,9 @@ public final class BusMember {
                 .setMergePolicyConfig(new MergePolicyConfig(SessionRecordMergePolicy.class.getName(),
                         MergePolicyConfig.DEFAULT_BATCH_SIZE)));
         sessions = hz.getMap(config.sessionsMap());
+        // after a split heals, the larger side's plan stays (the default put-if-absent merge); its decider re-plans
+        hz.getConfig().addMapConfig(new MapConfig(PlacementPlan.MAP).setBackupCount(config.sessionBackupCount()));
+        plans = hz.getMap(PlacementPlan.MAP);
         Timeline.configure(hz);
         destination = Pools.open("bambus-destination", config.destination());
         hz.getUserContext().put(CONTEXT_KEY, this);
@@ -76,15 +81,18 @@ public final class BusMember {
                 "the bus started on this member (" + hz.getCluster().getMembers().size() + " member(s) in the cluster)");
     }
 
-    /** The member is shutting down gracefully: sessions follow their partitions out, none starts here. */
+    /** The member is shutting down gracefully: none starts here, its sessions move to the other members first. */
     void leaving() {
         Placement current = placement;
         if (current != null) {
-            current.leave();
-            LOG.info("BAM event bus on this member is handing its sessions over as its partitions migrate");
+            LOG.info("BAM event bus on this member is handing its {} session(s) over to the other members", runners().size());
             Member local = hz.getCluster().getLocalMember();
             Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEAVING, Addresses.of(local), null, "bus",
-                    "graceful shutdown: sessions hand over as partitions migrate");
+                    "graceful shutdown: its sessions move to the other members");
+            long started = System.nanoTime();
+            current.leave(STOP_WAIT_MILLIS);
+            LOG.info("BAM event bus on this member handed its sessions over in {} ms ({} still running)",
+                    (System.nanoTime() - started) / 1_000_000, runners().size());
             try {
                 hz.getMap(MemberStatus.MAP).remove(local.getUuid().toString());
             } catch (RuntimeException e) {
@@ -97,13 +105,6 @@ public final class BusMember {
         Placement current = placement;
         if (current != null) {
             current.merged();
-        }
-    }
-
-    void partitionLeft(int partitionId) {
-        Placement current = placement;
-        if (current != null) {
-            current.partitionLeft(partitionId);
         }
     }
 
@@ -137,7 +138,7 @@ public final class BusMember {
         // the oldest member writes the loss (the lost member cannot); a graceful leaver wrote MEMBER_LEAVING itself
         if (current != null && hz.getCluster().getMembers().iterator().next().localMember()) {
             Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEFT, Addresses.of(gone), null, "bus",
-                    "left the cluster; its sessions are taken over by the owners of their partitions");
+                    "left the cluster; its sessions move to the other members");
             hz.getMap(MemberStatus.MAP).removeAsync(gone.getUuid().toString());
         }
     }
@@ -146,9 +147,14 @@ public final class BusMember {
     public void publishStatus() {
         Member local = hz.getCluster().getLocalMember();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        MemberStatus status = new MemberStatus(local.getUuid().toString(), Addresses.of(local), startedMillis,
+        Placement current = placement;
+        PlacementPlan plan = current == null ? PlacementPlan.EMPTY : current.plan();
+        String uuid = local.getUuid().toString();
+        MemberStatus status = new MemberStatus(uuid, Addresses.of(local), startedMillis,
                 heap.getUsed(), heap.getMax(), runners().size(), configError(),
-                config.sources().stream().map(SourceConfig::id).toList(), System.currentTimeMillis());
+                config.sources().stream().map(SourceConfig::id).toList(), System.currentTimeMillis(),
+                plan.sessionsOf(uuid).size(), current == null ? 0 : current.eventsPerSecond(),
+                current == null ? 0 : current.lagEvents(), plan.members().indexOf(uuid) == 0, plan.automatic());
         hz.<String, MemberStatus>getMap(MemberStatus.MAP).setAsync(status.uuid(), status, MemberStatus.TTL_SECONDS,
                 java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -181,6 +187,11 @@ public final class BusMember {
 
     public IMap<String, SessionRecord> sessions() {
         return sessions;
+    }
+
+    /** The placement plan's map ({@link PlacementPlan#MAP}). */
+    public IMap<String, PlacementPlan> plans() {
+        return plans;
     }
 
     /** Why an edited configuration file was refused (the running configuration stays), or null. */

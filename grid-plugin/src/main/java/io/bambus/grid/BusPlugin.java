@@ -6,9 +6,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
-import com.hazelcast.partition.MigrationListener;
-import com.hazelcast.partition.MigrationState;
-import com.hazelcast.partition.ReplicaMigrationEvent;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
@@ -28,9 +25,9 @@ import java.util.List;
  *
  * The bus configuration is validated while the member starts (an invalid one stops the member
  * with the list of problems); the bus starts once the member has joined. On a graceful shutdown
- * each session runs until its partition has migrated, then stops after its in-flight batch.
+ * the member's sessions move to the other members first, each after its in-flight batch.
  */
-public final class BusPlugin implements HazelcastInstanceAware, LifecycleListener, MigrationListener, MembershipListener {
+public final class BusPlugin implements HazelcastInstanceAware, LifecycleListener, MembershipListener {
 
     /** Member property (or system property) naming the bus configuration file. */
     public static final String CONFIG_PROPERTY = "bambus.config";
@@ -67,32 +64,6 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
             default -> {
             }
         }
-    }
-
-    @Override
-    public void migrationStarted(MigrationState state) {
-    }
-
-    @Override
-    public void migrationFinished(MigrationState state) {
-        wake();
-    }
-
-    @Override
-    public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
-        if (event.getReplicaIndex() != 0) {
-            return;
-        }
-        BusMember bus = member;
-        if (bus != null && event.getSource() != null && event.getSource().localMember()) {
-            bus.partitionLeft(event.getPartitionId());
-        }
-        wake();
-    }
-
-    @Override
-    public void replicaMigrationFailed(ReplicaMigrationEvent event) {
-        wake();
     }
 
     @Override

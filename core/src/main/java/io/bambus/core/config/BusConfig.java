@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  */
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
                         long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
-                        Duration retention, String sessionsMap, int sessionBackupCount, Archive archive) {
+                        Duration retention, String sessionsMap, int sessionBackupCount, Archive archive,
+                        boolean loadBalance) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
     public record Archive(Duration after, Duration every, int batchSize) {
@@ -44,7 +45,8 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
-            "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive");
+            "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive",
+            "loadBalance");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
@@ -178,11 +180,20 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             problems.add("archive: must be a mapping with after, every and batchSize");
         }
 
+        boolean loadBalance = true;
+        JsonNode loadBalanceNode = root.get("loadBalance");
+        if (loadBalanceNode != null && !loadBalanceNode.isBoolean()) {
+            problems.add("loadBalance: '" + loadBalanceNode.asText() + "' is not true or false; true (the default) lets placement"
+                    + " move sessions so that hot sources do not share a member, false balances by count alone");
+        } else if (loadBalanceNode != null) {
+            loadBalance = loadBalanceNode.booleanValue();
+        }
+
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
         return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
-                retention, map, backups, archive);
+                retention, map, backups, archive, loadBalance);
     }
 
     /** Why {@code id} cannot name a source (with the fix), or null when it can. */

@@ -261,7 +261,8 @@ public final class SourcesFile {
 
     private static BusConfig withSources(BusConfig c, List<SourceConfig> sources) {
         return new BusConfig(c.destination(), List.copyOf(sources), c.definitions(), c.batchSize(), c.batchBytes(), c.gapWaitMillis(), c.pollIntervalMillis(),
-                c.maxBackoffMillis(), c.retention(), c.sessionsMap(), c.sessionBackupCount(), c.archive());
+                c.maxBackoffMillis(), c.retention(), c.sessionsMap(), c.sessionBackupCount(), c.archive(),
+                c.loadBalance());
     }
 
     private static String scalar(Object value) {

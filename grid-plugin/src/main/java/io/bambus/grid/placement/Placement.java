@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +34,13 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Who runs what, decided by Hazelcast's partition table alone: this member runs exactly the
- * sessions whose records it owns (the primary replica) and whose state says they run. One thread
- * reconciles that on every migration or membership event, when a runner ends, and every
- * {@value #TICK_MILLIS} ms in case an event was missed. No election, no leader.
+ * Who runs what on this member. The oldest member whose bus is ready and that is not leaving
+ * decides for the cluster ({@link Decider}, {@link Balancer}): it publishes a {@link PlacementPlan}
+ * that balances sessions by count (members differ by at most one) and, where it pays, by load.
+ * Every member runs exactly the sessions the plan assigns to it and whose state says they run.
+ * Session records stay in the partitioned sessions map (backups, migration); the plan only says
+ * who runs them, and fencing keeps a member acting on an older plan from committing. One thread
+ * reconciles on every plan change, membership event, ended runner, and every {@value #TICK_MILLIS} ms.
  */
 public final class Placement {
 
@@ -66,6 +70,12 @@ public final class Placement {
     private final Semaphore wakeups = new Semaphore(0);
     private final LagProbes lagProbes;
     private final SplitGuard splitGuard = new SplitGuard();
+    private final Decider decider;
+    /** This member's own sessions' load, for its status. */
+    private final LoadMeter ownLoad = new LoadMeter();
+    private volatile Map<String, SessionRecord> ownRecords = Map.of();
+    private volatile PlacementPlan plan = PlacementPlan.EMPTY;
+    private UUID planListener;
     /** Since when this member has been on the minority side of a split (0: it is not). */
     private volatile long minoritySinceMillis;
     private volatile String minorityDetail;
@@ -88,6 +98,8 @@ public final class Placement {
         // failure detection's timeout plus a second, at most 10 s
         long noHeartbeat = new HazelcastProperties(member.hazelcast().getConfig()).getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
         this.takenOverWaitMillis = Math.min(noHeartbeat + 1_000, 10_000);
+        this.decider = new Decider(member.plans(), member.sessions(), member.config().loadBalance(), Balancer.Load.DEFAULT,
+                (kind, address, session, detail) -> Timeline.record(member.hazelcast(), kind, address, session, "bus", detail));
         this.thread = new Thread(this::loop, "bambus-placement");
         this.thread.setDaemon(true);
     }
@@ -95,6 +107,7 @@ public final class Placement {
     public void start() {
         configModified = modified();
         createRecords(member.config());
+        planListener = member.plans().addEntryListener(new PlanListener(this::wake), PlacementPlan.KEY, false);
         thread.start();
     }
 
@@ -189,8 +202,11 @@ public final class Placement {
         }
         BusConfig config = member.config();
         IMap<String, SessionRecord> sessions = member.sessions();
-        Set<String> owned = majority ? sessions.localKeySet() : Set.of();
-        Map<String, SessionRecord> records = owned.isEmpty() ? Map.of() : sessions.getAll(owned);
+        PlacementPlan current = decide(majority, now);
+        Set<String> mine = majority ? current.sessionsOf(localUuid()) : Set.of();
+        Map<String, SessionRecord> records = mine.isEmpty() ? Map.of() : sessions.getAll(mine);
+        ownLoad.update(records, now);
+        ownRecords = records;
 
         for (SessionRunner runner : runners.values()) {
             String id = runner.sessionId();
@@ -198,7 +214,8 @@ public final class Placement {
                 runners.remove(id, runner);
                 if (runner.fencedBy() >= 0) {
                     floors.merge(id, runner.fencedBy(), Math::max);
-                    if (runner.fencedWhileRunning()) {
+                    // a runner asked to stop (its session moved) expects to be fenced by the next member
+                    if (runner.fencedWhileRunning() && !runner.stopping()) {
                         takenOverUntil.put(id, now + takenOverWaitMillis);
                     }
                 }
@@ -208,7 +225,8 @@ public final class Placement {
             if (!runner.stopping() && (record == null || !record.state().runs() || config.source(id) == null)) {
                 String reason = !majority ? "this member is in the minority of a split"
                         : config.source(id) == null ? "its source was removed from the configuration"
-                        : record == null ? "its record moved to another member" : "its state is " + record.state();
+                        : !mine.contains(id) ? movedAway(current, id)
+                        : record == null ? "its record is gone" : "its state is " + record.state();
                 LOG.info("Session '{}' stops on this member: {}", id, reason);
                 runner.requestStop(reason);
             }
@@ -257,6 +275,76 @@ public final class Placement {
         return majority;
     }
 
+    /**
+     * Reads the plan, makes sure it knows this member (ready, or leaving), and decides when this
+     * member is the one that does; returns the plan to run by.
+     */
+    private PlacementPlan decide(boolean majority, long now) {
+        IMap<String, PlacementPlan> plans = member.plans();
+        PlacementPlan current = plans.get(PlacementPlan.KEY);
+        current = current == null ? PlacementPlan.EMPTY : current;
+        var cluster = member.hazelcast().getCluster();
+        decider.saw(cluster.getMembers());
+        String me = localUuid();
+        if (leaving && !current.leaving().contains(me)) {
+            current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me)), current);
+        } else if (!leaving && !current.ready().contains(me)) {
+            current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(me)), current);
+        }
+        List<String> data = new ArrayList<>();
+        for (Member m : cluster.getMembers()) {
+            if (!m.isLiteMember()) {
+                data.add(m.getUuid().toString());
+            }
+        }
+        PlacementPlan known = current;
+        String decides = data.stream().filter(uuid -> known.ready().contains(uuid) && !known.leaving().contains(uuid))
+                .findFirst().orElse(null);
+        PlacementPlan decided = known;
+        if (majority && me.equals(decides)) {
+            decided = orElse(decider.decide(known, data, now), known);
+        }
+        plan = decided;
+        return decided;
+    }
+
+    private static PlacementPlan orElse(PlacementPlan changed, PlacementPlan current) {
+        return changed != null ? changed : current;
+    }
+
+    private String movedAway(PlacementPlan current, String session) {
+        String to = current.assignments().get(session);
+        String why = current.reasons().get(session);
+        return to == null ? "it is no longer assigned to this member"
+                : "moved to " + decider.address(to) + (why == null ? "" : " (" + why + ")");
+    }
+
+    private String localUuid() {
+        return member.hazelcast().getCluster().getLocalMember().getUuid().toString();
+    }
+
+    /** The plan this member last ran by (for status). */
+    public PlacementPlan plan() {
+        return plan;
+    }
+
+    /** Events/s and events waiting of the sessions this member runs, for its status. */
+    public double eventsPerSecond() {
+        double sum = 0;
+        for (String id : ownRecords.keySet()) {
+            sum += ownLoad.rate(id);
+        }
+        return sum;
+    }
+
+    public long lagEvents() {
+        long sum = 0;
+        for (SessionRecord record : ownRecords.values()) {
+            sum += Math.max(0, record.lagEvents());
+        }
+        return sum;
+    }
+
     private void startRunner(String id, BusConfig config, SourceConfig source) {
         Member local = member.hazelcast().getCluster().getLocalMember();
         SessionRecord taken = member.sessions().executeOnKey(id,
@@ -280,21 +368,27 @@ public final class Placement {
     }
 
     /**
-     * The member began a graceful shutdown: start nothing more. Sessions keep running until their
-     * partitions migrate ({@link #partitionLeft}); one still running when the new owner claims is
-     * fenced there, and the claim waits for its in-flight commit.
+     * The member began a graceful shutdown: start nothing more, tell the deciding member, and wait
+     * (at most {@code waitMillis}) until the sessions have moved: each runner stops after its
+     * in-flight batch once the plan gives its session to another member. Returns at once when no
+     * other member can take them.
      */
-    public void leave() {
+    public void leave(long waitMillis) {
         leaving = true;
-    }
-
-    /** This member's primary replica of {@code partitionId} moved away: its sessions stop after their batch. */
-    public void partitionLeft(int partitionId) {
-        var partitions = member.hazelcast().getPartitionService();
-        for (SessionRunner runner : runners.values()) {
-            if (!runner.stopping() && partitions.getPartition(runner.sessionId()).getPartitionId() == partitionId) {
-                LOG.info("Session '{}' stops on this member: its partition {} moved away", runner.sessionId(), partitionId);
-                runner.requestStop("its partition " + partitionId + " moved away");
+        String me = localUuid();
+        PlacementPlan current = member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me));
+        wake();
+        if (current == null || current.ready().stream().noneMatch(uuid -> !current.leaving().contains(uuid)
+                && member.hazelcast().getCluster().getMembers().stream().anyMatch(m -> m.getUuid().toString().equals(uuid)))) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + waitMillis;
+        while (!runners.isEmpty() && System.currentTimeMillis() < deadline) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -313,6 +407,13 @@ public final class Placement {
                 LOG.warn("Session '{}' did not finish its batch within {} ms; its job was cancelled (the next owner's epoch fences it)",
                         runner.sessionId(), waitMillis);
             }
+        }
+        try {
+            if (planListener != null) {
+                member.plans().removeEntryListener(planListener);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Plan listener not removed: {}", e.toString());
         }
         try {
             thread.join(TICK_MILLIS * 4);
@@ -411,6 +512,26 @@ public final class Placement {
             return Files.getLastModifiedTime(member.configPath());
         } catch (java.io.IOException e) {
             return null;
+        }
+    }
+
+    /** Wakes the placement loop when the plan changes (a decision, an operator's move). */
+    private static final class PlanListener implements com.hazelcast.map.listener.EntryAddedListener<String, PlacementPlan>,
+            com.hazelcast.map.listener.EntryUpdatedListener<String, PlacementPlan> {
+        private final Runnable wake;
+
+        PlanListener(Runnable wake) {
+            this.wake = wake;
+        }
+
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<String, PlacementPlan> event) {
+            wake.run();
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<String, PlacementPlan> event) {
+            wake.run();
         }
     }
 }

@@ -3,13 +3,22 @@ package io.bambus.grid.runner;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.jet.JetService;
 import com.hazelcast.jet.Job;
+import com.hazelcast.cluster.Address;
+import com.hazelcast.jet.config.JobConfig;
+import com.hazelcast.jet.config.JobConfigArguments;
 import com.hazelcast.jet.core.DAG;
+import com.hazelcast.jet.core.Edge;
+import com.hazelcast.jet.core.ProcessorMetaSupplier;
+import com.hazelcast.jet.core.ProcessorSupplier;
+import com.hazelcast.jet.core.Vertex;
+import com.hazelcast.jet.core.processor.Processors;
 import com.hazelcast.map.IMap;
 import io.bambus.core.apply.Checkpoint;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.timeline.TimelineEntry;
+import java.util.HashSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -59,12 +68,7 @@ public final class SessionRunner {
     }
 
     public void submit(JetService jet, Member localMember) {
-        DAG dag = new DAG();
-        dag.newVertex("session-" + sessionId, SessionProcessor.metaSupplier(sessionId, epoch, localMember.getAddress()))
-                .localParallelism(1);
-        // JobBuilder.withMemberSelector would keep another member's loss from cancelling this job, but it is an
-        // Enterprise feature ("Isolated Jobs"): the open-source member refuses it at submission
-        Job submitted = jet.newLightJob(dag);
+        Job submitted = jet.newLightJob(dag(sessionId, epoch, localMember.getAddress()), localOnly());
         job = submitted;
         submitted.getFuture().whenComplete((result, error) -> {
             ended = true;
@@ -76,6 +80,31 @@ public final class SessionRunner {
             }
             onEnd.accept(this);
         });
+    }
+
+    /**
+     * The session's job: its processor on this member, plus an edge to a no-op vertex on this member
+     * alone. With the job argument {@link #localOnly()} Jet prunes every other member from the
+     * job's participants, so another member's loss does not cancel it. (Jet's supported way,
+     * {@code JobBuilder.withMemberSelector}, is Enterprise-only: "Isolated Jobs".)
+     */
+    static DAG dag(String sessionId, long epoch, Address local) {
+        DAG dag = new DAG();
+        Vertex session = dag.newVertex("session-" + sessionId, SessionProcessor.metaSupplier(sessionId, epoch, local))
+                .localParallelism(1);
+        Vertex end = dag.newVertex("end", ProcessorMetaSupplier.forceTotalParallelismOne(
+                ProcessorSupplier.of(Processors.noopP()), local)).localParallelism(1);
+        dag.edge(Edge.between(session, end).distributeTo(local));
+        return dag;
+    }
+
+    /**
+     * Member pruning, as Hazelcast's SQL engine uses it: no partition is required, so the job's
+     * participants are only the targets of {@code distributeTo} edges. An internal argument, not a
+     * public API: {@code LocalJobsIT} fails if an upgrade drops it.
+     */
+    static JobConfig localOnly() {
+        return new JobConfig().setArgument(JobConfigArguments.KEY_REQUIRED_PARTITIONS, new HashSet<Integer>());
     }
 
     SessionLoop openLoop() {

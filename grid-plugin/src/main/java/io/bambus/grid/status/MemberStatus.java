@@ -8,10 +8,15 @@ import java.util.List;
  * {@value #MAP} for the management UI and CLI (clients cannot read a member's JVM). An entry
  * expires {@link #TTL_SECONDS} s after its last publish, so a killed member's entry goes too.
  * {@code sources} are the source ids of the configuration the member runs with (the CLI's
- * {@code sources add|remove} waits until every member shows its change).
+ * {@code sources add|remove} waits until every member shows its change). {@code sessionsAssigned} is
+ * the member's share in the placement plan, {@code eventsPerSecond} and {@code lagEvents} its load;
+ * {@code deciding} marks the member that decides placement, {@code balancing} whether automatic
+ * balancing is on.
  */
 public record MemberStatus(String uuid, String address, long startedMillis, long heapUsedBytes, long heapMaxBytes,
-                           int sessionsRunning, String configError, List<String> sources, long updatedMillis)
+                           int sessionsRunning, String configError, List<String> sources, long updatedMillis,
+                           int sessionsAssigned, double eventsPerSecond, long lagEvents, boolean deciding,
+                           boolean balancing)
         implements Serializable {
 
     public static final String MAP = "eventbus.members";

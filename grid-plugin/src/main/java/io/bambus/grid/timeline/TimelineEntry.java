@@ -12,6 +12,6 @@ public record TimelineEntry(long millis, Kind kind, String member, String sessio
 
     public enum Kind {
         MEMBER_JOINED, MEMBER_LEAVING, MEMBER_LEFT, SESSION_STARTED, SESSION_STOPPED, SESSION_FAILING, SESSION_RECOVERED,
-        OPERATOR, SPLIT, MERGED
+        OPERATOR, SPLIT, MERGED, SESSION_MOVED
     }
 }

@@ -1,0 +1,197 @@
+package io.bambus.grid.placement;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.map.IMap;
+import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.timeline.TimelineEntry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The deciding member's half of placement: on every tick while this member decides, it reads the
+ * session records, measures their load and publishes a new {@link PlacementPlan} when the
+ * {@link Balancer} changes the assignment. Only the oldest ready member that is not leaving
+ * decides; a publish based on an older plan is refused, so two members that both believe they
+ * decide (a moment after a membership change) cannot both win.
+ */
+final class Decider {
+
+    private static final Logger LOG = LogManager.getLogger(Decider.class);
+    /** How long a session moved for load stays where it went. */
+    static final long LOAD_REST_MILLIS = 10 * 60_000;
+    /** Load is judged at most this often, and not this soon after a membership change (rates are disturbed). */
+    static final long LOAD_INTERVAL_MILLIS = 60_000;
+
+    interface TimelineSink {
+        void record(TimelineEntry.Kind kind, String member, String session, String detail);
+    }
+
+    private final IMap<String, PlacementPlan> plans;
+    private final IMap<String, SessionRecord> sessions;
+    private final boolean loadBalance;
+    private final Balancer.Load thresholds;
+    private final TimelineSink timeline;
+    private final LoadMeter meter = new LoadMeter();
+    private final Map<String, Long> restingUntil = new HashMap<>();
+    /** Addresses of members seen, so a lost member's sessions can name it. */
+    private final Map<String, String> addresses = new HashMap<>();
+    private long nextLoadMillis;
+    private Map<String, Double> weights = Map.of();
+
+    Decider(IMap<String, PlacementPlan> plans, IMap<String, SessionRecord> sessions, boolean loadBalance,
+            Balancer.Load thresholds, TimelineSink timeline) {
+        this.plans = plans;
+        this.sessions = sessions;
+        this.loadBalance = loadBalance;
+        this.thresholds = thresholds;
+        this.timeline = timeline;
+    }
+
+    /** Remembers the members' addresses (every member does this on every tick: any may decide next). */
+    void saw(Set<Member> members) {
+        for (Member m : members) {
+            addresses.put(m.getUuid().toString(), io.bambus.grid.status.Addresses.of(m));
+        }
+    }
+
+    String address(String uuid) {
+        return addresses.getOrDefault(uuid, uuid);
+    }
+
+    /** The measured events/s of a session (0 on members that do not decide). */
+    double rate(String session) {
+        return meter.rate(session);
+    }
+
+    /**
+     * Decides on {@code plan} for the cluster's data members {@code cluster} (oldest first); returns
+     * the published plan, or null when nothing changed or the publish was refused.
+     */
+    PlacementPlan decide(PlacementPlan plan, List<String> cluster, long now) {
+        List<String> members = new ArrayList<>();
+        for (String uuid : cluster) {
+            if (plan.ready().contains(uuid) && !plan.leaving().contains(uuid)) {
+                members.add(uuid);
+            }
+        }
+        Set<String> alive = Set.copyOf(cluster);
+        Set<String> gone = new HashSet<>(plan.ready());
+        gone.addAll(plan.leaving());
+        gone.removeAll(alive);
+
+        Map<String, SessionRecord> records = new HashMap<>();
+        sessions.entrySet().forEach(e -> records.put(e.getKey(), e.getValue()));
+        meter.update(records, now);
+        weights = meter.weights(records);
+
+        List<String> runnable = new ArrayList<>();
+        Map<String, String> next = new LinkedHashMap<>();
+        for (SessionRecord record : records.values()) {
+            if (record.state().runs()) {
+                runnable.add(record.sessionId());
+            } else {
+                // a paused or disabled session keeps its member, so a resume runs it at once
+                String owner = plan.assignments().get(record.sessionId());
+                if (owner != null && members.contains(owner)) {
+                    next.put(record.sessionId(), owner);
+                }
+            }
+        }
+        runnable.sort(null);
+        boolean membershipChanged = !members.equals(plan.members());
+        Map<String, String> pins = membershipChanged ? Map.of() : new HashMap<>(plan.pins());
+        pins.keySet().retainAll(records.keySet());
+        List<Balancer.Move> moves = new ArrayList<>();
+        next.putAll(Balancer.balance(members, runnable, plan.assignments(), pins, weights, plan.automatic(), moves));
+        if (membershipChanged) {
+            nextLoadMillis = now + LOAD_INTERVAL_MILLIS;
+        } else if (loadBalance && plan.automatic() && now >= nextLoadMillis) {
+            nextLoadMillis = now + LOAD_INTERVAL_MILLIS / 2;
+            restingUntil.values().removeIf(until -> until <= now);
+            List<Balancer.Move> load = Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
+                    thresholds);
+            for (Balancer.Move move : load) {
+                next.put(move.session(), move.to());
+                restingUntil.put(move.session(), now + LOAD_REST_MILLIS);
+                moves.add(move);
+            }
+        }
+        if (next.equals(plan.assignments()) && members.equals(plan.members()) && pins.equals(plan.pins()) && gone.isEmpty()) {
+            return null;
+        }
+        Map<String, String> reasons = new HashMap<>();
+        for (Balancer.Move move : moves) {
+            reasons.put(move.session(), reason(move, plan, members));
+        }
+        PlacementPlan published = plans.executeOnKey(PlacementPlan.KEY,
+                new PlanUpdate.Publish(plan.version(), next, reasons, pins, members, gone, now));
+        if (published == null) {
+            return null;
+        }
+        report(plan, published, moves, reasons);
+        return published;
+    }
+
+    private void report(PlacementPlan before, PlacementPlan after, List<Balancer.Move> moves, Map<String, String> reasons) {
+        if (!after.members().equals(before.members())) {
+            Map<String, Integer> shares = new LinkedHashMap<>();
+            after.members().forEach(m -> shares.put(address(m), 0));
+            after.assignments().values().forEach(m -> shares.merge(address(m), 1, Integer::sum));
+            LOG.info("Placement over {} member(s): sessions per member {}", after.members().size(), shares);
+        }
+        for (Balancer.Move move : moves) {
+            String detail = reasons.get(move.session());
+            if (move.from() == null) {
+                LOG.debug("Session '{}' placed on {}", move.session(), address(move.to()));
+                continue;
+            }
+            LOG.info("Session '{}' moves from {} to {}: {}", move.session(), address(move.from()), address(move.to()), detail);
+            timeline.record(TimelineEntry.Kind.SESSION_MOVED, address(move.to()), move.session(),
+                    "from " + address(move.from()) + " to " + address(move.to()) + ": " + detail);
+        }
+    }
+
+    private String reason(Balancer.Move move, PlacementPlan plan, List<String> members) {
+        return switch (move.reason()) {
+            case PLACED -> "placed";
+            case MEMBER_GONE -> plan.leaving().contains(move.from()) ? "member " + address(move.from()) + " is leaving"
+                    : "member " + address(move.from()) + " lost";
+            case REBALANCE -> {
+                if (plan.pins().containsKey(move.session())) {
+                    yield "moved by an operator";
+                }
+                List<String> joined = new ArrayList<>(members);
+                joined.removeAll(plan.members());
+                List<String> left = new ArrayList<>(plan.members());
+                left.removeAll(members);
+                if (!joined.isEmpty()) {
+                    yield "rebalance after " + String.join(", ", joined.stream().map(this::address).toList()) + " joined";
+                }
+                if (!left.isEmpty()) {
+                    yield "rebalance after " + String.join(", ", left.stream().map(this::address).toList()) + " left";
+                }
+                yield "rebalance (sessions added, resumed or balancing turned on)";
+            }
+            case LOAD -> String.format(Locale.ROOT, "load: %s carried %.1f events/s, %s %.1f", address(move.from()),
+                    load(move.from(), plan), address(move.to()), load(move.to(), plan));
+        };
+    }
+
+    private double load(String member, PlacementPlan plan) {
+        double sum = 0;
+        for (Map.Entry<String, String> e : plan.assignments().entrySet()) {
+            if (e.getValue().equals(member)) {
+                sum += weights.getOrDefault(e.getKey(), 0.0);
+            }
+        }
+        return sum;
+    }
+}
