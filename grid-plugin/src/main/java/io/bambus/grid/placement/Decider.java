@@ -29,6 +29,8 @@ final class Decider {
     static final long LOAD_REST_MILLIS = 10 * 60_000;
     /** Load is judged at most this often, and not this soon after a membership change (rates are disturbed). */
     static final long LOAD_INTERVAL_MILLIS = 60_000;
+    /** How long a member that left gracefully stays in the plan's leaving list. */
+    static final long FORGET_LEAVER_MILLIS = 60_000;
 
     interface TimelineSink {
         void record(TimelineEntry.Kind kind, String member, String session, String detail);
@@ -78,14 +80,19 @@ final class Decider {
     PlacementPlan decide(PlacementPlan plan, List<String> cluster, long now) {
         List<String> members = new ArrayList<>();
         for (String uuid : cluster) {
-            if (plan.ready().contains(uuid) && !plan.leaving().contains(uuid)) {
+            if (plan.ready().contains(uuid) && !plan.leaving().containsKey(uuid)) {
                 members.add(uuid);
             }
         }
         Set<String> alive = Set.copyOf(cluster);
         Set<String> gone = new HashSet<>(plan.ready());
-        gone.addAll(plan.leaving());
         gone.removeAll(alive);
+        Set<String> forgotten = new HashSet<>();
+        plan.leaving().forEach((uuid, since) -> {
+            if (!alive.contains(uuid) && since < now - FORGET_LEAVER_MILLIS) {
+                forgotten.add(uuid);
+            }
+        });
 
         Map<String, SessionRecord> records = new HashMap<>();
         sessions.entrySet().forEach(e -> records.put(e.getKey(), e.getValue()));
@@ -124,7 +131,8 @@ final class Decider {
                 moves.add(move);
             }
         }
-        if (next.equals(plan.assignments()) && members.equals(plan.members()) && pins.equals(plan.pins()) && gone.isEmpty()) {
+        if (next.equals(plan.assignments()) && members.equals(plan.members()) && pins.equals(plan.pins()) && gone.isEmpty()
+                && forgotten.isEmpty()) {
             return null;
         }
         Map<String, String> reasons = new HashMap<>();
@@ -132,7 +140,7 @@ final class Decider {
             reasons.put(move.session(), reason(move, plan, members));
         }
         PlacementPlan published = plans.executeOnKey(PlacementPlan.KEY,
-                new PlanUpdate.Publish(plan.version(), next, reasons, pins, members, gone, now));
+                new PlanUpdate.Publish(plan.version(), next, reasons, pins, members, gone, forgotten, now));
         if (published == null) {
             return null;
         }
@@ -162,7 +170,7 @@ final class Decider {
     private String reason(Balancer.Move move, PlacementPlan plan, List<String> members) {
         return switch (move.reason()) {
             case PLACED -> "placed";
-            case MEMBER_GONE -> plan.leaving().contains(move.from()) ? "member " + address(move.from()) + " is leaving"
+            case MEMBER_GONE -> plan.leaving().containsKey(move.from()) ? "member " + address(move.from()) + " is leaving"
                     : "member " + address(move.from()) + " lost";
             case REBALANCE -> {
                 if (plan.pins().containsKey(move.session())) {

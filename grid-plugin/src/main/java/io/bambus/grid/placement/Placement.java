@@ -70,6 +70,8 @@ public final class Placement {
     private final Semaphore wakeups = new Semaphore(0);
     private final LagProbes lagProbes;
     private final SplitGuard splitGuard = new SplitGuard();
+    /** Members seen leaving gracefully and gone, already taken off the split guard's agreed size. */
+    private final Set<String> departed = new HashSet<>();
     private final Decider decider;
     /** This member's own sessions' load, for its status. */
     private final LoadMeter ownLoad = new LoadMeter();
@@ -193,7 +195,9 @@ public final class Placement {
         if (!deployed) {
             deploy(now); // a refused or failed deployment is reported; sessions go on with what the destination has
         }
-        boolean majority = majority(now);
+        Set<Member> view = member.hazelcast().getCluster().getMembers();
+        PlacementPlan known = readPlan(view, now);
+        boolean majority = majority(view, now);
         if (majority && now >= nextRecordCheckMillis) {
             nextRecordCheckMillis = now + RECORD_CHECK_MILLIS;
             // a source another member has just removed from the shared file must not come back from our older copy
@@ -202,7 +206,7 @@ public final class Placement {
         }
         BusConfig config = member.config();
         IMap<String, SessionRecord> sessions = member.sessions();
-        PlacementPlan current = decide(majority, now);
+        PlacementPlan current = decide(known, view, majority, now);
         Set<String> mine = majority ? current.sessionsOf(localUuid()) : Set.of();
         Map<String, SessionRecord> records = mine.isEmpty() ? Map.of() : sessions.getAll(mine);
         ownLoad.update(records, now);
@@ -257,9 +261,9 @@ public final class Placement {
      * Whether this member's side of the cluster holds a majority ({@link SplitGuard}); logs and
      * records the moment it stops (or starts again) having one.
      */
-    private boolean majority(long now) {
+    private boolean majority(Set<Member> view, long now) {
         var cluster = member.hazelcast().getCluster();
-        int members = (int) cluster.getMembers().stream().filter(m -> !m.isLiteMember()).count();
+        int members = (int) view.stream().filter(m -> !m.isLiteMember()).count();
         boolean majority = splitGuard.update(members, now);
         if (!majority && minoritySinceMillis == 0) {
             minoritySinceMillis = now;
@@ -276,32 +280,45 @@ public final class Placement {
     }
 
     /**
-     * Reads the plan, makes sure it knows this member (ready, or leaving), and decides when this
-     * member is the one that does; returns the plan to run by.
+     * Reads the plan and makes sure it knows this member (ready, or leaving); a member that said it
+     * was leaving and is gone from {@code view} left gracefully, which the split guard must not
+     * count as a loss.
      */
-    private PlacementPlan decide(boolean majority, long now) {
+    private PlacementPlan readPlan(Set<Member> view, long now) {
         IMap<String, PlacementPlan> plans = member.plans();
         PlacementPlan current = plans.get(PlacementPlan.KEY);
         current = current == null ? PlacementPlan.EMPTY : current;
-        var cluster = member.hazelcast().getCluster();
-        decider.saw(cluster.getMembers());
+        decider.saw(view);
         String me = localUuid();
-        if (leaving && !current.leaving().contains(me)) {
-            current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me)), current);
+        if (leaving && !current.leaving().containsKey(me)) {
+            current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me, now)), current);
         } else if (!leaving && !current.ready().contains(me)) {
             current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(me)), current);
         }
+        Set<String> present = new HashSet<>();
+        view.forEach(m -> present.add(m.getUuid().toString()));
+        for (String uuid : current.leaving().keySet()) {
+            if (!present.contains(uuid) && departed.add(uuid)) {
+                LOG.info("Member {} left gracefully", decider.address(uuid));
+                splitGuard.departed();
+            }
+        }
+        departed.retainAll(current.leaving().keySet());
+        return current;
+    }
+
+    /** Decides when this member is the one that does (the oldest ready member not leaving); returns the plan to run by. */
+    private PlacementPlan decide(PlacementPlan known, Set<Member> view, boolean majority, long now) {
         List<String> data = new ArrayList<>();
-        for (Member m : cluster.getMembers()) {
+        for (Member m : view) {
             if (!m.isLiteMember()) {
                 data.add(m.getUuid().toString());
             }
         }
-        PlacementPlan known = current;
-        String decides = data.stream().filter(uuid -> known.ready().contains(uuid) && !known.leaving().contains(uuid))
+        String decides = data.stream().filter(uuid -> known.ready().contains(uuid) && !known.leaving().containsKey(uuid))
                 .findFirst().orElse(null);
         PlacementPlan decided = known;
-        if (majority && me.equals(decides)) {
+        if (majority && localUuid().equals(decides)) {
             decided = orElse(decider.decide(known, data, now), known);
         }
         plan = decided;
@@ -376,9 +393,10 @@ public final class Placement {
     public void leave(long waitMillis) {
         leaving = true;
         String me = localUuid();
-        PlacementPlan current = member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me));
+        PlacementPlan current = member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me,
+                System.currentTimeMillis()));
         wake();
-        if (current == null || current.ready().stream().noneMatch(uuid -> !current.leaving().contains(uuid)
+        if (current == null || current.ready().stream().noneMatch(uuid -> !current.leaving().containsKey(uuid)
                 && member.hazelcast().getCluster().getMembers().stream().anyMatch(m -> m.getUuid().toString().equals(uuid)))) {
             return;
         }

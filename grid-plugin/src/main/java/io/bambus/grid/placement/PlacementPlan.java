@@ -19,16 +19,17 @@ import java.util.Set;
  * @param pins       operators' moves (session id → member uuid), kept until the next membership change
  * @param members    the members the last decision balanced over (uuids, oldest first)
  * @param ready      members whose bus has started (only these get sessions)
- * @param leaving    members shutting down gracefully (their sessions move first)
+ * @param leaving    members shutting down gracefully (their sessions move first), uuid → when they said
+ *                   so; kept a minute after they left, so every member can tell their departure from a loss
  * @param automatic  false: only sessions without a live member are placed, nothing is rebalanced
  */
 public record PlacementPlan(long version, Map<String, String> assignments, Map<String, String> reasons,
-                            Map<String, String> pins, List<String> members, Set<String> ready, Set<String> leaving,
+                            Map<String, String> pins, List<String> members, Set<String> ready, Map<String, Long> leaving,
                             boolean automatic, long decidedMillis) implements Serializable {
 
     public static final String MAP = "eventbus.placement";
     public static final String KEY = "plan";
-    public static final PlacementPlan EMPTY = new PlacementPlan(0, Map.of(), Map.of(), Map.of(), List.of(), Set.of(), Set.of(),
+    public static final PlacementPlan EMPTY = new PlacementPlan(0, Map.of(), Map.of(), Map.of(), List.of(), Set.of(), Map.of(),
             true, 0);
 
     public PlacementPlan {
@@ -37,7 +38,7 @@ public record PlacementPlan(long version, Map<String, String> assignments, Map<S
         pins = Map.copyOf(pins);
         members = List.copyOf(members);
         ready = Set.copyOf(ready);
-        leaving = Set.copyOf(leaving);
+        leaving = Map.copyOf(leaving);
     }
 
     /** The sessions assigned to {@code member}. */

@@ -70,18 +70,20 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
     /** A member shuts down gracefully: its sessions move before it goes. */
     static final class Leaving extends PlanUpdate {
         private final String member;
+        private final long millis;
 
-        Leaving(String member) {
+        Leaving(String member, long millis) {
             this.member = member;
+            this.millis = millis;
         }
 
         @Override
         PlacementPlan update(PlacementPlan p) {
-            if (p.leaving().contains(member)) {
+            if (p.leaving().containsKey(member)) {
                 return null;
             }
-            Set<String> leaving = new HashSet<>(p.leaving());
-            leaving.add(member);
+            Map<String, Long> leaving = new HashMap<>(p.leaving());
+            leaving.put(member, millis);
             return new PlacementPlan(p.version(), p.assignments(), p.reasons(), p.pins(), p.members(), p.ready(), leaving,
                     p.automatic(), p.decidedMillis());
         }
@@ -89,7 +91,8 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
 
     /**
      * The deciding member's new assignment, refused when the plan changed since {@code basedOn} (an
-     * operator's move, another member's decision). Members in {@code gone} have left the cluster.
+     * operator's move, another member's decision). Members in {@code gone} have left the cluster;
+     * {@code forgotten} leavers left it long enough ago.
      */
     static final class Publish extends PlanUpdate {
         private final long basedOn;
@@ -98,16 +101,18 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
         private final Map<String, String> pins;
         private final List<String> members;
         private final Set<String> gone;
+        private final Set<String> forgotten;
         private final long decidedMillis;
 
         Publish(long basedOn, Map<String, String> assignments, Map<String, String> reasons, Map<String, String> pins,
-                List<String> members, Set<String> gone, long decidedMillis) {
+                List<String> members, Set<String> gone, Set<String> forgotten, long decidedMillis) {
             this.basedOn = basedOn;
             this.assignments = assignments;
             this.reasons = reasons;
             this.pins = pins;
             this.members = members;
             this.gone = gone;
+            this.forgotten = forgotten;
             this.decidedMillis = decidedMillis;
         }
 
@@ -118,8 +123,8 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
             }
             Set<String> ready = new HashSet<>(p.ready());
             ready.removeAll(gone);
-            Set<String> leaving = new HashSet<>(p.leaving());
-            leaving.removeAll(gone);
+            Map<String, Long> leaving = new HashMap<>(p.leaving());
+            leaving.keySet().removeAll(forgotten);
             return new PlacementPlan(p.version() + 1, assignments, reasons, pins, members, ready, leaving, p.automatic(),
                     decidedMillis);
         }
@@ -139,7 +144,7 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
 
         @Override
         PlacementPlan update(PlacementPlan p) {
-            if (!p.ready().contains(member) || p.leaving().contains(member)) {
+            if (!p.ready().contains(member) || p.leaving().containsKey(member)) {
                 return null;
             }
             Map<String, String> pins = new HashMap<>(p.pins());

@@ -7,6 +7,7 @@ package io.bambus.grid.placement;
  * between the halves. The agreed size grows with every join at once, but follows a loss only once
  * the smaller membership has held for {@link #SETTLE_MILLIS}: a cut-off member drops its peers one
  * heartbeat deadline at a time (3 → 2 → 1), and must not take the first step as a new agreement.
+ * A member that said it is leaving ({@link #departed}) lowers the agreed size at once.
  * With two or fewer agreed members nothing can tell a dead peer from a cut one, so both sides run
  * and fencing keeps them from committing twice (README, "Network partitions").
  */
@@ -40,6 +41,13 @@ final class SplitGuard {
      */
     synchronized boolean settling(long nowMillis) {
         return agreed > 2 && last < agreed && nowMillis - lastChangeMillis < SETTLE_MILLIS;
+    }
+
+    /** A member that announced its graceful shutdown has left: not a split, the agreed size follows at once. */
+    synchronized void departed() {
+        if (agreed > 0) {
+            agreed--;
+        }
     }
 
     synchronized int agreed() {
