@@ -43,11 +43,14 @@ import org.openqa.selenium.NoAlertPresentException;
 @Timeout(180)
 class ManagementUiBrowserIT {
 
-    private static final String MOVING = ClusterFixture.idInPartitions("shop", 0, 120);
-    private static final String STAYING = ClusterFixture.idInPartitions("crm", 150, 270);
+    private static final String SHOP = "shop";
+    private static final String CRM = "crm";
     private static final String XSS = "<script>alert(1)</script>";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    /** The session on the second member, and the one on the first. */
+    private String movingId;
+    private String stayingId;
     private BusEnvironment env;
     private ClusterFixture cluster;
     private HazelcastInstance first;
@@ -60,14 +63,17 @@ class ManagementUiBrowserIT {
 
     @BeforeAll
     void startClusterUiAndBrowser() throws Exception {
-        env = new BusEnvironment(List.of(MOVING, STAYING), null);
+        env = new BusEnvironment(List.of(SHOP, CRM), null);
         cluster = new ClusterFixture(env.configFile);
         first = cluster.start(0);
         second = cluster.start(1);
-        Await.until("each member to run one session", TIMEOUT, () -> ClusterFixture.running(first).equals(Set.of(STAYING))
-                && ClusterFixture.running(second).equals(Set.of(MOVING)));
-        moving = new Producer(MOVING, env.sources.get(MOVING), 20);
-        staying = new Producer(STAYING, env.sources.get(STAYING), 20);
+        Await.until("each member to run one session", TIMEOUT, () -> ClusterFixture.running(first).size() == 1
+                && ClusterFixture.running(second).size() == 1);
+        // whichever session the balancer moved to the second member
+        movingId = ClusterFixture.running(second).iterator().next();
+        stayingId = ClusterFixture.running(first).iterator().next();
+        moving = new Producer(movingId, env.sources.get(movingId), 20);
+        staying = new Producer(stayingId, env.sources.get(stayingId), 20);
 
         Map<String, String> users = new java.util.LinkedHashMap<>();
         users.put("olga", "operator:operator-pass");
@@ -115,7 +121,7 @@ class ManagementUiBrowserIT {
             int status = anonymous.get(path).statusCode();
             assertTrue(status == 401 || status == 302, path + " answered " + status + " without login");
         }
-        assertEquals(401, anonymous.post("/api/sessions/" + STAYING + "/pause", "{}", false).statusCode());
+        assertEquals(401, anonymous.post("/api/sessions/" + stayingId + "/pause", "{}", false).statusCode());
         HttpResponse<String> health = anonymous.get("/health");
         assertEquals(200, health.statusCode());
         assertEquals("connected", ApiClient.json(health).get("cluster").asText());
@@ -127,9 +133,9 @@ class ManagementUiBrowserIT {
         browser.logIn("olga", "operator-pass");
         browser.open("/#cluster");
         browser.until("two member boxes, each with its session", d ->
-                d.findElements(By.cssSelector(".member[data-member='" + cluster.address(0) + "'] [data-session='" + STAYING + "']"))
+                d.findElements(By.cssSelector(".member[data-member='" + cluster.address(0) + "'] [data-session='" + stayingId + "']"))
                         .size() == 1
-                && d.findElements(By.cssSelector(".member[data-member='" + cluster.address(1) + "'] [data-session='" + MOVING
+                && d.findElements(By.cssSelector(".member[data-member='" + cluster.address(1) + "'] [data-session='" + movingId
                         + "']")).size() == 1);
         assertEquals(2, browser.all(".member[data-member^='127.0.0.1']").size());
         browser.screenshot("cluster");
@@ -139,16 +145,16 @@ class ManagementUiBrowserIT {
     @Order(3)
     void pauseStopsTheFlowOnThePageAndResumeRestartsIt() throws Exception {
         browser.open("/#sessions");
-        String row = "#sessions-table tr[data-session='" + STAYING + "']";
+        String row = "#sessions-table tr[data-session='" + stayingId + "']";
         browser.until("events moving on the sessions page", d -> moved(row) > 0);
         browser.clickAndConfirm(row + " button[data-action='pause']");
         browser.until("the session shown PAUSED", d -> "PAUSED".equals(browser.text(row + " td.state")));
         Await.until("the session's runner to end", TIMEOUT, () -> ClusterFixture.bus(first).runners().stream()
-                .noneMatch(r -> r.sessionId().equals(STAYING)));
-        long pausedAt = env.applied(STAYING);
+                .noneMatch(r -> r.sessionId().equals(stayingId)));
+        long pausedAt = env.applied(stayingId);
         long ordersAtPause = staying.orders();
         Await.until("the producer to write more orders", TIMEOUT, () -> staying.orders() > ordersAtPause + 20);
-        assertEquals(pausedAt, env.applied(STAYING), "events do not flow while paused");
+        assertEquals(pausedAt, env.applied(stayingId), "events do not flow while paused");
         browser.until("the page to show what was moved", d -> moved(row) == pausedAt);
         browser.until("the lag to show on the page", d -> browser.text(row + " td.lag").matches("[1-9]\\d* waiting.*"));
         browser.screenshot("sessions-paused");
@@ -162,7 +168,7 @@ class ManagementUiBrowserIT {
     @Test
     @Order(4)
     void aFailedEventIsShownAsTextAndRetriedIntoTheActivityTable() throws Exception {
-        try (EventStream events = EventStream.on(env.sources.get(STAYING))) {
+        try (EventStream events = EventStream.on(env.sources.get(stayingId))) {
             events.beginActivity("Invoice", "inv-1");
             events.updateActivity("Invoice", "inv-1", Map.of("Total", 99, "Note", XSS));
         }
@@ -234,9 +240,9 @@ class ManagementUiBrowserIT {
         ApiClient api = new ApiClient(base);
         assertEquals(200, api.login("vic", "viewer-pass").statusCode());
         assertEquals(200, api.get("/api/cluster").statusCode(), "a viewer reads");
-        assertEquals(403, api.post("/api/sessions/" + STAYING + "/pause", "{}", true).statusCode());
-        assertEquals(403, api.post("/api/failed/discard", "{\"session\":\"" + STAYING + "\"}", true).statusCode());
-        assertEquals(SessionState.RUNNING, ui.sessions().get(STAYING).state());
+        assertEquals(403, api.post("/api/sessions/" + stayingId + "/pause", "{}", true).statusCode());
+        assertEquals(403, api.post("/api/failed/discard", "{\"session\":\"" + stayingId + "\"}", true).statusCode());
+        assertEquals(SessionState.RUNNING, ui.sessions().get(stayingId).state());
     }
 
     @Test
@@ -246,14 +252,14 @@ class ManagementUiBrowserIT {
         HttpResponse<String> login = api.login("olga", "operator-pass");
         String cookie = api.setCookieHeaders(login).get(0);
         assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
-        HttpResponse<String> refused = api.post("/api/sessions/" + STAYING + "/pause", "{}", false);
+        HttpResponse<String> refused = api.post("/api/sessions/" + stayingId + "/pause", "{}", false);
         assertEquals(403, refused.statusCode());
         assertTrue(ApiClient.json(refused).get("error").asText().contains("X-CSRF-Token"));
-        assertEquals(SessionState.RUNNING, ui.sessions().get(STAYING).state(), "nothing changed");
-        HttpResponse<String> bad = api.post("/api/sessions/" + STAYING + "/explode", "{}", true);
+        assertEquals(SessionState.RUNNING, ui.sessions().get(stayingId).state(), "nothing changed");
+        HttpResponse<String> bad = api.post("/api/sessions/" + stayingId + "/explode", "{}", true);
         assertEquals(404, bad.statusCode());
         assertTrue(ApiClient.json(bad).get("error").asText().contains("pause, resume, enable or disable"));
-        assertEquals(409, api.post("/api/sessions/" + STAYING + "/resume", "{}", true).statusCode(), "resume of a running session");
+        assertEquals(409, api.post("/api/sessions/" + stayingId + "/resume", "{}", true).statusCode(), "resume of a running session");
     }
 
     @Test
@@ -276,9 +282,9 @@ class ManagementUiBrowserIT {
         HttpResponse<String> metrics = api.getWithBasic("/metrics", "vic", "viewer-pass");
         assertEquals(200, metrics.statusCode());
         String text = metrics.body();
-        assertTrue(text.contains("bambus_session_events_moved_total{session=\"" + STAYING + "\"}"), text);
-        assertTrue(text.contains("bambus_session_batch_commit_seconds_bucket{session=\"" + MOVING + "\",le=\"+Inf\"}"), text);
-        assertTrue(text.contains("bambus_session_lag_events{session=\"" + MOVING + "\"}"), text);
+        assertTrue(text.contains("bambus_session_events_moved_total{session=\"" + stayingId + "\"}"), text);
+        assertTrue(text.contains("bambus_session_batch_commit_seconds_bucket{session=\"" + movingId + "\",le=\"+Inf\"}"), text);
+        assertTrue(text.contains("bambus_session_lag_events{session=\"" + movingId + "\"}"), text);
         assertTrue(text.contains("bambus_members 2"), text);
         assertTrue(text.contains("bambus_member_sessions{member=\"" + cluster.address(1) + "\"} 1"), text);
     }
@@ -287,15 +293,15 @@ class ManagementUiBrowserIT {
     @Order(11)
     void aStoppedMembersSessionMovesOnThePageWithoutReload() throws Exception {
         browser.open("/#cluster");
-        String onSurvivor = ".member[data-member='" + cluster.address(0) + "'] [data-session='" + MOVING + "']";
+        String onSurvivor = ".member[data-member='" + cluster.address(0) + "'] [data-session='" + movingId + "']";
         browser.until("the session on the second member", d -> !d.findElements(By.cssSelector(
-                ".member[data-member='" + cluster.address(1) + "'] [data-session='" + MOVING + "']")).isEmpty());
+                ".member[data-member='" + cluster.address(1) + "'] [data-session='" + movingId + "']")).isEmpty());
         browser.driver.executeScript("window.__notReloaded = true;");
         second.getLifecycleService().terminate();
         long stopped = System.nanoTime();
         long[] recordMoved = {0};
         browser.until("the session drawn on the survivor", TIMEOUT, d -> {
-            SessionRecord record = ui.sessions().get(MOVING);
+            SessionRecord record = ui.sessions().get(movingId);
             if (recordMoved[0] == 0 && record != null && cluster.address(0).equals(record.ownerAddress())) {
                 recordMoved[0] = System.nanoTime();
             }

@@ -4,8 +4,6 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.YamlConfigBuilder;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
-import com.hazelcast.internal.util.HashUtil;
 import io.bambus.grid.BusMember;
 import io.bambus.grid.runner.SessionRunner;
 import java.io.FileInputStream;
@@ -99,24 +97,6 @@ public final class ClusterFixture implements AutoCloseable {
             }
         }
         return ids;
-    }
-
-    /** The partition of a session id, computed as the members compute it. */
-    public static int partitionOf(String key) {
-        var serialization = new DefaultSerializationServiceBuilder().build();
-        return HashUtil.hashToIndex(serialization.toData(key).getPartitionHash(), PARTITIONS);
-    }
-
-    /** The first id {@code prefix-N} whose partition lies in [from, to]. */
-    public static String idInPartitions(String prefix, int from, int to) {
-        for (int n = 0; n < 10_000; n++) {
-            String id = prefix + "-" + n;
-            int partition = partitionOf(id);
-            if (partition >= from && partition <= to) {
-                return id;
-            }
-        }
-        throw new IllegalStateException("no id found");
     }
 
     @Override
