@@ -91,9 +91,13 @@ function renderCluster() {
   }
   for (const member of cluster.members) {
     boxes.push(el('div', {class: 'member', 'data-member': member.address},
-      el('h3', {}, member.address, member.oldest ? ' (oldest)' : ''),
+      el('h3', {}, member.address, member.deciding ? ' (decides placement' + (member.balancing ? '' : ', balancing off') + ')'
+        : member.oldest ? ' (oldest)' : ''),
       el('div', {class: 'facts'}, 'up ' + ago(member.startedMillis) + ' · heap ' + mb(member.heapUsedBytes) + ' of '
-        + mb(member.heapMaxBytes) + ' · runs ' + member.sessionsRunning,
+        + mb(member.heapMaxBytes) + ' · runs ' + member.sessionsRunning),
+      el('div', {class: 'facts share', 'data-share': member.sessionsAssigned}, 'share ' + member.sessionsAssigned
+        + ' of ' + cluster.sessions.length + ' sessions · ' + member.eventsPerSecond.toFixed(1) + ' events/s · '
+        + member.lagEvents + ' waiting',
         member.configError ? el('div', {class: 'error'}, (member.configError.startsWith('activity definitions not deployed')
           ? '' : 'configuration refused: ') + member.configError) : null),
       byMember[member.address].map(sessionChip)));

@@ -15,9 +15,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** The sessions and the operator commands on them. */
-@Command(name = "sessions", description = "List sessions; pause, resume, enable or disable one; adopt a new outbox.",
+@Command(name = "sessions", description = "List sessions; pause, resume, enable or disable one; move one; turn automatic"
+        + " balancing on or off; adopt a new outbox.",
         subcommands = {SessionsCommand.ListSessions.class, SessionsCommand.Pause.class, SessionsCommand.Resume.class,
-                SessionsCommand.Enable.class, SessionsCommand.Disable.class, SessionsCommand.AdoptOutbox.class})
+                SessionsCommand.Enable.class, SessionsCommand.Disable.class, SessionsCommand.Move.class,
+                SessionsCommand.Balancing.class, SessionsCommand.AdoptOutbox.class})
 final class SessionsCommand {
 
     @ParentCommand
@@ -109,6 +111,49 @@ final class SessionsCommand {
     static final class Disable extends Change {
         SessionCommand command() {
             return SessionCommand.DISABLE;
+        }
+    }
+
+    @Command(name = "move", description = "Run a session on another member from its next batch, kept there until the next"
+            + " membership change (a join, a stop or a loss rebalances again).")
+    static final class Move implements Callable<Integer> {
+        @ParentCommand
+        SessionsCommand parent;
+
+        @Parameters(index = "0", paramLabel = "SESSION", description = "the session (its source id)")
+        String session;
+
+        @Option(names = "--to", required = true, paramLabel = "MEMBER", description = "the member's address (as 'bambus status'"
+                + " shows it) or uuid")
+        String to;
+
+        @Override
+        public Integer call() {
+            parent.bambus.ops().move(session, to, Bambus.actor());
+            Output.print(parent.bambus, Map.of("session", session, "to", to),
+                    () -> "session " + session + " moves to " + to + " after its in-flight batch\n");
+            return Bambus.OK;
+        }
+    }
+
+    @Command(name = "balancing", description = "Turn automatic balancing on or off. Off, sessions move only when their"
+            + " member leaves or is lost (and by 'sessions move').")
+    static final class Balancing implements Callable<Integer> {
+        @ParentCommand
+        SessionsCommand parent;
+
+        @Parameters(index = "0", paramLabel = "on|off", description = "on or off")
+        String value;
+
+        @Override
+        public Integer call() {
+            if (!value.equals("on") && !value.equals("off")) {
+                throw new Bambus.CliException(Bambus.USAGE, "balancing takes 'on' or 'off', not '" + io.bambus.core.sql.Identifiers.printable(value) + "'");
+            }
+            parent.bambus.ops().balancing(value.equals("on"), Bambus.actor());
+            Output.print(parent.bambus, Map.of("automaticBalancing", value.equals("on")),
+                    () -> "automatic balancing is " + value + "\n");
+            return Bambus.OK;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.bambus.cli;
 
 import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.placement.PlacementPlan;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.status.MemberStatus;
 import io.bambus.grid.placement.Placement;
@@ -33,6 +34,10 @@ final class StatusCommand implements Callable<Integer> {
             row.put("uuid", member.uuid());
             row.put("oldest", member.oldest());
             row.put("sessionsRunning", s == null ? null : s.sessionsRunning());
+            row.put("sessionsAssigned", s == null ? null : s.sessionsAssigned());
+            row.put("eventsPerSecond", s == null ? null : Math.round(s.eventsPerSecond() * 10) / 10.0);
+            row.put("lagEvents", s == null ? null : s.lagEvents());
+            row.put("decidesPlacement", s != null && s.deciding());
             row.put("heapUsedBytes", s == null ? null : s.heapUsedBytes());
             row.put("startedMillis", s == null ? null : s.startedMillis());
             row.put("sources", s == null ? null : s.sources());
@@ -40,13 +45,23 @@ final class StatusCommand implements Callable<Integer> {
             memberRows.add(row);
         }
         List<String> warnings = warnings(memberRows);
-        Output.print(bambus, Map.of("members", memberRows, "sessions", SessionsCommand.rows(sessions), "warnings", warnings), () -> {
+        PlacementPlan plan = ops.plan();
+        Map<String, Object> placement = new LinkedHashMap<>();
+        placement.put("automaticBalancing", plan.automatic());
+        placement.put("pinned", plan.pins().keySet());
+        placement.put("version", plan.version());
+        Output.print(bambus, Map.of("members", memberRows, "sessions", SessionsCommand.rows(sessions), "warnings", warnings,
+                "placement", placement), () -> {
             List<List<String>> rows = new ArrayList<>();
             for (Map<String, Object> row : memberRows) {
-                rows.add(List.of(String.valueOf(row.get("address")), String.valueOf(row.get("sessionsRunning")),
+                rows.add(List.of(row.get("address") + (Boolean.TRUE.equals(row.get("decidesPlacement")) ? " *" : ""),
+                        String.valueOf(row.get("sessionsAssigned")), String.valueOf(row.get("sessionsRunning")),
+                        String.valueOf(row.get("eventsPerSecond")), String.valueOf(row.get("lagEvents")),
                         row.get("heapUsedBytes") == null ? "-" : ((Long) row.get("heapUsedBytes")) / 1_048_576 + " MB"));
             }
-            return "members:\n" + Output.table(List.of("address", "sessions", "heap"), rows) + "\nsessions:\n"
+            return "members (* decides placement; automatic balancing " + (plan.automatic() ? "on" : "off")
+                    + (plan.pins().isEmpty() ? "" : "; moved by hand: " + new TreeSet<>(plan.pins().keySet())) + "):\n"
+                    + Output.table(List.of("address", "share", "running", "events/s", "waiting", "heap"), rows) + "\nsessions:\n"
                     + SessionsCommand.table(sessions) + warnings.stream().map(w -> "\nwarning: " + w).reduce("", String::concat)
                     + (warnings.isEmpty() ? "" : "\n");
         });

@@ -1,10 +1,13 @@
 package io.bambus.grid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.testing.Await;
+import io.bambus.grid.timeline.TimelineEntry;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.DeliveryCheck;
@@ -114,6 +117,87 @@ class PlacementInProcessTest {
                 }
             }
         }
+    }
+
+    @Test
+    @Timeout(300)
+    void anOperatorsMoveHoldsUntilTheNextMembershipChangeAndBalancingCanBeTurnedOff() throws Exception {
+        long seed = System.nanoTime();
+        List<String> ids = names(new Random(seed), 4);
+        String context = "seed " + seed + ", sources " + ids;
+        System.out.println("PLACEMENT " + context);
+        try (BusEnvironment env = new BusEnvironment(ids, null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+            Map<Integer, HazelcastInstance> live = new TreeMap<>();
+            live.put(0, cluster.start(0));
+            live.put(1, cluster.start(1));
+            Map<String, Integer> owners = awaitBalanced(live, ids, context);
+            BusOperations ops = new BusOperations(live.get(0), "eventbus.sessions");
+
+            // a hand move: the moved session stays on member 1, one other moves back to keep the counts
+            Map<String, Long> epochs = epochs(live, ids);
+            String moved = ids.stream().filter(id -> owners.get(id) == 0).findFirst().orElseThrow();
+            ops.move(moved, cluster.address(1), "test:olga");
+            Await.until(moved + " to run on member 1", TIMEOUT, () -> ClusterFixture.running(live.get(1)).contains(moved)
+                    && !ClusterFixture.running(live.get(0)).contains(moved));
+            awaitBalanced(live, ids, context + ", hand move");
+            awaitPlacementTicks(ops);
+            assertTrue(ClusterFixture.running(live.get(1)).contains(moved), context + ": the operator's move stays");
+            Map<String, Long> after = epochs(live, ids);
+            List<String> restarted = ids.stream().filter(id -> !after.get(id).equals(epochs.get(id))).toList();
+            assertEquals(2, restarted.size(), context + ": the moved session and one to even the counts: " + restarted);
+            long moves = timeline(ops, TimelineEntry.Kind.SESSION_MOVED);
+            assertThrows(BusOperations.CommandRefusedException.class, () -> ops.move(moved, "127.0.0.1:1", "test:olga"));
+            assertThrows(BusOperations.CommandRefusedException.class, () -> ops.move("no-such", cluster.address(0), "test:olga"));
+
+            // the next membership change rebalances by count, and the timeline says why
+            live.put(2, cluster.start(2));
+            awaitBalanced(live, ids, context + ", join of member 2");
+            assertTrue(timelineDetails(ops).stream().anyMatch(d -> d.contains("rebalance after " + cluster.address(2) + " joined")),
+                    context + ": " + timelineDetails(ops));
+            assertTrue(timeline(ops, TimelineEntry.Kind.SESSION_MOVED) > moves);
+
+            // balancing off: a join takes nothing, a loss still moves the lost member's sessions
+            ops.balancing(false, "test:olga");
+            Map<String, Integer> before = awaitBalanced(live, ids, context + ", balancing off");
+            live.put(3, cluster.start(3));
+            Await.until("member 3 to be ready", TIMEOUT, () -> ops.plan().ready().size() == 4);
+            Await.until("a decision after the join", TIMEOUT, () -> ops.plan().members().size() == 4);
+            String third = live.get(3).getCluster().getLocalMember().getUuid().toString();
+            assertTrue(ops.plan().sessionsOf(third).isEmpty(), context + ": balancing off, yet member 3 got sessions");
+            live.remove(1).shutdown();
+            Await.until("member 1's sessions to run elsewhere", TIMEOUT, () -> {
+                int running = 0;
+                for (HazelcastInstance member : live.values()) {
+                    running += ClusterFixture.running(member).size();
+                }
+                return running == ids.size();
+            });
+            for (String id : ids) {
+                if (before.get(id) != 1) {
+                    assertTrue(ClusterFixture.running(live.get(before.get(id))).contains(id),
+                            context + ": balancing off moved " + id + ", which was not on the lost member");
+                }
+            }
+        }
+    }
+
+    /** Waits until the deciding member (the oldest) has published its status twice more: its placement loop ran meanwhile. */
+    private static void awaitPlacementTicks(BusOperations ops) {
+        long since = ops.members().get(0).status().updatedMillis();
+        Await.until("the deciding member's placement loop to run", TIMEOUT, () -> {
+            var status = ops.members().get(0).status();
+            return status != null && status.updatedMillis() >= since + 2 * io.bambus.grid.status.MemberStatus.PUBLISH_MILLIS;
+        });
+    }
+
+    private static long timeline(BusOperations ops, TimelineEntry.Kind kind) {
+        return ops.timeline(0, 1000).entries().stream().filter(e -> e.kind() == kind).count();
+    }
+
+    private static List<String> timelineDetails(BusOperations ops) {
+        return ops.timeline(0, 1000).entries().stream().filter(e -> e.kind() == TimelineEntry.Kind.SESSION_MOVED)
+                .map(TimelineEntry::detail).toList();
     }
 
     /**

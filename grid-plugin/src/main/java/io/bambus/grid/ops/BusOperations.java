@@ -7,6 +7,9 @@ import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import io.bambus.grid.status.Addresses;
 import io.bambus.core.apply.FailedEvents;
+import io.bambus.core.sql.Identifiers;
+import io.bambus.grid.placement.PlacementPlan;
+import io.bambus.grid.placement.PlanUpdate;
 import io.bambus.grid.session.ChangeState;
 import io.bambus.grid.session.SessionCommand;
 import io.bambus.grid.session.SessionRecord;
@@ -74,10 +77,66 @@ public final class BusOperations {
         return members;
     }
 
-    /** The address of the member owning {@code sessionId}'s partition (who runs it when it runs), or null. */
-    public String partitionOwner(String sessionId) {
-        Member owner = hz.getPartitionService().getPartition(sessionId).getOwner();
-        return owner == null ? null : Addresses.of(owner);
+    /** The placement plan as the deciding member last published it (empty before the first). */
+    public PlacementPlan plan() {
+        PlacementPlan plan = hz.<String, PlacementPlan>getMap(PlacementPlan.MAP).get(PlacementPlan.KEY);
+        return plan == null ? PlacementPlan.EMPTY : plan;
+    }
+
+    /** The address of the member the plan assigns {@code sessionId} to (who runs it when it runs), or null. */
+    public String assignedMember(String sessionId) {
+        String uuid = plan().assignments().get(sessionId);
+        if (uuid == null) {
+            return null;
+        }
+        for (Member member : hz.getCluster().getMembers()) {
+            if (member.getUuid().toString().equals(uuid)) {
+                return Addresses.of(member);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Moves {@code sessionId} to the member at {@code target} (an address as members list shows it, or
+     * a uuid), kept there until the next membership change. Refused for an unknown session or
+     * member, or a member that is leaving or runs no bus.
+     */
+    public PlacementPlan move(String sessionId, String target, String actor) {
+        if (!sessionsMap().containsKey(sessionId)) {
+            throw new CommandRefusedException("no session '" + Identifiers.printable(sessionId) + "'; the sessions are "
+                    + new java.util.TreeSet<>(sessionsMap().keySet()));
+        }
+        Member to = null;
+        for (Member member : hz.getCluster().getMembers()) {
+            if (Addresses.of(member).equals(target) || member.getUuid().toString().equals(target)) {
+                to = member;
+            }
+        }
+        List<String> addresses = members().stream().map(MemberView::address).toList();
+        if (to == null || to.isLiteMember()) {
+            throw new CommandRefusedException("no member at '" + Identifiers.printable(target) + "' that runs sessions; the members"
+                    + " are " + addresses);
+        }
+        String from = assignedMember(sessionId);
+        String address = Addresses.of(to);
+        PlacementPlan after = hz.<String, PlacementPlan>getMap(PlacementPlan.MAP).executeOnKey(PlacementPlan.KEY,
+                new PlanUpdate.Pin(sessionId, to.getUuid().toString(), "moved by " + actor));
+        if (after == null) {
+            throw new CommandRefusedException("member " + address + " takes no sessions (its bus has not started, or it is"
+                    + " leaving); pick one of " + addresses);
+        }
+        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, address, sessionId, actor, "move from " + from + " to " + address
+                + " (kept until the next membership change)");
+        return after;
+    }
+
+    /** Turns automatic balancing on or off; off, only the sessions of members that leave or are lost move. */
+    public PlacementPlan balancing(boolean on, String actor) {
+        PlacementPlan after = hz.<String, PlacementPlan>getMap(PlacementPlan.MAP).executeOnKey(PlacementPlan.KEY,
+                new PlanUpdate.Automatic(on));
+        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, null, null, actor, "automatic balancing " + (on ? "on" : "off"));
+        return after;
     }
 
     /** Applies {@code command} to {@code sessionId} for {@code actor}; returns the changed record. */
@@ -92,7 +151,7 @@ public final class BusOperations {
             SessionRecord now = sessions.get(sessionId);
             throw new CommandRefusedException(command.refusal(sessionId, now == null ? before.state() : now.state()));
         }
-        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, partitionOwner(sessionId), sessionId, actor,
+        Timeline.record(hz, TimelineEntry.Kind.OPERATOR, assignedMember(sessionId), sessionId, actor,
                 command.name().toLowerCase(Locale.ROOT) + ": " + before.state() + " → " + after.state());
         return after;
     }

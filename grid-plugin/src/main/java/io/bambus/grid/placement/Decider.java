@@ -186,7 +186,8 @@ final class Decider {
                 if (!left.isEmpty()) {
                     yield "rebalance after " + String.join(", ", left.stream().map(this::address).toList()) + " left";
                 }
-                yield "rebalance (sessions added, resumed or balancing turned on)";
+                yield plan.pins().isEmpty() ? "rebalance (sessions added, resumed or balancing turned on)"
+                        : "rebalance around the sessions an operator moved " + new java.util.TreeSet<>(plan.pins().keySet());
             }
             case LOAD -> String.format(Locale.ROOT, "load: %s carried %.1f events/s, %s %.1f", address(move.from()),
                     load(move.from(), plan), address(move.to()), load(move.to(), plan));

@@ -124,7 +124,7 @@ public final class LiveState implements AutoCloseable {
                     }
                 }
                 double[] rates = rates(record.sessionId(), points).eventsPerSecond();
-                sessions.add(Views.SessionView.of(record, ops.partitionOwner(record.sessionId()), addresses,
+                sessions.add(Views.SessionView.of(record, ops.assignedMember(record.sessionId()), addresses,
                         rates.length == 0 ? 0 : rates[rates.length - 1]));
             }
             samples.keySet().retainAll(records.stream().map(SessionRecord::sessionId).toList());

@@ -13,28 +13,30 @@ public final class Views {
     }
 
     public record MemberView(String uuid, String address, boolean oldest, long startedMillis, long heapUsedBytes,
-                             long heapMaxBytes, int sessionsRunning, String configError) {
+                             long heapMaxBytes, int sessionsRunning, String configError, int sessionsAssigned,
+                             double eventsPerSecond, long lagEvents, boolean deciding, boolean balancing) {
 
         static MemberView of(BusOperations.MemberView member) {
             MemberStatus s = member.status();
             return new MemberView(member.uuid(), member.address(), member.oldest(), s == null ? 0 : s.startedMillis(),
                     s == null ? 0 : s.heapUsedBytes(), s == null ? 0 : s.heapMaxBytes(), s == null ? 0 : s.sessionsRunning(),
-                    s == null ? null : s.configError());
+                    s == null ? null : s.configError(), s == null ? 0 : s.sessionsAssigned(), s == null ? 0 : s.eventsPerSecond(),
+                    s == null ? 0 : s.lagEvents(), s != null && s.deciding(), s == null || s.balancing());
         }
     }
 
     /**
      * A session: its record, where it is shown ({@code shownOn}: its owner while it runs, else the
-     * owner of its partition) and its throughput over the last sample.
+     * member the placement plan assigns it to) and its throughput over the last sample.
      */
     public record SessionView(String id, String state, String ownerAddress, String shownOn, long epoch, long batchNo,
                               long maxSeq, long eventsMoved, long eventsFailed, String lastError, long lastCommitMillis,
                               long updatedMillis, long lagEvents, long oldestWaitingMillis, double eventsPerSecond,
                               long heldSinceMillis) {
 
-        static SessionView of(SessionRecord r, String partitionOwner, List<String> members, double rate) {
+        static SessionView of(SessionRecord r, String assignedMember, List<String> members, double rate) {
             String shownOn = r.state().runs() && r.ownerAddress() != null && members.contains(r.ownerAddress())
-                    ? r.ownerAddress() : r.state().runs() ? null : partitionOwner;
+                    ? r.ownerAddress() : r.state().runs() ? null : assignedMember;
             return new SessionView(r.sessionId(), r.state().name(), r.ownerAddress(), shownOn, r.epoch(), r.batchNo(),
                     r.maxSeq(), r.eventsMoved(), r.eventsFailed(), r.lastError(), r.lastCommitMillis(), r.updatedMillis(),
                     r.lagEvents(), r.oldestWaitingMillis(), rate, r.heldSinceMillis());
