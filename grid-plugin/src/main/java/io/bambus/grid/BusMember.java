@@ -65,7 +65,8 @@ public final class BusMember {
                         MergePolicyConfig.DEFAULT_BATCH_SIZE)));
         sessions = hz.getMap(config.sessionsMap());
         // after a split heals, the larger side's plan stays (the default put-if-absent merge); its decider re-plans
-        hz.getConfig().addMapConfig(new MapConfig(PlacementPlan.MAP).setBackupCount(config.sessionBackupCount()));
+        // one small entry that every member reads: more backups than the sessions' (a lost plan re-plans from the records)
+        hz.getConfig().addMapConfig(new MapConfig(PlacementPlan.MAP).setBackupCount(Math.max(2, config.sessionBackupCount())));
         plans = hz.getMap(PlacementPlan.MAP);
         Timeline.configure(hz);
         destination = Pools.open("bambus-destination", config.destination());

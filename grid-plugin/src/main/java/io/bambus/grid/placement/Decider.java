@@ -59,6 +59,9 @@ final class Decider {
 
     /** Remembers the members' addresses (every member does this on every tick: any may decide next). */
     void saw(Set<Member> members) {
+        if (addresses.size() > 10_000) {
+            addresses.clear(); // uuids of members long gone (each restart or merge brings a new one)
+        }
         for (Member m : members) {
             addresses.put(m.getUuid().toString(), io.bambus.grid.status.Addresses.of(m));
         }
@@ -99,40 +102,55 @@ final class Decider {
         meter.update(records, now);
         weights = meter.weights(records);
 
-        List<String> runnable = new ArrayList<>();
-        Map<String, String> next = new LinkedHashMap<>();
+        // a plan that lost its entry (or a first one) starts from who runs what now: the records' owners
+        Map<String, String> current = new HashMap<>(plan.assignments());
         for (SessionRecord record : records.values()) {
-            if (record.state().runs()) {
-                runnable.add(record.sessionId());
-            } else {
-                // a paused or disabled session keeps its member, so a resume runs it at once
-                String owner = plan.assignments().get(record.sessionId());
-                if (owner != null && members.contains(owner)) {
-                    next.put(record.sessionId(), owner);
-                }
+            if (!current.containsKey(record.sessionId()) && record.ownerUuid() != null && alive.contains(record.ownerUuid())) {
+                current.put(record.sessionId(), record.ownerUuid());
             }
         }
+        List<String> runnable = new ArrayList<>();
+        List<String> stopped = new ArrayList<>();
+        for (SessionRecord record : records.values()) {
+            (record.state().runs() ? runnable : stopped).add(record.sessionId());
+        }
         runnable.sort(null);
+        stopped.sort(null);
         boolean membershipChanged = !members.equals(plan.members());
         Map<String, String> pins = membershipChanged ? Map.of() : new HashMap<>(plan.pins());
         pins.keySet().retainAll(records.keySet());
         List<Balancer.Move> moves = new ArrayList<>();
-        next.putAll(Balancer.balance(members, runnable, plan.assignments(), pins, weights, plan.automatic(), moves));
+        Map<String, String> next = new LinkedHashMap<>(Balancer.balance(members, runnable, current, pins, weights,
+                plan.automatic(), moves));
+        long nextLoad = nextLoadMillis;
+        Map<String, Long> rested = new HashMap<>();
         if (membershipChanged) {
-            nextLoadMillis = now + LOAD_INTERVAL_MILLIS;
+            nextLoad = now + LOAD_INTERVAL_MILLIS;
         } else if (loadBalance && plan.automatic() && now >= nextLoadMillis) {
-            nextLoadMillis = now + LOAD_INTERVAL_MILLIS / 2;
+            nextLoad = now + LOAD_INTERVAL_MILLIS / 2;
             restingUntil.values().removeIf(until -> until <= now);
-            List<Balancer.Move> load = Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
-                    thresholds);
-            for (Balancer.Move move : load) {
+            for (Balancer.Move move : Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
+                    thresholds)) {
                 next.put(move.session(), move.to());
-                restingUntil.put(move.session(), now + LOAD_REST_MILLIS);
+                rested.put(move.session(), now + LOAD_REST_MILLIS);
                 moves.add(move);
             }
         }
+        // a paused or disabled session keeps its member (a resume runs it at once, and that member measures its
+        // lag); one without a live member gets the member with the fewest sessions; neither counts for balance
+        for (String id : stopped) {
+            String owner = current.get(id);
+            if (owner == null || !members.contains(owner)) {
+                owner = members.stream().min(java.util.Comparator.<String>comparingLong(m -> next.values().stream()
+                        .filter(m::equals).count()).thenComparingInt(members::indexOf)).orElse(null);
+            }
+            if (owner != null) {
+                next.put(id, owner);
+            }
+        }
+        nextLoadMillis = nextLoad;
         if (next.equals(plan.assignments()) && members.equals(plan.members()) && pins.equals(plan.pins()) && gone.isEmpty()
-                && forgotten.isEmpty()) {
+                && forgotten.isEmpty() && plan.published()) {
             return null;
         }
         Map<String, String> reasons = new HashMap<>();
@@ -144,6 +162,7 @@ final class Decider {
         if (published == null) {
             return null;
         }
+        restingUntil.putAll(rested);
         report(plan, published, moves, reasons);
         return published;
     }

@@ -72,6 +72,9 @@ public final class Placement {
     private final SplitGuard splitGuard = new SplitGuard();
     /** Members seen leaving gracefully and gone, already taken off the split guard's agreed size. */
     private final Set<String> departed = new HashSet<>();
+    /** The data members of the last view (a lite member's leave must not lower the agreed size). */
+    private final Set<String> dataMembersSeen = new HashSet<>();
+    private boolean planReadable = true;
     private final Decider decider;
     /** This member's own sessions' load, for its status. */
     private final LoadMeter ownLoad = new LoadMeter();
@@ -110,7 +113,30 @@ public final class Placement {
         configModified = modified();
         createRecords(member.config());
         planListener = member.plans().addEntryListener(new PlanListener(this::wake), PlacementPlan.KEY, false);
+        // the definitions and Jet before this member says it is ready, so a join's sessions start without waiting for them
+        long started = System.nanoTime();
+        deploy(System.currentTimeMillis());
+        long deployedAt = System.nanoTime();
+        warmUpJet();
+        // ready at once: the deciding member may give this one sessions before its first tick
+        member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(localUuid()));
+        LOG.info("Ready for sessions (definitions checked in {} ms, Jet's first job {} ms)",
+                (deployedAt - started) / 1_000_000, (System.nanoTime() - deployedAt) / 1_000_000);
         thread.start();
+    }
+
+    /**
+     * Runs one empty light job, so the first session this member takes does not pay for Jet's first
+     * job here (classes, threads): a join's first commit comes that much sooner.
+     */
+    private void warmUpJet() {
+        try {
+            Member local = member.hazelcast().getCluster().getLocalMember();
+            member.hazelcast().getJet().newLightJob(SessionRunner.warmUpDag(local.getAddress()), SessionRunner.localOnly())
+                    .getFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("Jet warm-up job failed (the first session starts a little later): {}", e.toString());
+        }
     }
 
     public void wake() {
@@ -207,7 +233,9 @@ public final class Placement {
         BusConfig config = member.config();
         IMap<String, SessionRecord> sessions = member.sessions();
         PlacementPlan current = decide(known, view, majority, now);
-        Set<String> mine = majority ? current.sessionsOf(localUuid()) : Set.of();
+        // a plan nobody has published yet (a lost entry) stops nothing: keep what runs until the decider says
+        Set<String> mine = !majority ? Set.of() : current.published() ? current.sessionsOf(localUuid())
+                : new HashSet<>(runners.keySet());
         Map<String, SessionRecord> records = mine.isEmpty() ? Map.of() : sessions.getAll(mine);
         ownLoad.update(records, now);
         ownRecords = records;
@@ -219,7 +247,7 @@ public final class Placement {
                 if (runner.fencedBy() >= 0) {
                     floors.merge(id, runner.fencedBy(), Math::max);
                     // a runner asked to stop (its session moved) expects to be fenced by the next member
-                    if (runner.fencedWhileRunning() && !runner.stopping()) {
+                    if (runner.fencedWhileRunning() && !runner.stopping() && mine.contains(id)) {
                         takenOverUntil.put(id, now + takenOverWaitMillis);
                     }
                 }
@@ -285,25 +313,41 @@ public final class Placement {
      * count as a loss.
      */
     private PlacementPlan readPlan(Set<Member> view, long now) {
-        IMap<String, PlacementPlan> plans = member.plans();
-        PlacementPlan current = plans.get(PlacementPlan.KEY);
-        current = current == null ? PlacementPlan.EMPTY : current;
-        decider.saw(view);
-        String me = localUuid();
-        if (leaving && !current.leaving().containsKey(me)) {
-            current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me, now)), current);
-        } else if (!leaving && !current.ready().contains(me)) {
-            current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(me)), current);
+        PlacementPlan current;
+        try {
+            IMap<String, PlacementPlan> plans = member.plans();
+            current = plans.get(PlacementPlan.KEY);
+            current = current == null ? PlacementPlan.EMPTY : current;
+            String me = localUuid();
+            if (leaving && !current.leaving().containsKey(me)) {
+                current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me, now)), current);
+            } else if (!leaving && !current.ready().contains(me)) {
+                current = orElse(plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(me)), current);
+            }
+            planReadable = true;
+        } catch (HazelcastInstanceNotActiveException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the plan's partition is out of reach: go on with the last plan read, decide nothing
+            if (planReadable) {
+                LOG.warn("Placement: the plan could not be read, running by the last one read: {}", e.toString());
+            }
+            planReadable = false;
+            current = plan;
         }
+        decider.saw(view);
         Set<String> present = new HashSet<>();
         view.forEach(m -> present.add(m.getUuid().toString()));
-        for (String uuid : current.leaving().keySet()) {
-            if (!present.contains(uuid) && departed.add(uuid)) {
+        // only a data member whose sessions had stopped when it shut down left gracefully; one cut off while leaving did not
+        for (String uuid : current.left()) {
+            if (!present.contains(uuid) && dataMembersSeen.contains(uuid) && departed.add(uuid)) {
                 LOG.info("Member {} left gracefully", decider.address(uuid));
                 splitGuard.departed();
             }
         }
-        departed.retainAll(current.leaving().keySet());
+        departed.retainAll(current.left());
+        dataMembersSeen.clear();
+        view.stream().filter(m -> !m.isLiteMember()).forEach(m -> dataMembersSeen.add(m.getUuid().toString()));
         return current;
     }
 
@@ -318,7 +362,7 @@ public final class Placement {
         String decides = data.stream().filter(uuid -> known.ready().contains(uuid) && !known.leaving().containsKey(uuid))
                 .findFirst().orElse(null);
         PlacementPlan decided = known;
-        if (majority && localUuid().equals(decides)) {
+        if (majority && planReadable && localUuid().equals(decides)) {
             decided = orElse(decider.decide(known, data, now), known);
         }
         plan = decided;
@@ -393,20 +437,44 @@ public final class Placement {
     public void leave(long waitMillis) {
         leaving = true;
         String me = localUuid();
-        PlacementPlan current = member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me,
-                System.currentTimeMillis()));
-        wake();
-        if (current == null || current.ready().stream().noneMatch(uuid -> !current.leaving().containsKey(uuid)
-                && member.hazelcast().getCluster().getMembers().stream().anyMatch(m -> m.getUuid().toString().equals(uuid)))) {
+        long deadline = System.currentTimeMillis() + waitMillis;
+        PlacementPlan current = null;
+        try {
+            member.plans().submitToKey(PlacementPlan.KEY, new PlanUpdate.Leaving(me, System.currentTimeMillis()))
+                    .toCompletableFuture().get(waitMillis, TimeUnit.MILLISECONDS);
+            current = member.plans().getAsync(PlacementPlan.KEY).toCompletableFuture()
+                    .get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (Exception e) {
+            // the shutdown must go on: the sessions still stop after their batches and are fenced where they run next
+            LOG.warn("Could not tell the cluster this member is leaving ({}); its sessions stop with it", e.toString());
             return;
         }
-        long deadline = System.currentTimeMillis() + waitMillis;
+        wake();
+        Set<String> present = new HashSet<>();
+        member.hazelcast().getCluster().getMembers().forEach(m -> present.add(m.getUuid().toString()));
+        PlacementPlan known = current;
+        if (known == null || known.ready().stream().noneMatch(uuid -> present.contains(uuid) && !known.leaving().containsKey(uuid))) {
+            return; // nobody to hand over to
+        }
         while (!runners.isEmpty() && System.currentTimeMillis() < deadline) {
             try {
                 TimeUnit.MILLISECONDS.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+        }
+        if (runners.isEmpty()) {
+            try {
+                member.plans().submitToKey(PlacementPlan.KEY, new PlanUpdate.Left(me)).toCompletableFuture()
+                        .get(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.debug("Departure not marked: {}", e.toString());
             }
         }
     }

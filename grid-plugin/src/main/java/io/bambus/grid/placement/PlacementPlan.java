@@ -21,16 +21,17 @@ import java.util.Set;
  * @param ready      members whose bus has started (only these get sessions)
  * @param leaving    members shutting down gracefully (their sessions move first), uuid → when they said
  *                   so; kept a minute after they left, so every member can tell their departure from a loss
+ * @param left       leavers whose sessions had stopped when they shut down (their departure is not a loss)
  * @param automatic  false: only sessions without a live member are placed, nothing is rebalanced
  */
 public record PlacementPlan(long version, Map<String, String> assignments, Map<String, String> reasons,
                             Map<String, String> pins, List<String> members, Set<String> ready, Map<String, Long> leaving,
-                            boolean automatic, long decidedMillis) implements Serializable {
+                            Set<String> left, boolean automatic, long decidedMillis) implements Serializable {
 
     public static final String MAP = "eventbus.placement";
     public static final String KEY = "plan";
     public static final PlacementPlan EMPTY = new PlacementPlan(0, Map.of(), Map.of(), Map.of(), List.of(), Set.of(), Map.of(),
-            true, 0);
+            Set.of(), true, 0);
 
     public PlacementPlan {
         assignments = Map.copyOf(assignments);
@@ -39,6 +40,12 @@ public record PlacementPlan(long version, Map<String, String> assignments, Map<S
         members = List.copyOf(members);
         ready = Set.copyOf(ready);
         leaving = Map.copyOf(leaving);
+        left = Set.copyOf(left);
+    }
+
+    /** Whether a deciding member has published this plan (a lost or new entry has not). */
+    public boolean published() {
+        return decidedMillis > 0;
     }
 
     /** The sessions assigned to {@code member}. */

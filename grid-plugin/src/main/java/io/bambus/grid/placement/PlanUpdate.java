@@ -63,7 +63,7 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
             Set<String> ready = new HashSet<>(p.ready());
             ready.add(member);
             return new PlacementPlan(p.version(), p.assignments(), p.reasons(), p.pins(), p.members(), ready, p.leaving(),
-                    p.automatic(), p.decidedMillis());
+                    p.left(), p.automatic(), p.decidedMillis());
         }
     }
 
@@ -85,7 +85,27 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
             Map<String, Long> leaving = new HashMap<>(p.leaving());
             leaving.put(member, millis);
             return new PlacementPlan(p.version(), p.assignments(), p.reasons(), p.pins(), p.members(), p.ready(), leaving,
-                    p.automatic(), p.decidedMillis());
+                    p.left(), p.automatic(), p.decidedMillis());
+        }
+    }
+
+    /** A leaving member's sessions have stopped and it shuts down now: its departure is not a loss. */
+    static final class Left extends PlanUpdate {
+        private final String member;
+
+        Left(String member) {
+            this.member = member;
+        }
+
+        @Override
+        PlacementPlan update(PlacementPlan p) {
+            if (p.left().contains(member) || !p.leaving().containsKey(member)) {
+                return null;
+            }
+            Set<String> left = new HashSet<>(p.left());
+            left.add(member);
+            return new PlacementPlan(p.version(), p.assignments(), p.reasons(), p.pins(), p.members(), p.ready(), p.leaving(),
+                    left, p.automatic(), p.decidedMillis());
         }
     }
 
@@ -125,7 +145,9 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
             ready.removeAll(gone);
             Map<String, Long> leaving = new HashMap<>(p.leaving());
             leaving.keySet().removeAll(forgotten);
-            return new PlacementPlan(p.version() + 1, assignments, reasons, pins, members, ready, leaving, p.automatic(),
+            Set<String> left = new HashSet<>(p.left());
+            left.removeAll(forgotten);
+            return new PlacementPlan(p.version() + 1, assignments, reasons, pins, members, ready, leaving, left, p.automatic(),
                     decidedMillis);
         }
     }
@@ -144,7 +166,7 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
 
         @Override
         PlacementPlan update(PlacementPlan p) {
-            if (!p.ready().contains(member) || p.leaving().containsKey(member)) {
+            if (!p.members().contains(member)) {
                 return null;
             }
             Map<String, String> pins = new HashMap<>(p.pins());
@@ -152,7 +174,7 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
             Map<String, String> assignments = new HashMap<>(p.assignments());
             assignments.put(session, member);
             return new PlacementPlan(p.version() + 1, assignments, Map.of(session, reason), pins, p.members(), p.ready(),
-                    p.leaving(), p.automatic(), p.decidedMillis());
+                    p.leaving(), p.left(), p.automatic(), p.decidedMillis());
         }
     }
 
@@ -167,7 +189,7 @@ public abstract class PlanUpdate implements EntryProcessor<String, PlacementPlan
         @Override
         PlacementPlan update(PlacementPlan p) {
             return new PlacementPlan(p.version() + 1, p.assignments(), Map.of(), p.pins(), p.members(), p.ready(), p.leaving(),
-                    on, p.decidedMillis());
+                    p.left(), on, p.decidedMillis());
         }
     }
 }

@@ -98,12 +98,23 @@ public final class SessionRunner {
         return dag;
     }
 
+    /** An empty job of the sessions' shape on this member alone: warms Jet up on a member that just started. */
+    public static DAG warmUpDag(Address local) {
+        DAG dag = new DAG();
+        Vertex start = dag.newVertex("warm-up", ProcessorMetaSupplier.forceTotalParallelismOne(
+                ProcessorSupplier.of(Processors.noopP()), local)).localParallelism(1);
+        Vertex end = dag.newVertex("end", ProcessorMetaSupplier.forceTotalParallelismOne(
+                ProcessorSupplier.of(Processors.noopP()), local)).localParallelism(1);
+        dag.edge(Edge.between(start, end).distributeTo(local));
+        return dag;
+    }
+
     /**
      * Member pruning, as Hazelcast's SQL engine uses it: no partition is required, so the job's
      * participants are only the targets of {@code distributeTo} edges. An internal argument, not a
      * public API: {@code LocalJobsIT} fails if an upgrade drops it.
      */
-    static JobConfig localOnly() {
+    public static JobConfig localOnly() {
         return new JobConfig().setArgument(JobConfigArguments.KEY_REQUIRED_PARTITIONS, new HashSet<Integer>());
     }
 

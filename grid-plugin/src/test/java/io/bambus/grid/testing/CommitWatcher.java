@@ -15,6 +15,7 @@ public final class CommitWatcher implements AutoCloseable {
 
     private final DataSource destination;
     private final String sessionId;
+    private final long periodMillis;
     private final Thread thread;
     private volatile boolean running = true;
     private long epoch = -1;
@@ -22,8 +23,16 @@ public final class CommitWatcher implements AutoCloseable {
     private long lastCommitNanos;
     private long previousEpochLastCommitNanos;
     private long epochFirstCommitNanos;
+    /** When each commit was seen, for the longest gap over a window. */
+    private final java.util.List<Long> commits = new java.util.ArrayList<>();
 
     public CommitWatcher(DataSource destination, String sessionId) {
+        this(destination, sessionId, 5);
+    }
+
+    /** Polls every {@code periodMillis} (figures carry that much): many watchers at 5 ms load a small machine. */
+    public CommitWatcher(DataSource destination, String sessionId, long periodMillis) {
+        this.periodMillis = periodMillis;
         this.destination = destination;
         this.sessionId = sessionId;
         this.thread = new Thread(this::run, "commit-watcher-" + sessionId);
@@ -44,7 +53,7 @@ public final class CommitWatcher implements AutoCloseable {
                             observe(row.getLong(1), row.getLong(2), System.nanoTime());
                         }
                     }
-                    Thread.sleep(5); // the polling period
+                    Thread.sleep(periodMillis);
                 }
             } catch (SQLException e) {
                 // the members have not deployed the tables yet: look again
@@ -74,6 +83,7 @@ public final class CommitWatcher implements AutoCloseable {
         }
         batch = newBatch;
         lastCommitNanos = now;
+        commits.add(now);
     }
 
     /** The epoch of the last commit seen. */
@@ -96,6 +106,25 @@ public final class CommitWatcher implements AutoCloseable {
         Await.until(sessionId + " to commit under an epoch above " + epoch, timeout, () -> epoch() > epoch,
                 () -> "(epoch " + epoch() + ")");
         return epochFirstCommitNanos();
+    }
+
+    /**
+     * The longest time without a commit between {@code fromNanos} and {@code toNanos} (System.nanoTime),
+     * counting from the last commit before the window and to the first after it.
+     */
+    public synchronized long longestGapMillis(long fromNanos, long toNanos) {
+        long longest = 0;
+        Long previous = null;
+        for (long commit : commits) {
+            if (previous != null && commit >= fromNanos && previous <= toNanos) {
+                longest = Math.max(longest, commit - previous);
+            }
+            previous = commit;
+        }
+        if (previous != null && previous <= toNanos) {
+            longest = Math.max(longest, toNanos - Math.max(previous, fromNanos));
+        }
+        return longest / 1_000_000;
     }
 
     @Override
