@@ -56,7 +56,9 @@ public final class SessionLoop implements AutoCloseable {
     private long nextAttemptMillis;
     private long idleUntilMillis;
     private long lastPublishMillis;
-    private boolean unpublished;
+    private volatile boolean unpublished;
+    /** The record update on its way, if any. */
+    private java.util.concurrent.CompletableFuture<SessionRecord> inFlight;
     private long nextLagMillis;
     private long nextPurgeMillis;
     private long lagEvents;
@@ -205,30 +207,41 @@ public final class SessionLoop implements AutoCloseable {
             runner.record(TimelineEntry.Kind.SESSION_FAILING, error);
         }
         try {
-            sessions.executeOnKey(runner.sessionId(), new RecordFailure(runner.epoch(), error));
+            sessions.submitToKey(runner.sessionId(), new RecordFailure(runner.epoch(), error));
         } catch (RuntimeException recordError) {
             LOG.debug("Session '{}': could not record the failure: {}", runner.sessionId(), recordError.getMessage());
         }
     }
 
+    /**
+     * Mirrors the checkpoint and counters into the session record without waiting: the record may
+     * live on any member, and one that is cut off must not hold the session up until it is declared
+     * dead. One update travels at a time; a failed one is sent again with the next.
+     */
     private void publish(boolean force) {
         long now = System.currentTimeMillis();
         if (!unpublished || (!force && now - lastPublishMillis < PUBLISH_INTERVAL_MILLIS)) {
             return;
         }
         Checkpoint checkpoint = mover.checkpoint();
-        if (checkpoint == null) {
+        if (checkpoint == null || (inFlight != null && !inFlight.isDone())) {
             return;
         }
         try {
-            sessions.executeOnKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
+            inFlight = sessions.submitToKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
                     checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now, lagEvents,
-                    oldestWaitingMillis, newCommitTimes, heldSinceMillis));
+                    oldestWaitingMillis, newCommitTimes, heldSinceMillis)).toCompletableFuture();
+            inFlight.whenComplete((record, error) -> {
+                if (error != null) {
+                    // the mirror is advisory: the destination holds the checkpoint of record
+                    LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), error.getMessage());
+                    unpublished = true;
+                }
+            });
             lastPublishMillis = now;
             unpublished = false;
             newCommitTimes = CommitTimes.EMPTY;
         } catch (RuntimeException e) {
-            // the mirror is advisory: the destination holds the checkpoint of record
             LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), e.getMessage());
         }
     }
