@@ -25,7 +25,7 @@ public final class ClusterFixture implements AutoCloseable {
 
     public static final int PARTITIONS = 271;
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
-    private static final int MAX_MEMBERS = 4;
+    private static final int MAX_MEMBERS = 5;
 
     private final String clusterName = "bambus-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet();
     private final int basePort;
