@@ -93,6 +93,7 @@ class PlacementProcessIT {
         Map<String, String> before = live.isEmpty() ? new HashMap<>() : owners(members);
         Map<String, Long> epochs = new HashMap<>();
         SOURCES.forEach(id -> epochs.put(id, live.isEmpty() ? 0 : members.sessions().get(id).epoch()));
+        int removalsBefore = live.isEmpty() ? 0 : members.removals().size();
         long started = System.nanoTime();
         action.run();
         long acted = System.nanoTime();
@@ -128,6 +129,20 @@ class PlacementProcessIT {
             (before.get(id) != null && before.get(id).equals(after.get(id)) ? unmoved : moved).add(id);
         }
         String changed = members.address(index);
+        // a member removal the step did not cause (one starved of CPU past the 5 s heartbeat timeout on this small machine)
+        // is a membership change of its own, with moves of its own: this step's minimal moves cannot be judged then
+        List<String> removals = members.removals().subList(removalsBefore, members.removals().size());
+        List<String> unplanned = new ArrayList<>(removals);
+        if (!joins) {
+            unplanned.remove(changed);
+        }
+        if (!unplanned.isEmpty()) {
+            figures.add(String.format("PLACEMENT-FIGURES %-20s sessions per member %s; DISTURBED: members removed that the step did"
+                    + " not remove %s (a false suspicion under load); moves and restarts not judged for this step", what,
+                    after, unplanned));
+            System.out.println(figures.get(figures.size() - 1));
+            return;
+        }
         int expected = before.values().stream().allMatch(o -> o == null) ? SOURCES.size()
                 : joins ? SOURCES.size() / live.size() : (int) SOURCES.stream().filter(id -> changed.equals(before.get(id))).count();
         assertEquals(expected, moved.size(), what + ": sessions moved " + moved + " (before " + before + ", after " + after + ")");

@@ -42,6 +42,7 @@ public final class MemberProcesses implements AutoCloseable {
     private final LogTail[] logs;
     private boolean ownAddresses;
     private HazelcastInstance client;
+    private final List<String> removals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public MemberProcesses(Path busConfig, int maxMembers) throws IOException {
         this.busConfig = busConfig;
@@ -187,8 +188,26 @@ public final class MemberProcesses implements AutoCloseable {
             }
             config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(60_000);
             client = HazelcastClient.newHazelcastClient(config);
+            client.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+                @Override
+                public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+                }
+
+                @Override
+                public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                    removals.add(io.bambus.grid.status.Addresses.of(event.getMember()));
+                }
+            });
         }
         return client.getMap("eventbus.sessions");
+    }
+
+    /**
+     * Every member removal the client has seen, in order, by address: a test can tell a removal it
+     * caused from one the machine caused (a member starved of CPU past the heartbeat timeout).
+     */
+    public List<String> removals() {
+        return List.copyOf(removals);
     }
 
     /** Partitions whose primary replica the member at {@code address} holds, as the client sees the table. */
