@@ -114,15 +114,29 @@ public final class Placement {
         createRecords(member.config());
         planListener = member.plans().addEntryListener(new PlanListener(this::wake), PlacementPlan.KEY, false);
         // the definitions and Jet before this member says it is ready, so a join's sessions start without waiting for them
-        long started = System.nanoTime();
-        deploy(System.currentTimeMillis());
-        long deployedAt = System.nanoTime();
-        warmUpJet();
-        // ready at once: the deciding member may give this one sessions before its first tick
-        member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(localUuid()));
-        LOG.info("Ready for sessions (definitions checked in {} ms, Jet's first job {} ms)",
-                (deployedAt - started) / 1_000_000, (System.nanoTime() - deployedAt) / 1_000_000);
         thread.start();
+    }
+
+    /**
+     * Checks the definitions and warms Jet up before this member says it is ready, so a join's
+     * sessions start without waiting for them; on this thread, never on the lifecycle thread that
+     * starts the member (a Jet job submitted there can wait for the member's own start).
+     */
+    private void prepare() {
+        try {
+            long started = System.nanoTime();
+            synchronized (this) {
+                deploy(System.currentTimeMillis());
+            }
+            long deployedAt = System.nanoTime();
+            warmUpJet();
+            // ready at once: the deciding member may give this one sessions before its first tick
+            member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(localUuid()));
+            LOG.info("Ready for sessions (definitions checked in {} ms, Jet's first job {} ms)",
+                    (deployedAt - started) / 1_000_000, (System.nanoTime() - deployedAt) / 1_000_000);
+        } catch (RuntimeException e) {
+            LOG.warn("Placement: preparing failed ({}); the first reconcile says this member is ready", e.toString());
+        }
     }
 
     /**
@@ -130,12 +144,20 @@ public final class Placement {
      * job here (classes, threads): a join's first commit comes that much sooner.
      */
     private void warmUpJet() {
+        Member local = member.hazelcast().getCluster().getLocalMember();
+        java.util.concurrent.CompletableFuture<Void> warmUp = java.util.concurrent.CompletableFuture.runAsync(() ->
+                member.hazelcast().getJet().newLightJob(SessionRunner.warmUpDag(local.getAddress()), SessionRunner.localOnly())
+                        .join(), runnable -> {
+                    Thread thread = new Thread(runnable, "bambus-jet-warm-up");
+                    thread.setDaemon(true);
+                    thread.start();
+                });
         try {
-            Member local = member.hazelcast().getCluster().getLocalMember();
-            member.hazelcast().getJet().newLightJob(SessionRunner.warmUpDag(local.getAddress()), SessionRunner.localOnly())
-                    .getFuture().get(10, TimeUnit.SECONDS);
+            warmUp.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
-            LOG.debug("Jet warm-up job failed (the first session starts a little later): {}", e.toString());
+            LOG.debug("Jet warm-up job did not finish (the first session starts a little later): {}", e.toString());
         }
     }
 
@@ -188,6 +210,7 @@ public final class Placement {
     }
 
     private void loop() {
+        prepare();
         while (running) {
             try {
                 reconcile();
