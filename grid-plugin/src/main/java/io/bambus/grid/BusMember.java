@@ -75,6 +75,13 @@ public final class BusMember {
         placement.start();
         archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(this);
         archiveSchedule.start();
+    }
+
+    /**
+     * Called by the placement loop once this member is ready for sessions (definitions checked, Jet
+     * warmed up): the line {@code scripts/start-member.sh} waits for.
+     */
+    public void ready() {
         Member local = hz.getCluster().getLocalMember();
         LOG.info("BAM event bus started on member {} ({} sources configured, sessions map '{}' with {} backup(s))",
                 local.getAddress(), config.sources().size(), config.sessionsMap(), config.sessionBackupCount());

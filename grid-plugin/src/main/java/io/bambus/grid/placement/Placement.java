@@ -137,6 +137,7 @@ public final class Placement {
         } catch (RuntimeException e) {
             LOG.warn("Placement: preparing failed ({}); the first reconcile says this member is ready", e.toString());
         }
+        member.ready();
     }
 
     /**
