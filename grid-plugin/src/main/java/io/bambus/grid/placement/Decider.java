@@ -71,11 +71,6 @@ final class Decider {
         return addresses.getOrDefault(uuid, uuid);
     }
 
-    /** The measured events/s of a session (0 on members that do not decide). */
-    double rate(String session) {
-        return meter.rate(session);
-    }
-
     /**
      * Decides on {@code plan} for the cluster's data members {@code cluster} (oldest first); returns
      * the published plan, or null when nothing changed or the publish was refused.

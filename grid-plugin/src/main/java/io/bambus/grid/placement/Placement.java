@@ -86,7 +86,7 @@ public final class Placement {
     private volatile String minorityDetail;
     private final Thread thread;
     private volatile boolean running = true;
-    /** The member is leaving: no session starts here any more; running ones go as their partitions leave. */
+    /** The member is leaving: no session starts here any more; running ones stop once the plan moves them. */
     private volatile boolean leaving;
     private boolean deployed;
     private long nextDeployMillis;
@@ -113,7 +113,6 @@ public final class Placement {
         configModified = modified();
         createRecords(member.config());
         planListener = member.plans().addEntryListener(new PlanListener(this::wake), PlacementPlan.KEY, false);
-        // the definitions and Jet before this member says it is ready, so a join's sessions start without waiting for them
         thread.start();
     }
 

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ClusterFixture implements AutoCloseable {
 
-    public static final int PARTITIONS = 271;
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
     private static final int MAX_MEMBERS = 5;
 

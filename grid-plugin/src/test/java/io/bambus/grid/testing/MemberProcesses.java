@@ -210,19 +210,6 @@ public final class MemberProcesses implements AutoCloseable {
         return List.copyOf(removals);
     }
 
-    /** Partitions whose primary replica the member at {@code address} holds, as the client sees the table. */
-    public int partitionsOwnedBy(String address) {
-        sessions();
-        int owned = 0;
-        for (com.hazelcast.partition.Partition partition : client.getPartitionService().getPartitions()) {
-            com.hazelcast.cluster.Member owner = partition.getOwner();
-            if (owner != null && address.equals(io.bambus.grid.status.Addresses.of(owner))) {
-                owned++;
-            }
-        }
-        return owned;
-    }
-
     /** The member address running a session, by its record. */
     public String owner(String sessionId) {
         SessionRecord record = sessions().get(sessionId);
