@@ -19,6 +19,7 @@ import io.bambus.ui.web.WebApp;
 import io.javalin.Javalin;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -32,13 +33,20 @@ public final class ManagementUi implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(ManagementUi.class);
 
     private final UiConfig config;
+    private final LongSupplier clock;
     private HazelcastInstance client;
     private HikariDataSource destination;
     private LiveState live;
     private Javalin web;
 
     public ManagementUi(UiConfig config) {
+        this(config, System::currentTimeMillis);
+    }
+
+    /** A UI whose login sessions age by {@code clock} (tests move it to expire sessions). */
+    public ManagementUi(UiConfig config, LongSupplier clock) {
         this.config = config;
+        this.clock = clock;
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -77,7 +85,7 @@ public final class ManagementUi implements AutoCloseable {
             return map.getAll(map.keySet());
         });
         WebApp app = new WebApp(config, ops, live, new FailedEvents(destination), new ActivityQueries(destination), metrics,
-                json, () -> client.getLifecycleService().isRunning() && !client.getCluster().getMembers().isEmpty());
+                json, () -> client.getLifecycleService().isRunning() && !client.getCluster().getMembers().isEmpty(), clock);
         web = app.create().start();
         live.start();
         LOG.info("Management UI listening on http://{}:{}/ (cluster '{}' at {}, destination {})", config.host(), web.port(),
@@ -87,6 +95,11 @@ public final class ManagementUi implements AutoCloseable {
 
     public int port() {
         return web.port();
+    }
+
+    /** Event streams open now, for tests. */
+    public int streams() {
+        return live.streams();
     }
 
     /** The client's view of the sessions map, for tests. */

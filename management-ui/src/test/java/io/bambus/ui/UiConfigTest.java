@@ -67,20 +67,34 @@ class UiConfigTest {
     }
 
     @Test
-    void repeatedFailuresForANameMakeItWaitLongerAndASuccessClearsIt() {
+    void failuresOfANameFromAnAddressMakeThatPairWaitLongerButNotTheNameFromElsewhere() {
         LoginThrottle throttle = new LoginThrottle();
         long now = 1_000_000;
         for (int i = 0; i < 3; i++) {
-            assertEquals(0, throttle.waitSeconds("olga", "10.0.0.9", now));
-            throttle.failed("olga", "10.0.0.9", now);
+            assertEquals(0, throttle.begin("olga", "10.0.0.9", now), "attempt " + (i + 1) + " is free");
         }
-        assertEquals(1, throttle.waitSeconds("olga", "10.0.0.9", now));
-        assertEquals(1, throttle.waitSeconds("OLGA", "10.9.9.9", now), "by name, whatever the address");
-        assertEquals(0, throttle.waitSeconds("olga", "10.0.0.9", now + 1_000));
-        throttle.failed("olga", "10.0.0.9", now + 1_000);
-        assertEquals(2, throttle.waitSeconds("olga", "10.0.0.9", now + 1_000));
-        assertEquals(0, throttle.waitSeconds("vic", "10.0.0.8", now), "other users are not slowed");
-        throttle.succeeded("olga");
-        assertEquals(0, throttle.waitSeconds("olga", "10.0.0.7", now + 1_000));
+        assertEquals(1, throttle.begin("olga", "10.0.0.9", now), "counted before any check: the 4th waits");
+        assertEquals(1, throttle.begin("OLGA", "10.0.0.9", now), "names are compared without case");
+        assertEquals(0, throttle.begin("olga", "10.9.9.9", now), "the name from another address is not slowed");
+        throttle.succeeded("olga", "10.9.9.9");
+        assertEquals(1, throttle.begin("olga", "10.0.0.9", now), "a success elsewhere clears nothing here");
+        assertEquals(0, throttle.begin("olga", "10.0.0.9", now + 1_000));
+        assertEquals(2, throttle.begin("olga", "10.0.0.9", now + 1_000), "then 2 s");
+        assertEquals(0, throttle.begin("vic", "10.0.0.8", now), "other users are not slowed");
+        throttle.succeeded("olga", "10.0.0.9");
+        assertEquals(0, throttle.begin("olga", "10.0.0.9", now + 1_000), "a success clears its own pair");
+    }
+
+    @Test
+    void oneAddressTryingManyNamesIsSlowedAfterTwentyAndARefundDoesNotCount() {
+        LoginThrottle throttle = new LoginThrottle();
+        long now = 5_000_000;
+        for (int i = 0; i < 20; i++) {
+            assertEquals(0, throttle.begin("user" + i, "10.0.0.66", now));
+        }
+        throttle.refund("user19", "10.0.0.66");
+        assertEquals(0, throttle.begin("user20", "10.0.0.66", now), "the refunded attempt did not count");
+        assertEquals(1, throttle.begin("user21", "10.0.0.66", now), "the 21st name from one address waits");
+        assertEquals(0, throttle.begin("user21", "10.0.0.67", now), "another address does not");
     }
 }

@@ -73,6 +73,36 @@ public final class Identifiers {
         return shorten(name, 80).replaceAll("\\p{Cntrl}", "?");
     }
 
+    /**
+     * {@code text} cut to {@code max} characters with every control character (C0, C1, and the
+     * Unicode line and paragraph separators) and the backslash escaped as in Java source
+     * ({@code \\n}, {@code \\u2028}): text from outside in a log line can never start a line of its own.
+     */
+    public static String escaped(String text, int max) {
+        if (text == null) {
+            return "null";
+        }
+        String cut = shorten(text, max);
+        StringBuilder out = new StringBuilder(cut.length() + 8);
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            switch (c) {
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.getType(c) == Character.CONTROL || c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+
     /** {@code text} cut to {@code max} characters, with an ellipsis when cut: values quoted in messages. */
     public static String shorten(String text, int max) {
         return text.length() > max ? text.substring(0, max) + "…" : text;

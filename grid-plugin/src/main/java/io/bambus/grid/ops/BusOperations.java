@@ -144,7 +144,8 @@ public final class BusOperations {
         IMap<String, SessionRecord> sessions = sessionsMap();
         SessionRecord before = sessions.get(sessionId);
         if (before == null) {
-            throw new CommandRefusedException("no session '" + sessionId + "'; the sessions are " + sessions.keySet());
+            throw new CommandRefusedException("no session '" + Identifiers.printable(sessionId) + "'; the sessions are "
+                    + sessions.keySet());
         }
         SessionRecord after = sessions.executeOnKey(sessionId, new ChangeState(command));
         if (after == null) {

@@ -3,6 +3,7 @@ package io.bambus.grid.ops;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import io.bambus.core.apply.FailedEvents;
+import io.bambus.core.sql.Identifiers;
 import io.bambus.grid.BusMember;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -49,12 +50,18 @@ public final class FailedEventsTask implements Callable<ArrayList<? extends Seri
         if (action == Action.RETRY) {
             ArrayList<FailedEvents.Retry> results = new ArrayList<>(failed.retry(filter));
             long applied = results.stream().filter(FailedEvents.Retry::applied).count();
-            LOG.info("Failed events retried by {}: {} applied, {} still failing ({})", actor, applied, results.size() - applied,
-                    filter);
+            LOG.info("Failed events retried by {}: {} applied, {} still failing ({})", Identifiers.escaped(actor, 100), applied,
+                    results.size() - applied, describe(filter));
             return results;
         }
         ArrayList<FailedEvents.Row> discarded = new ArrayList<>(failed.discard(filter));
-        LOG.info("Failed events discarded by {}: {} ({})", actor, discarded.size(), filter);
+        LOG.info("Failed events discarded by {}: {} ({})", Identifiers.escaped(actor, 100), discarded.size(), describe(filter));
         return discarded;
+    }
+
+    /** The filter for a log line: its text came from an operator's form, escaped so it cannot break the line. */
+    static String describe(FailedEvents.Filter filter) {
+        return "ids=" + filter.ids() + " session=" + Identifiers.escaped(filter.sessionId(), 100) + " activity="
+                + Identifiers.escaped(filter.activity(), 100) + " reason contains " + Identifiers.escaped(filter.reasonContains(), 200);
     }
 }

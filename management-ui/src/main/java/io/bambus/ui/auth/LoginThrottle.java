@@ -1,20 +1,26 @@
 package io.bambus.ui.auth;
 
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows down password guessing: after {@value #FREE_FAILURES} failed logins for one user name (or
- * {@value #FREE_ADDRESS_FAILURES} from one address), each further attempt must wait 1 s, 2 s, 4 s … up to {@value #MAX_WAIT_SECONDS}
- * s after the last failure; a success clears the name. Entries are forgotten
- * {@value #FORGET_MINUTES} minutes after their last failure.
+ * Slows down password guessing. Every attempt is counted <em>before</em> its password is checked
+ * (so parallel guesses cannot slip past while the slow hash runs), by two keys:
+ * <ul>
+ *   <li>the user name together with the caller's address: after {@value #FREE_FAILURES} failures
+ *       each further attempt waits 1 s, 2 s, 4 s … up to {@value #MAX_WAIT_SECONDS} s after the
+ *       last one. Guessing from one address slows that address down for that name only: the
+ *       user, or a scraper, logging in from elsewhere is not locked out by it;</li>
+ *   <li>the address alone: the same after {@value #FREE_ADDRESS_FAILURES} failures (an address
+ *       may be shared by many people), so one address cannot try name after name.</li>
+ * </ul>
+ * A success refunds its own attempt and clears its name-and-address key only. Entries are
+ * forgotten {@value #FORGET_MINUTES} minutes after their last attempt.
  */
 public final class LoginThrottle {
 
     static final int FREE_FAILURES = 3;
-    /** An address may be shared by many people (a proxy, an office): it gets more failures before waits start. */
     static final int FREE_ADDRESS_FAILURES = 20;
     static final long MAX_WAIT_SECONDS = 60;
     private static final long FORGET_MINUTES = 15;
@@ -23,23 +29,48 @@ public final class LoginThrottle {
     private record Failures(int count, long lastMillis) {
     }
 
-    private final Map<String, Failures> failures = new ConcurrentHashMap<>();
+    private final Map<String, Failures> failures = new HashMap<>();
 
-    /** Seconds the caller must still wait before trying {@code user} from {@code address}; 0 to go ahead. */
-    public long waitSeconds(String user, String address, long nowMillis) {
-        return Math.max(wait(userKey(user), FREE_FAILURES, nowMillis), wait("ip:" + address, FREE_ADDRESS_FAILURES, nowMillis));
-    }
-
-    public void failed(String user, String address, long nowMillis) {
-        if (failures.size() > MAX_ENTRIES) {
-            forgetOld(nowMillis);
+    /**
+     * Counts an attempt of {@code user} from {@code address} as failed until {@link #succeeded}
+     * says otherwise. Returns 0 when the attempt may go ahead, else the seconds to wait (and then
+     * nothing is counted).
+     */
+    public synchronized long begin(String user, String address, long nowMillis) {
+        String pair = pairKey(user, address);
+        String ip = addressKey(address);
+        long wait = Math.max(wait(pair, FREE_FAILURES, nowMillis), wait(ip, FREE_ADDRESS_FAILURES, nowMillis));
+        if (wait > 0) {
+            return wait;
         }
-        failures.merge(userKey(user), new Failures(1, nowMillis), (a, b) -> new Failures(a.count + 1, nowMillis));
-        failures.merge("ip:" + address, new Failures(1, nowMillis), (a, b) -> new Failures(a.count + 1, nowMillis));
+        if (failures.size() > MAX_ENTRIES) {
+            failures.values().removeIf(f -> nowMillis - f.lastMillis > FORGET_MINUTES * 60_000);
+        }
+        failures.merge(pair, new Failures(1, nowMillis), (a, b) -> new Failures(a.count + 1, nowMillis));
+        failures.merge(ip, new Failures(1, nowMillis), (a, b) -> new Failures(a.count + 1, nowMillis));
+        return 0;
     }
 
-    public void succeeded(String user) {
-        failures.remove(userKey(user));
+    /** The attempt failed: the waits count from now, the end of its check. */
+    public synchronized void failed(String user, String address, long nowMillis) {
+        failures.computeIfPresent(pairKey(user, address), (k, f) -> new Failures(f.count, Math.max(f.lastMillis, nowMillis)));
+        failures.computeIfPresent(addressKey(address), (k, f) -> new Failures(f.count, Math.max(f.lastMillis, nowMillis)));
+    }
+
+    /** The attempt {@link #begin} counted was never checked (the server was busy): it does not count. */
+    public synchronized void refund(String user, String address) {
+        refund(pairKey(user, address));
+        refund(addressKey(address));
+    }
+
+    /** The attempt succeeded: its name-and-address key is cleared and the address gets its attempt back. */
+    public synchronized void succeeded(String user, String address) {
+        failures.remove(pairKey(user, address));
+        refund(addressKey(address));
+    }
+
+    private void refund(String key) {
+        failures.computeIfPresent(key, (k, f) -> f.count <= 1 ? null : new Failures(f.count - 1, f.lastMillis));
     }
 
     private long wait(String key, int free, long nowMillis) {
@@ -48,7 +79,7 @@ public final class LoginThrottle {
             return 0;
         }
         if (nowMillis - f.lastMillis > FORGET_MINUTES * 60_000) {
-            failures.remove(key, f);
+            failures.remove(key);
             return 0;
         }
         long waitMillis = Math.min(MAX_WAIT_SECONDS, 1L << Math.min(f.count - free, 6)) * 1000;
@@ -56,15 +87,11 @@ public final class LoginThrottle {
         return left <= 0 ? 0 : (left + 999) / 1000;
     }
 
-    private void forgetOld(long nowMillis) {
-        for (Iterator<Failures> it = failures.values().iterator(); it.hasNext(); ) {
-            if (nowMillis - it.next().lastMillis > FORGET_MINUTES * 60_000) {
-                it.remove();
-            }
-        }
+    private static String pairKey(String user, String address) {
+        return "user:" + (user == null ? "" : user.toLowerCase(Locale.ROOT)) + "\u0000" + address;
     }
 
-    private static String userKey(String user) {
-        return "user:" + (user == null ? "" : user.toLowerCase(Locale.ROOT));
+    private static String addressKey(String address) {
+        return "ip:" + address;
     }
 }

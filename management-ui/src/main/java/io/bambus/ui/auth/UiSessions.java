@@ -57,6 +57,12 @@ public final class UiSessions {
         return touched;
     }
 
+    /** Whether {@code token}'s session is still live, without touching it (an event stream is no activity). */
+    public boolean alive(String token, long nowMillis) {
+        UiSession session = token == null ? null : sessions.get(token);
+        return session != null && !expired(session, nowMillis);
+    }
+
     public void close(String token) {
         if (token != null) {
             sessions.remove(token);

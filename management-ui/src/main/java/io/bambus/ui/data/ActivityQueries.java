@@ -84,7 +84,7 @@ public final class ActivityQueries {
                             + "'; its items are " + definition.items().stream().map(ItemDefinition::name).toList());
                 }
                 where.append(" AND ").append(itemDefinition.column()).append(" = ?");
-                args.add(value == null ? "" : value);
+                args.add(searchValue(itemDefinition, value == null ? "" : value));
             }
             long total;
             try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*) FROM " + table + where)) {
@@ -133,6 +133,51 @@ public final class ActivityQueries {
             List<Map<String, String>> continuations = select(connection, "SELECT `ContinuationToken`, `LastModified` FROM "
                     + definition.continuationsTable() + " WHERE `ActivityID` = ? ORDER BY `LastModified`", id);
             return new Instance(definition.name(), status, data.get(0), references, related, continuations);
+        }
+    }
+
+    /**
+     * {@code text} as a value of {@code item}'s type, so the database compares like with like
+     * (MariaDB would cast 'abc' to 0 and '5abc' to 5 against a number column); a value the type
+     * cannot hold is refused with the reason.
+     */
+    static Object searchValue(ItemDefinition item, String text) {
+        String value = text.trim();
+        String quoted = "'" + Identifiers.escaped(Identifiers.shorten(text, 60), 80) + "'";
+        try {
+            return switch (item.type()) {
+                case TEXT -> {
+                    if (text.length() > item.length()) {
+                        throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": a value of "
+                                + text.length() + " characters cannot match");
+                    }
+                    yield text;
+                }
+                case INTEGER -> Long.valueOf(value);
+                case DECIMAL -> {
+                    if (value.length() > 100) {
+                        throw new NumberFormatException();
+                    }
+                    yield new java.math.BigDecimal(value);
+                }
+                case FLOAT -> {
+                    double d = Double.parseDouble(value);
+                    if (!Double.isFinite(d) || !value.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?")) {
+                        throw new NumberFormatException();
+                    }
+                    yield d;
+                }
+                case MILESTONE, TIMESTAMP -> java.time.LocalDateTime.parse(value.replace(' ', 'T'));
+            };
+        } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
+            String expected = switch (item.type()) {
+                case INTEGER -> "a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+                case DECIMAL -> "a decimal number such as 12.50";
+                case FLOAT -> "a number such as 0.25 or 1e-3";
+                default -> "a date and time such as 2026-11-30 14:05:00 or 2026-11-30T14:05:00.123456";
+            };
+            throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": " + quoted + " is not "
+                    + expected);
         }
     }
 

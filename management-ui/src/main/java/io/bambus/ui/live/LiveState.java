@@ -12,9 +12,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -36,8 +35,8 @@ public final class LiveState implements AutoCloseable {
     private final BusOperations ops;
     private final ObjectMapper json;
     private final Thread thread;
-    private final Set<SseClient> clients = ConcurrentHashMap.newKeySet();
-    private final Map<String, Deque<long[]>> samples = new HashMap<>();
+    private final StreamHub hub = new StreamHub(System::currentTimeMillis);
+    private final Samples samples = new Samples(SAMPLES);
     private final Deque<Views.TimelineView> timeline = new ArrayDeque<>();
     private volatile Views.ClusterView cluster = new Views.ClusterView(0, "not read yet", List.of(), List.of());
     private volatile boolean running = true;
@@ -68,18 +67,62 @@ public final class LiveState implements AutoCloseable {
         return all.subList(Math.max(0, all.size() - max), all.size());
     }
 
-    public synchronized List<Views.Throughput> throughput() {
-        List<Views.Throughput> result = new ArrayList<>();
-        samples.forEach((session, points) -> result.add(rates(session, points)));
-        result.sort((a, b) -> a.session().compareTo(b.session()));
-        return result;
+    /** Every session's events/s over the last 15 minutes (the sessions table's small charts). */
+    public synchronized List<Views.Series> throughput() {
+        return samples.rates();
     }
 
-    /** Registers a browser's event stream; it gets the current cluster at once. */
-    public void connect(SseClient client) {
-        client.onClose(() -> clients.remove(client));
-        client.sendEvent("cluster", toJson(cluster));
-        clients.add(client);
+    /** One session's series, or null for a session not seen. */
+    public synchronized Views.Series series(String session) {
+        return samples.series(session);
+    }
+
+    /** All sessions' series together. */
+    public synchronized Views.Series total() {
+        return samples.total();
+    }
+
+    /** Sets the check of login sessions (by cookie token): the streams of ended sessions are closed at the next poll. */
+    public void loggedIn(Predicate<String> check) {
+        hub.loggedIn(check);
+    }
+
+    /**
+     * Registers a browser's event stream, opened by the login session {@code token} of
+     * {@code user}; it gets the current cluster at once.
+     */
+    public void connect(SseClient client, String token, String user) {
+        hub.open(new StreamHub.Sink() {
+            @Override
+            public void event(String name, String data) {
+                client.sendEvent(name, data);
+            }
+
+            @Override
+            public void comment(String text) {
+                client.sendComment(text);
+            }
+
+            @Override
+            public boolean closed() {
+                return client.terminated();
+            }
+
+            @Override
+            public void close() {
+                client.close();
+            }
+        }, token, user, "cluster", toJson(cluster));
+    }
+
+    /** Closes every stream of the login session {@code token}. */
+    public void disconnect(String token, String why) {
+        hub.disconnect(token, why);
+    }
+
+    /** Open event streams, for tests. */
+    public int streams() {
+        return hub.size();
     }
 
     private void loop() {
@@ -96,6 +139,7 @@ public final class LiveState implements AutoCloseable {
                 cluster = new Views.ClusterView(last.takenMillis(), error, last.members(), last.sessions());
                 broadcastCluster();
             }
+            hub.check();
             try {
                 TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
@@ -116,18 +160,13 @@ public final class LiveState implements AutoCloseable {
         List<Views.SessionView> sessions = new ArrayList<>();
         synchronized (this) {
             for (SessionRecord record : records) {
-                Deque<long[]> points = samples.computeIfAbsent(record.sessionId(), id -> new ArrayDeque<>());
                 if (sample) {
-                    points.addLast(new long[] {now, record.eventsMoved()});
-                    while (points.size() > SAMPLES + 1) {
-                        points.removeFirst();
-                    }
+                    samples.add(now, record);
                 }
-                double[] rates = rates(record.sessionId(), points).eventsPerSecond();
                 sessions.add(Views.SessionView.of(record, ops.assignedMember(record.sessionId()), addresses,
-                        rates.length == 0 ? 0 : rates[rates.length - 1]));
+                        samples.latestRate(record.sessionId())));
             }
-            samples.keySet().retainAll(records.stream().map(SessionRecord::sessionId).toList());
+            samples.retain(records.stream().map(SessionRecord::sessionId).toList());
         }
         if (lastError != null) {
             LOG.info("Management UI: the cluster answers again");
@@ -138,7 +177,7 @@ public final class LiveState implements AutoCloseable {
         followTimeline();
         if (now >= nextKeepAliveMillis) {
             nextKeepAliveMillis = now + KEEPALIVE_MILLIS;
-            broadcastComment();
+            hub.keepAlive();
         }
     }
 
@@ -169,47 +208,12 @@ public final class LiveState implements AutoCloseable {
         String comparable = toJson(new Views.ClusterView(0, c.error(), c.members(), c.sessions()));
         if (!comparable.equals(lastSent)) {
             lastSent = comparable;
-            broadcast("cluster", toJson(c));
+            hub.publish("cluster", toJson(c), true);
         }
     }
 
     private void broadcast(String event, String data) {
-        for (SseClient client : clients) {
-            try {
-                if (client.terminated()) {
-                    clients.remove(client);
-                } else {
-                    client.sendEvent(event, data);
-                }
-            } catch (RuntimeException e) {
-                // a browser that went away mid-send
-                clients.remove(client);
-            }
-        }
-    }
-
-    private void broadcastComment() {
-        for (SseClient client : clients) {
-            try {
-                client.sendComment("keep-alive");
-            } catch (RuntimeException e) {
-                clients.remove(client);
-            }
-        }
-    }
-
-    private static Views.Throughput rates(String session, Deque<long[]> points) {
-        List<long[]> list = new ArrayList<>(points);
-        int n = Math.max(0, list.size() - 1);
-        long[] millis = new long[n];
-        double[] rates = new double[n];
-        for (int i = 0; i < n; i++) {
-            long[] a = list.get(i);
-            long[] b = list.get(i + 1);
-            millis[i] = b[0];
-            rates[i] = b[0] == a[0] ? 0 : Math.max(0, b[1] - a[1]) * 1000.0 / (b[0] - a[0]);
-        }
-        return new Views.Throughput(session, millis, rates);
+        hub.publish(event, data, false);
     }
 
     private String toJson(Object value) {
@@ -229,7 +233,6 @@ public final class LiveState implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // the web server's stop ends the streams themselves
-        clients.clear();
+        hub.close();
     }
 }

@@ -54,7 +54,13 @@ public final class Views {
         }
     }
 
-    /** A session's throughput samples: event counts at sample times, oldest first. */
-    public record Throughput(String session, long[] millis, double[] eventsPerSecond) {
+    /**
+     * A session's (or, as "total", all sessions') figures between samples, oldest first: events
+     * moved per second, events waiting at the sample, and the mean and 95th percentile of its
+     * batches' commit latency in seconds (null where no batch committed). Only
+     * {@code eventsPerSecond} is set in the sessions table's list.
+     */
+    public record Series(String session, long[] millis, Double[] eventsPerSecond, Long[] lagEvents,
+                         Double[] commitMeanSeconds, Double[] commitP95Seconds) {
     }
 }

@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.event.EventDecoder;
 import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.sql.Identifiers;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionCommand;
 import io.bambus.grid.session.SessionRecord;
@@ -17,6 +18,7 @@ import io.bambus.ui.auth.UiSessions;
 import io.bambus.ui.auth.Users;
 import io.bambus.ui.data.ActivityQueries;
 import io.bambus.ui.live.LiveState;
+import io.bambus.ui.live.Views;
 import io.bambus.ui.metrics.BusMetrics;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -68,9 +71,12 @@ public final class WebApp {
     private final LoginThrottle throttle = new LoginThrottle();
     private final ObjectMapper json;
     private final java.util.function.BooleanSupplier clusterConnected;
+    private final LongSupplier clock;
+    /** When the failed events were last counted, and the count. */
+    private volatile long[] failedCount = {0, 0};
 
     public WebApp(UiConfig config, BusOperations ops, LiveState live, FailedEvents failedEvents, ActivityQueries activities,
-                  BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected) {
+                  BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected, LongSupplier clock) {
         this.config = config;
         this.ops = ops;
         this.live = live;
@@ -80,6 +86,8 @@ public final class WebApp {
         this.users = new Users(config.users());
         this.json = json;
         this.clusterConnected = clusterConnected;
+        this.clock = clock;
+        live.loggedIn(token -> sessions.alive(token, clock.getAsLong()));
     }
 
     public Javalin create() {
@@ -103,8 +111,13 @@ public final class WebApp {
 
         routes.get("/", ctx -> page(ctx, "app.html", "text/html"));
         routes.get("/static/app.js", ctx -> page(ctx, "app.js", "text/javascript"));
+        routes.get("/static/vendor/uPlot.iife.min.js", ctx -> page(ctx, "vendor/uplot/uPlot.iife.min.js", "text/javascript"));
+        routes.get("/static/vendor/uPlot.min.css", ctx -> page(ctx, "vendor/uplot/uPlot.min.css", "text/css"));
         routes.post("/api/logout", ctx -> {
-            sessions.close(ctx.cookie(UiSessions.COOKIE));
+            UiSessions.UiSession s = session(ctx);
+            sessions.close(s.token());
+            live.disconnect(s.token(), "the user logged out");
+            LOG.info("Management UI: {} logged out", s.user());
             ctx.cookie(cookie("", 0));
             ctx.json(Map.of("loggedOut", true));
         });
@@ -113,12 +126,22 @@ public final class WebApp {
             ctx.json(Map.of("user", s.user(), "role", s.role().label(), "csrf", s.csrf()));
         });
         routes.sse("/api/events", client -> {
+            UiSessions.UiSession s = session(client.ctx());
             client.keepAlive();
-            live.connect(client);
+            live.connect(client, s.token(), s.user());
         });
         routes.get("/api/cluster", ctx -> ctx.json(live.cluster()));
         routes.get("/api/sessions", ctx -> ctx.json(Map.of("sessions", live.cluster().sessions(),
                 "throughput", live.throughput())));
+        routes.get("/api/overview", this::overview);
+        routes.get("/api/series", ctx -> ctx.json(Map.of("total", live.total(), "sessions", live.throughput())));
+        routes.get("/api/series/{id}", ctx -> {
+            var series = live.series(ctx.pathParam("id"));
+            if (series == null) {
+                throw new ApiError(404, "no figures for session '" + printable(ctx.pathParam("id")) + "' (yet)");
+            }
+            ctx.json(Map.of("session", series, "total", live.total()));
+        });
         routes.get("/api/sessions/{id}", ctx -> ctx.json(record(ctx.pathParam("id"))));
         routes.post("/api/sessions/{id}/{command}", this::sessionCommand);
         routes.get("/api/timeline", this::timeline);
@@ -167,7 +190,7 @@ public final class WebApp {
                 LOG.debug("Management UI: error after a request ended: {}", e.toString());
                 return;
             }
-            LOG.warn("Management UI: {} failed", request, e);
+            LOG.warn("Management UI: {} failed", Identifiers.escaped(request, 200), e);
             error(ctx, 500, "internal error: " + e.getMessage() + " (details in the UI's log)");
         });
     }
@@ -184,7 +207,7 @@ public final class WebApp {
         if (PUBLIC_PATHS.contains(ctx.path())) {
             return;
         }
-        UiSessions.UiSession session = sessions.get(ctx.cookie(UiSessions.COOKIE), System.currentTimeMillis());
+        UiSessions.UiSession session = sessions.get(ctx.cookie(UiSessions.COOKIE), clock.getAsLong());
         if (session == null && ctx.path().equals("/metrics")) {
             session = basicAuth(ctx);
         }
@@ -205,23 +228,68 @@ public final class WebApp {
         }
     }
 
-    /** A cross-site POST announces a foreign Origin: refused whatever else it carries. */
+    /**
+     * A cross-site POST announces itself: a foreign or opaque ({@code null}, from a sandboxed
+     * frame) {@code Origin}, or a {@code Sec-Fetch-Site} other than same-origin. Refused whatever
+     * else it carries, the login included (login CSRF). Clients that are not browsers send
+     * neither header and pass.
+     */
     private static void checkOrigin(Context ctx) {
+        String site = ctx.header("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            throw new ApiError(403, "cross-site request refused (Sec-Fetch-Site " + printable(site) + ")");
+        }
         String origin = ctx.header("Origin");
-        if (origin == null || origin.equals("null") && ctx.path().equals("/api/login")) {
+        if (origin == null) {
             return;
         }
         try {
             URI uri = URI.create(origin);
             String host = ctx.host();
             String originHost = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
-            if (host != null && host.equalsIgnoreCase(originHost)) {
+            if (uri.getHost() != null && host != null && host.equalsIgnoreCase(originHost)) {
                 return;
             }
         } catch (IllegalArgumentException e) {
             // fall through: refused
         }
-        throw new ApiError(403, "cross-origin request refused (Origin " + origin + ")");
+        throw new ApiError(403, "cross-origin request refused (Origin " + printable(origin) + ")");
+    }
+
+    /**
+     * The user whose name and password match, or null, with the attempt throttled: counted before
+     * the password is checked, refused (429) while its name-and-address or its address must wait,
+     * 400 (and counted) for a password bcrypt cannot check, 503 while too many checks run.
+     */
+    private UiConfig.User authenticate(Context ctx, String name, String password) {
+        String ip = ctx.ip();
+        long wait = throttle.begin(name, ip, clock.getAsLong());
+        if (wait > 0) {
+            ctx.header("Retry-After", String.valueOf(wait));
+            LOG.warn("Management UI: login for '{}' from {} refused: throttled for {} s after repeated failures",
+                    printable(name), ip, wait);
+            throw new ApiError(429, "too many failed logins; try again in " + wait + " s");
+        }
+        if (Users.tooLong(password) || name.length() > 200) {
+            LOG.warn("Management UI: failed login for '{}' from {}: password or name too long", printable(name), ip);
+            throw new ApiError(400, "a password has at most " + Users.MAX_PASSWORD_BYTES + " bytes (UTF-8) and a user name at"
+                    + " most 200 characters; this counts as a failed login");
+        }
+        UiConfig.User user;
+        try {
+            user = users.check(name, password);
+        } catch (Users.BusyException e) {
+            throttle.refund(name, ip);
+            ctx.header("Retry-After", "1");
+            throw new ApiError(503, e.getMessage());
+        }
+        if (user == null) {
+            throttle.failed(name, ip, clock.getAsLong());
+            LOG.warn("Management UI: failed login for '{}' from {}", printable(name), ip);
+            return null;
+        }
+        throttle.succeeded(name, ip);
+        return user;
     }
 
     private UiSessions.UiSession basicAuth(Context ctx) {
@@ -232,43 +300,34 @@ public final class WebApp {
         if (credentials == null) {
             return null;
         }
-        long now = System.currentTimeMillis();
-        long wait = throttle.waitSeconds(credentials.getUsername(), ctx.ip(), now);
-        if (wait > 0) {
-            ctx.header("Retry-After", String.valueOf(wait));
-            throw new ApiError(429, "too many failed logins; try again in " + wait + " s");
-        }
-        UiConfig.User user = users.check(credentials.getUsername(), credentials.getPassword());
+        UiConfig.User user = authenticate(ctx, credentials.getUsername(), credentials.getPassword());
         if (user == null) {
-            throttle.failed(credentials.getUsername(), ctx.ip(), now);
             return null;
         }
-        throttle.succeeded(user.name());
+        long now = clock.getAsLong();
         // a one-request session: nothing is stored, no cookie is set
         return new UiSessions.UiSession("", user.name(), user.role(), "", now, now);
     }
 
     private void login(Context ctx) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiError(415, "log in with a JSON body: Content-Type: application/json and {\"username\": …,"
+                    + " \"password\": …}");
+        }
         JsonNode body = body(ctx);
         String name = body.path("username").asText("");
         String password = body.path("password").asText("");
-        long now = System.currentTimeMillis();
-        long wait = throttle.waitSeconds(name, ctx.ip(), now);
-        if (wait > 0) {
-            ctx.header("Retry-After", String.valueOf(wait));
-            LOG.warn("Management UI: login for '{}' from {} refused: throttled for {} s after repeated failures",
-                    printable(name), ctx.ip(), wait);
-            throw new ApiError(429, "too many failed logins; try again in " + wait + " s");
-        }
-        UiConfig.User user = users.check(name, password);
+        UiConfig.User user = authenticate(ctx, name, password);
         if (user == null) {
-            throttle.failed(name, ctx.ip(), now);
-            LOG.warn("Management UI: failed login for '{}' from {}", printable(name), ctx.ip());
             throw new ApiError(401, "wrong user name or password");
         }
-        throttle.succeeded(user.name());
-        sessions.close(ctx.cookie(UiSessions.COOKIE));
-        UiSessions.UiSession session = sessions.open(user.name(), user.role(), now);
+        String previous = ctx.cookie(UiSessions.COOKIE);
+        if (previous != null) {
+            sessions.close(previous);
+            live.disconnect(previous, "the browser logged in again");
+        }
+        UiSessions.UiSession session = sessions.open(user.name(), user.role(), clock.getAsLong());
         ctx.cookie(cookie(session.token(), -1));
         LOG.info("Management UI: {} logged in ({}) from {}", user.name(), user.role().label(), ctx.ip());
         ctx.json(Map.of("user", user.name(), "role", user.role().label(), "csrf", session.csrf()));
@@ -297,12 +356,12 @@ public final class WebApp {
             audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + id, "ok, now " + after.state());
             ctx.json(after);
         } catch (BusOperations.CommandRefusedException e) {
-            audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + printable(id), "refused: " + e.getMessage());
+            audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + id, "refused: " + e.getMessage());
             throw e;
         }
     }
 
-    private void failedAction(Context ctx, boolean retry) {
+    private void failedAction(Context ctx, boolean retry) throws SQLException {
         UiSessions.UiSession session = operator(ctx);
         JsonNode body = body(ctx);
         List<Long> ids = new ArrayList<>();
@@ -315,6 +374,18 @@ public final class WebApp {
         FailedEvents.Filter filter = new FailedEvents.Filter(text(body, "session"), text(body, "activity"),
                 text(body, "reason"), ids);
         String action = retry ? "retry-failed" : "discard-failed";
+        JsonNode expected = body.get("expected");
+        if (expected != null && !expected.isNull()) {
+            if (!expected.canConvertToLong() || expected.asLong() < 0) {
+                throw new ApiError(400, "expected: '" + printable(expected.asText()) + "' is not a count of failed events");
+            }
+            long now = failedEvents.count(filter);
+            if (now != expected.asLong()) {
+                audit(session, action, filterText(filter), "refused: " + now + " match now, the operator saw " + expected.asLong());
+                throw new ApiError(409, now + " failed events match this filter now, not " + expected.asLong()
+                        + " as when you looked; nothing was done: look at the list again");
+            }
+        }
         try {
             if (retry) {
                 List<FailedEvents.Retry> results = ops.retryFailed(filter, session.user());
@@ -331,6 +402,27 @@ public final class WebApp {
             audit(session, action, filterText(filter), "refused: " + e.getMessage());
             throw new ApiError(400, e.getMessage());
         }
+    }
+
+    /** What the overview page shows beside the live cluster: the failed events' count (read at most every 5 s). */
+    private void overview(Context ctx) throws SQLException {
+        long now = System.currentTimeMillis();
+        long[] cached = failedCount;
+        if (now - cached[0] > 5_000) {
+            cached = new long[] {now, failedEvents.count(FailedEvents.Filter.all())};
+            failedCount = cached;
+        }
+        Views.TimelineView lastLoss = null;
+        for (Views.TimelineView entry : live.recentTimeline(2_000)) {
+            if (entry.kind().equals("MEMBER_LEFT")) {
+                lastLoss = entry;
+            }
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("failedEvents", cached[1]);
+        view.put("failedCountedMillis", cached[0]);
+        view.put("lastMemberLeft", lastLoss);
+        ctx.json(view);
     }
 
     private void listFailed(Context ctx) throws SQLException {
@@ -404,14 +496,20 @@ public final class WebApp {
         UiSessions.UiSession session = session(ctx);
         if (session.role() != Role.OPERATOR) {
             AUDIT.info("user={} role={} action={} {} result=refused: not an operator", session.user(), session.role().label(),
-                    ctx.method(), ctx.path());
+                    ctx.method(), Identifiers.escaped(ctx.path(), 200));
             throw new ApiError(403, "user " + session.user() + " is a viewer; this needs the operator role");
         }
         return session;
     }
 
+    /**
+     * One audit line. Every part that came from a request (a session name, a filter's text, a
+     * refusal quoting them) is escaped: a CR, LF or other control character in it shows as
+     * {@code \r}, {@code \n} …, so it can never start a forged line.
+     */
     private static void audit(UiSessions.UiSession session, String action, String target, String result) {
-        AUDIT.info("user={} role={} action={} {} result={}", session.user(), session.role().label(), action, target, result);
+        AUDIT.info("user={} role={} action={} {} result={}", session.user(), session.role().label(), action,
+                Identifiers.escaped(target, 1_000), Identifiers.escaped(result, 1_000));
     }
 
     private JsonNode body(Context ctx) {
@@ -456,7 +554,7 @@ public final class WebApp {
     }
 
     private static String printable(String text) {
-        return io.bambus.core.sql.Identifiers.printable(io.bambus.core.sql.Identifiers.shorten(text, 60));
+        return Identifiers.printable(Identifiers.shorten(text, 60));
     }
 
     private static void error(Context ctx, int status, String message) {

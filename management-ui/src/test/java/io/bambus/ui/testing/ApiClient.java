@@ -37,6 +37,11 @@ public final class ApiClient {
         return response;
     }
 
+    /** The session cookie ("bambus_session=…"), or null before a login. */
+    public String cookie() {
+        return cookie;
+    }
+
     public List<String> setCookieHeaders(HttpResponse<String> response) {
         return response.headers().allValues("Set-Cookie");
     }
