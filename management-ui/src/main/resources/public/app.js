@@ -1,7 +1,12 @@
 'use strict';
 // Every value from the bus reaches the page as text (textContent, attribute values): never as HTML.
+// Live data (server-sent events) updates rows and boxes in place; pages and their filters live in
+// the URL's hash, so every view can be linked to and reloaded.
 
-const state = {me: null, cluster: null, throughput: {}, timeline: [], failedOffset: 0, instancesOffset: 0, activities: []};
+const state = {
+  me: null, cluster: null, rates: {}, timeline: [], activities: [], overview: null, route: null,
+  clusterUpdates: 0, charts: {}
+};
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -18,8 +23,53 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function notice(text) {
-  document.getElementById('notice').textContent = text || '';
+/** Sets a node's text only when it changed (no flicker, no lost selection). */
+function setText(node, text) {
+  const value = text === null || text === undefined ? '' : String(text);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+/**
+ * Brings a container's children in line with {@code items}, keyed by {@code key}: existing
+ * children are updated in place and kept (a click in progress on one is not lost), new ones made,
+ * gone ones removed, order kept.
+ */
+function syncChildren(container, items, key, create, update) {
+  const existing = new Map();
+  for (const child of container.children) existing.set(child.dataset.key, child);
+  let previous = null;
+  for (const item of items) {
+    const k = String(key(item));
+    let node = existing.get(k);
+    if (node) existing.delete(k);
+    else {
+      node = create(item);
+      node.dataset.key = k;
+    }
+    update(node, item);
+    const wanted = previous ? previous.nextSibling : container.firstChild;
+    if (node !== wanted) container.insertBefore(node, wanted);
+    previous = node;
+  }
+  for (const gone of existing.values()) gone.remove();
+}
+
+// ---- notices: they stay until dismissed; the same text again counts up instead of stacking
+
+function notice(text, kind) {
+  if (!text) return;
+  const list = document.getElementById('notices');
+  for (const item of list.children) {
+    if (item.dataset.text === text) {
+      item.dataset.count = String(Number(item.dataset.count) + 1);
+      setText(item.querySelector('.count'), '×' + item.dataset.count);
+      return;
+    }
+  }
+  const item = el('div', {class: 'notice ' + (kind || 'error'), role: 'alert', 'data-text': text, 'data-count': '1'},
+    el('span', {class: 'text'}, text), el('span', {class: 'count'}),
+    el('button', {type: 'button', class: 'dismiss', title: 'dismiss', onclick: () => item.remove()}, '×'));
+  list.append(item);
 }
 
 async function api(path, options) {
@@ -58,102 +108,165 @@ function time(millis) {
   return new Date(millis).toISOString().replace('T', ' ').substring(0, 23);
 }
 
-// ---- pages
-
-function showPage() {
-  const page = (window.location.hash || '#cluster').substring(1);
-  for (const section of document.querySelectorAll('.page')) {
-    section.classList.toggle('current', section.id === 'page-' + page);
-  }
-  for (const link of document.querySelectorAll('nav a')) {
-    link.classList.toggle('current', link.dataset.page === page);
-  }
-  if (page === 'failed') loadFailed();
-  if (page === 'activities') loadActivities();
-  if (page === 'timeline') loadTimeline();
-  if (page === 'sessions') loadThroughput();
+function count(n) {
+  return Number(n).toLocaleString('en-US');
 }
 
-// ---- cluster and sessions, live
+// ---- routing: #page/part/part?param=value
 
-function renderCluster() {
+function parseRoute() {
+  const hash = window.location.hash.substring(1) || 'overview';
+  const [path, query] = hash.split('?');
+  const parts = path.split('/').map(p => decodeURIComponent(p));
+  return {page: parts[0] || 'overview', parts: parts.slice(1), params: new URLSearchParams(query || '')};
+}
+
+function link(page, parts, params) {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== '' && v !== null && v !== undefined && !(k === 'offset' && Number(v) === 0)) query.set(k, v);
+  }
+  const path = [page, ...(parts || []).map(encodeURIComponent)].join('/');
+  return '#' + path + (query.toString() ? '?' + query : '');
+}
+
+function go(page, parts, params) {
+  const target = link(page, parts, params);
+  if (window.location.hash === target) showPage();
+  else window.location.hash = target;
+}
+
+function showPage() {
+  const route = state.route = parseRoute();
+  for (const section of document.querySelectorAll('.page')) {
+    section.classList.toggle('current', section.id === 'page-' + route.page);
+  }
+  for (const a of document.querySelectorAll('nav a')) {
+    a.classList.toggle('current', a.dataset.page === route.page);
+  }
+  if (route.page === 'overview') loadOverview();
+  if (route.page === 'sessions') showSessions(route);
+  if (route.page === 'failed') showFailed(route);
+  if (route.page === 'activities') showActivities(route);
+  if (route.page === 'timeline') loadTimeline();
+  if (state.cluster) renderLive();
+}
+
+// ---- live: cluster, sessions, overview
+
+function renderLive() {
   const cluster = state.cluster;
-  const link = document.getElementById('link');
-  link.textContent = cluster.error ? 'cluster unreachable' : 'live';
-  link.className = 'link ' + (cluster.error ? 'down' : 'up');
-  notice(cluster.error);
-  const boxes = [];
+  const banner = document.getElementById('cluster-banner');
+  setText(banner, cluster.error || '');
+  banner.hidden = !cluster.error;
+  const linkBadge = document.getElementById('link');
+  setText(linkBadge, cluster.error ? 'cluster unreachable' : 'live');
+  linkBadge.className = 'link ' + (cluster.error ? 'down' : 'up');
+  renderMembers();
+  renderSessions();
+  renderTiles();
+  if (state.route && state.route.page === 'sessions' && state.route.parts[0]) renderSessionFacts(state.route.parts[0]);
+}
+
+function renderMembers() {
+  const cluster = state.cluster;
   const byMember = {};
   for (const member of cluster.members) byMember[member.address] = [];
   const unplaced = [];
-  for (const session of cluster.sessions) {
-    (byMember[session.shownOn] || unplaced).push(session);
-  }
-  for (const member of cluster.members) {
-    boxes.push(el('div', {class: 'member', 'data-member': member.address},
-      el('h3', {}, member.address, member.deciding ? ' (decides placement' + (member.balancing ? '' : ', balancing off') + ')'
-        : member.oldest ? ' (oldest)' : ''),
-      el('div', {class: 'facts'}, 'up ' + ago(member.startedMillis) + ' · heap ' + mb(member.heapUsedBytes) + ' of '
-        + mb(member.heapMaxBytes) + ' · runs ' + member.sessionsRunning),
-      el('div', {class: 'facts share', 'data-share': member.sessionsAssigned}, 'share ' + member.sessionsAssigned
-        + ' of ' + cluster.sessions.length + ' sessions · ' + member.eventsPerSecond.toFixed(1) + ' events/s · '
-        + member.lagEvents + ' waiting',
-        member.configError ? el('div', {class: 'error'}, (member.configError.startsWith('activity definitions not deployed')
-          ? '' : 'configuration refused: ') + member.configError) : null),
-      byMember[member.address].map(sessionChip)));
-  }
-  if (unplaced.length) {
-    boxes.push(el('div', {class: 'member unplaced', 'data-member': ''},
-      el('h3', {}, 'Waiting for an owner'), unplaced.map(sessionChip)));
-  }
-  document.getElementById('members').replaceChildren(...boxes);
-  renderSessions();
-}
-
-function sessionChip(session) {
-  return el('span', {class: 'session ' + session.state, 'data-session': session.id, title: session.state},
-    session.id, session.state === 'RUNNING' ? '' : ' · ' + session.state.toLowerCase());
+  for (const session of cluster.sessions) (byMember[session.shownOn] || unplaced).push(session);
+  const boxes = cluster.members.map(m => ({member: m, sessions: byMember[m.address]}));
+  if (unplaced.length) boxes.push({member: null, sessions: unplaced});
+  syncChildren(document.getElementById('members'), boxes, b => b.member ? b.member.address : '',
+    b => el('div', {class: 'member' + (b.member ? '' : ' unplaced'), 'data-member': b.member ? b.member.address : ''},
+      el('h3', {}), el('div', {class: 'facts up'}), el('div', {class: 'facts share'}), el('div', {class: 'error config'}),
+      el('div', {class: 'chips'})),
+    (box, b) => {
+      const m = b.member;
+      if (m) {
+        setText(box.querySelector('h3'), m.address + (m.deciding ? ' (decides placement' + (m.balancing ? '' : ', balancing off') + ')'
+          : m.oldest ? ' (oldest)' : ''));
+        setText(box.querySelector('.facts.up'), 'up ' + ago(m.startedMillis) + ' · heap ' + mb(m.heapUsedBytes) + ' of '
+          + mb(m.heapMaxBytes) + ' · runs ' + m.sessionsRunning);
+        const share = box.querySelector('.facts.share');
+        share.dataset.share = m.sessionsAssigned;
+        setText(share, 'share ' + m.sessionsAssigned + ' of ' + cluster.sessions.length + ' sessions · '
+          + m.eventsPerSecond.toFixed(1) + ' events/s · ' + count(m.lagEvents) + ' waiting');
+        setText(box.querySelector('.error.config'), m.configError ? (m.configError.startsWith('activity definitions not deployed')
+          ? '' : 'configuration refused: ') + m.configError : '');
+      } else {
+        setText(box.querySelector('h3'), 'Waiting for an owner');
+      }
+      syncChildren(box.querySelector('.chips'), b.sessions, s => s.id,
+        s => el('a', {'data-session': s.id, href: link('sessions', [s.id])}),
+        (chip, s) => {
+          chip.className = 'session ' + s.state;
+          chip.title = s.state;
+          setText(chip, s.id + (s.state === 'RUNNING' ? '' : ' · ' + s.state.toLowerCase()));
+        });
+    });
 }
 
 const ACTIONS = {
   RUNNING: ['pause', 'disable'], FAILING: ['pause', 'disable'], PAUSED: ['resume', 'disable'], DISABLED: ['enable']
 };
 
-function renderSessions() {
-  const rows = state.cluster.sessions.map(s => el('tr', {'data-session': s.id},
-    el('td', {}, s.id),
-    el('td', {class: 'state'}, s.state),
-    el('td', {class: 'owner'}, s.ownerAddress || '—'),
-    el('td', {}, s.epoch),
-    el('td', {}, 'batch ' + s.batchNo + ', seq ' + s.maxSeq),
-    el('td', {class: 'moved'}, s.eventsMoved),
-    el('td', {}, s.eventsFailed),
-    el('td', {}, chart(state.throughput[s.id] || []), ' ', s.eventsPerSecond.toFixed(1)),
-    el('td', {class: 'lag'}, s.lagEvents + ' waiting', s.oldestWaitingMillis ? ', oldest ' + ago(s.oldestWaitingMillis) : '',
-      s.heldSinceMillis ? '; waits for an open transaction since ' + ago(s.heldSinceMillis) : ''),
-    el('td', {class: 'error'}, s.lastError || ''),
-    el('td', {}, isOperator() ? ACTIONS[s.state].map(action =>
-      el('button', {type: 'button', 'data-action': action, onclick: () => command(s.id, action)}, action)) : [])));
-  document.querySelector('#sessions-table tbody').replaceChildren(...rows);
+function actionButtons(session) {
+  return isOperator() ? ACTIONS[session.state].map(action =>
+    el('button', {type: 'button', 'data-action': action, onclick: () => command(session.id, action)}, action)) : [];
 }
 
-function chart(points) {
+function lagText(s) {
+  return s.lagEvents + ' waiting' + (s.oldestWaitingMillis ? ', oldest ' + ago(s.oldestWaitingMillis) : '')
+    + (s.heldSinceMillis ? '; waits for an open transaction since ' + ago(s.heldSinceMillis) : '');
+}
+
+function renderSessions() {
+  syncChildren(document.querySelector('#sessions-table tbody'), state.cluster.sessions, s => s.id,
+    s => el('tr', {'data-session': s.id},
+      el('td', {}, el('a', {href: link('sessions', [s.id])}, s.id)), el('td', {class: 'state'}), el('td', {class: 'owner'}),
+      el('td', {class: 'epoch'}), el('td', {class: 'checkpoint'}), el('td', {class: 'moved'}), el('td', {class: 'failed'}),
+      el('td', {class: 'rate'}, sparkline(), el('span', {})), el('td', {class: 'lag'}), el('td', {class: 'error'}),
+      el('td', {class: 'actions'})),
+    (row, s) => {
+      setText(row.querySelector('.state'), s.state);
+      setText(row.querySelector('.owner'), s.ownerAddress || '—');
+      setText(row.querySelector('.epoch'), s.epoch);
+      setText(row.querySelector('.checkpoint'), 'batch ' + s.batchNo + ', seq ' + s.maxSeq);
+      setText(row.querySelector('.moved'), s.eventsMoved);
+      setText(row.querySelector('.failed'), s.eventsFailed);
+      setText(row.querySelector('.rate span'), ' ' + s.eventsPerSecond.toFixed(1));
+      drawSparkline(row.querySelector('.rate svg'), state.rates[s.id] || []);
+      setText(row.querySelector('.lag'), lagText(s));
+      setText(row.querySelector('td.error'), s.lastError || '');
+      const actions = row.querySelector('.actions');
+      if (actions.dataset.state !== s.state) {
+        actions.dataset.state = s.state;
+        actions.replaceChildren(...actionButtons(s));
+      }
+    });
+}
+
+function sparkline() {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'chart');
   svg.setAttribute('width', '180');
   svg.setAttribute('height', '30');
-  const max = Math.max(1, ...points);
-  const line = document.createElementNS(ns, 'polyline');
-  line.setAttribute('points', points.map((v, i) => (i * 180 / 179).toFixed(1) + ',' + (29 - v * 28 / max).toFixed(1)).join(' '));
-  svg.append(line);
+  svg.append(document.createElementNS(ns, 'polyline'));
   return svg;
 }
 
-async function loadThroughput() {
+function drawSparkline(svg, points) {
+  const max = Math.max(1, ...points);
+  const value = points.map((v, i) => (i * 180 / 179).toFixed(1) + ',' + (29 - v * 28 / max).toFixed(1)).join(' ');
+  const line = svg.firstChild;
+  if (line.getAttribute('points') !== value) line.setAttribute('points', value);
+}
+
+async function loadRates() {
   try {
-    const body = await api('/api/sessions');
-    for (const t of body.throughput) state.throughput[t.session] = t.eventsPerSecond;
+    const body = await api('/api/series');
+    for (const s of body.sessions) state.rates[s.session] = s.eventsPerSecond;
     if (state.cluster) renderSessions();
   } catch (e) {
     notice(e.message);
@@ -164,7 +277,128 @@ async function command(id, action) {
   if (!window.confirm(action + ' session ' + id + '?')) return;
   try {
     await api('/api/sessions/' + encodeURIComponent(id) + '/' + action, {method: 'POST', body: '{}'});
-    notice('');
+    notice(action + ' ' + id + ': done', 'info');
+  } catch (e) {
+    notice(action + ' ' + id + ': ' + e.message);
+  }
+}
+
+function renderTiles() {
+  const cluster = state.cluster;
+  const tile = (id, value, sub) => {
+    setText(document.querySelector('#' + id + ' .value'), value);
+    if (sub !== undefined) setText(document.querySelector('#' + id + ' .sub'), sub);
+  };
+  tile('tile-members', cluster.members.length, cluster.members.filter(m => m.configError).length
+    ? cluster.members.filter(m => m.configError).length + ' with a configuration problem' : 'all running the bus');
+  const byState = {};
+  let unplaced = 0;
+  for (const s of cluster.sessions) {
+    byState[s.state] = (byState[s.state] || 0) + 1;
+    if (s.state === 'RUNNING' && !s.shownOn) unplaced++;
+  }
+  tile('tile-sessions', cluster.sessions.length, ['RUNNING', 'FAILING', 'PAUSED', 'DISABLED'].filter(k => byState[k])
+    .map(k => byState[k] + ' ' + k.toLowerCase()).join(' · ') + (unplaced ? ' · ' + unplaced + ' waiting for an owner' : ''));
+  document.getElementById('tile-sessions').classList.toggle('bad', !!byState.FAILING || unplaced > 0);
+  tile('tile-rate', cluster.sessions.reduce((sum, s) => sum + s.eventsPerSecond, 0).toFixed(1));
+  const oldest = Math.min(...cluster.sessions.map(s => s.oldestWaitingMillis || Infinity));
+  tile('tile-lag', count(cluster.sessions.reduce((sum, s) => sum + s.lagEvents, 0)),
+    Number.isFinite(oldest) ? 'oldest waits ' + ago(oldest) : 'none waiting');
+  const o = state.overview;
+  if (o) {
+    tile('tile-failed', count(o.failedEvents), 'counted ' + ago(o.failedCountedMillis) + ' ago');
+    document.getElementById('tile-failed').classList.toggle('bad', o.failedEvents > 0);
+    const left = o.lastMemberLeft;
+    tile('tile-failover', left ? ago(left.millis) + ' ago' : 'none', left ? left.member + ': ' + left.detail : 'since this UI started');
+  }
+}
+
+async function loadOverview() {
+  try {
+    const [overview, series] = await Promise.all([api('/api/overview'), api('/api/series')]);
+    state.overview = overview;
+    for (const s of series.sessions) state.rates[s.session] = s.eventsPerSecond;
+    if (state.cluster) renderTiles();
+    drawCharts('overview-charts', series.total, 'all sessions');
+  } catch (e) {
+    notice(e.message);
+  }
+}
+
+// ---- charts (uPlot, vendored): time on the x axis
+
+const CHARTS = [
+  {key: 'rate', title: 'Events moved per second', series: s => [[s.eventsPerSecond, 'events/s', '#3b5ba5']],
+    format: v => v.toFixed(1)},
+  {key: 'lag', title: 'Events waiting in the source', series: s => [[s.lagEvents, 'waiting', '#b58100']],
+    format: v => Math.round(v).toLocaleString('en-US')},
+  {key: 'commit', title: 'Batch commit latency (read to commit)', series: s => [[s.commitP95Seconds, 'p95', '#a32020'],
+    [s.commitMeanSeconds, 'mean', '#1f7a3a']], format: v => v < 1 ? Math.round(v * 1000) + ' ms' : v.toFixed(2) + ' s'}
+];
+
+function drawCharts(containerId, series, what) {
+  const container = document.getElementById(containerId);
+  if (!window.uPlot || !series) return;
+  for (const def of CHARTS) {
+    const id = containerId + '-' + def.key;
+    let holder = document.getElementById(id);
+    const lines = def.series(series);
+    const data = [series.millis.map(m => m / 1000), ...lines.map(l => l[0].map(v => v === null ? null : v))];
+    const chart = state.charts[id];
+    if (holder && chart && chart.what === what) {
+      chart.plot.setData(data);
+      continue;
+    }
+    if (chart) chart.plot.destroy();
+    if (!holder) {
+      holder = el('div', {class: 'chart-box', id: id, 'data-chart': def.key});
+      container.append(holder);
+    }
+    holder.replaceChildren();
+    const plot = new uPlot({
+      title: def.title + ' — ' + what, width: Math.max(320, Math.floor((container.clientWidth || 960) / 3) - 16), height: 200,
+      scales: {x: {time: true}},
+      series: [{}, ...lines.map(l => ({label: l[1], stroke: l[2], width: 1.5, spanGaps: false,
+        value: (u, v) => v === null || v === undefined ? '—' : def.format(v)}))],
+      axes: [{}, {values: (u, values) => values.map(v => def.format(v)), size: 70}]
+    }, data, holder);
+    state.charts[id] = {plot, what};
+  }
+}
+
+// ---- one session: #sessions/ID
+
+function showSessions(route) {
+  const id = route.parts[0];
+  document.getElementById('sessions-list').hidden = !!id;
+  document.getElementById('session-detail').hidden = !id;
+  loadRates();
+  if (id) loadSessionSeries(id);
+}
+
+function renderSessionFacts(id) {
+  const s = state.cluster.sessions.find(x => x.id === id);
+  setText(document.getElementById('session-title'), 'Session ' + id + (s ? '' : ' (not in the cluster)'));
+  if (!s) return;
+  const facts = [['State', s.state], ['Runs on', s.shownOn || '—'], ['Epoch', s.epoch],
+    ['Checkpoint', 'batch ' + s.batchNo + ', seq ' + s.maxSeq], ['Events moved', count(s.eventsMoved)],
+    ['Failed', count(s.eventsFailed)], ['Events/s', s.eventsPerSecond.toFixed(1)], ['Lag', lagText(s)],
+    ['Last commit', s.lastCommitMillis ? ago(s.lastCommitMillis) + ' ago' : '—'], ['Last error', s.lastError || '—']];
+  syncChildren(document.getElementById('session-facts'), facts, f => f[0],
+    f => el('div', {class: 'fact'}, el('dt', {}, f[0]), el('dd', {})),
+    (node, f) => setText(node.querySelector('dd'), f[1]));
+  const actions = document.getElementById('session-actions');
+  if (actions.dataset.state !== s.state + id) {
+    actions.dataset.state = s.state + id;
+    actions.replaceChildren(...actionButtons(s), el('a', {href: link('failed', [], {session: id})}, 'its failed events'),
+      ' · ', el('a', {href: link('timeline')}, 'timeline'));
+  }
+}
+
+async function loadSessionSeries(id) {
+  try {
+    const body = await api('/api/series/' + encodeURIComponent(id));
+    drawCharts('session-charts', body.session, 'session ' + id);
   } catch (e) {
     notice(e.message);
   }
@@ -172,15 +406,13 @@ async function command(id, action) {
 
 // ---- timeline
 
-function timelineRow(entry) {
-  return el('tr', {'data-kind': entry.kind},
-    el('td', {}, time(entry.millis)), el('td', {}, entry.kind), el('td', {}, entry.member || ''),
-    el('td', {}, entry.session || ''), el('td', {}, entry.actor || ''), el('td', {}, entry.detail || ''));
-}
-
 function renderTimeline() {
-  const rows = state.timeline.slice().reverse().map(timelineRow);
-  document.querySelector('#timeline-table tbody').replaceChildren(...rows);
+  syncChildren(document.querySelector('#timeline-table tbody'), state.timeline.slice().reverse(), e => e.seq,
+    e => el('tr', {'data-kind': e.kind},
+      el('td', {}, time(e.millis)), el('td', {}, e.kind), el('td', {}, e.member || ''),
+      el('td', {}, e.session ? el('a', {href: link('sessions', [e.session])}, e.session) : ''), el('td', {}, e.actor || ''),
+      el('td', {}, e.detail || '')),
+    () => null);
 }
 
 async function loadTimeline() {
@@ -192,48 +424,82 @@ async function loadTimeline() {
   }
 }
 
-// ---- failed events
+// ---- failed events: #failed?session=&activity=&reason=&offset=
 
 function failedFilter() {
   const form = document.getElementById('failed-filter');
-  return {session: form.session.value, activity: form.activity.value, reason: form.reason.value};
+  return {session: form.session.value.trim(), activity: form.activity.value.trim(), reason: form.reason.value};
 }
 
-async function loadFailed() {
+function describeFilter(filter) {
+  return 'session ' + (filter.session || 'any') + ', activity ' + (filter.activity || 'any') + ', reason '
+    + (filter.reason ? 'containing "' + filter.reason + '"' : 'any');
+}
+
+function showFailed(route) {
+  const form = document.getElementById('failed-filter');
+  for (const name of ['session', 'activity', 'reason']) form[name].value = route.params.get(name) || '';
+  loadFailed(Number(route.params.get('offset') || 0));
+}
+
+async function loadFailed(offset) {
   const filter = failedFilter();
-  const query = new URLSearchParams(Object.assign({offset: state.failedOffset, limit: 50}, filter));
+  const query = new URLSearchParams(Object.assign({offset: offset, limit: 50}, filter));
   try {
     const body = await api('/api/failed?' + query);
-    document.getElementById('failed-count').textContent = body.total + ' failed event(s)';
-    const rows = body.rows.map(row => el('tr', {'data-failed': row.id},
-      el('td', {}, row.id), el('td', {}, row.session), el('td', {}, row.sourceSeq),
-      el('td', {}, row.kind + ' ' + row.activity), el('td', {class: 'instance'}, row.instanceId),
-      el('td', {class: 'error'}, row.reason),
-      el('td', {}, el('pre', {class: 'payload'}, row.payload),
-        row.fields ? el('pre', {class: 'fields'}, Object.entries(row.fields).map(([k, v]) => k + ' = ' + v).join('\n')) : null),
-      el('td', {}, row.failedAt),
-      el('td', {}, isOperator() ? [
-        el('button', {type: 'button', 'data-action': 'retry', onclick: () => failedAction('retry', {ids: [row.id]})}, 'retry'),
-        el('button', {type: 'button', 'data-action': 'discard', class: 'danger',
-          onclick: () => failedAction('discard', {ids: [row.id]})}, 'discard')] : [])));
-    document.querySelector('#failed-table tbody').replaceChildren(...rows);
-    pager('failed-pager', body.total, state.failedOffset, 50, offset => { state.failedOffset = offset; loadFailed(); });
+    setText(document.getElementById('failed-count'), count(body.total) + ' failed event(s) matching ' + describeFilter(filter));
+    syncChildren(document.querySelector('#failed-table tbody'), body.rows, row => row.id + ':' + row.reason,
+      row => el('tr', {'data-failed': row.id},
+        el('td', {}, row.id), el('td', {}, el('a', {href: link('sessions', [row.session])}, row.session)), el('td', {}, row.sourceSeq),
+        el('td', {}, row.kind + ' ' + row.activity), el('td', {class: 'instance'}, row.instanceId),
+        el('td', {class: 'error'}, row.reason),
+        el('td', {}, el('pre', {class: 'payload'}, row.payload),
+          row.fields ? el('pre', {class: 'fields'}, Object.entries(row.fields).map(([k, v]) => k + ' = ' + v).join('\n')) : null),
+        el('td', {}, row.failedAt),
+        el('td', {}, isOperator() ? [
+          el('button', {type: 'button', 'data-action': 'retry', onclick: () => failedAction('retry', {ids: [row.id]},
+            'failed event ' + row.id)}, 'retry'),
+          el('button', {type: 'button', 'data-action': 'discard', class: 'danger',
+            onclick: () => failedAction('discard', {ids: [row.id]}, 'failed event ' + row.id)}, 'discard')] : [])),
+      () => null);
+    pager('failed-pager', body.total, offset, 50, next => go('failed', [], Object.assign({}, filter, {offset: next})));
   } catch (e) {
     notice(e.message);
   }
 }
 
-async function failedAction(action, body) {
-  const what = body.ids ? 'failed event ' + body.ids.join(', ') : 'every failed event matching the filter';
+/** Retry or discard every event matching the filter: first counts them and shows the filter and the count. */
+async function bulkAction(action) {
+  const filter = failedFilter();
+  if (!filter.session && !filter.activity && !filter.reason) {
+    notice('give a session, an activity or a reason first: an empty filter would ' + action + ' every failed event');
+    return;
+  }
+  try {
+    const body = await api('/api/failed?' + new URLSearchParams(Object.assign({limit: 1}, filter)));
+    if (body.total === 0) {
+      notice('no failed event matches ' + describeFilter(filter), 'info');
+      return;
+    }
+    const acting = Math.min(body.total, 1000);
+    await failedAction(action, Object.assign({expected: body.total}, filter), count(acting) + ' failed event(s) matching '
+      + describeFilter(filter) + (body.total > 1000 ? ' (the first 1,000 of ' + count(body.total) + ')' : ''));
+  } catch (e) {
+    notice(e.message);
+  }
+}
+
+async function failedAction(action, body, what) {
   if (!window.confirm(action + ' ' + what + '?')) return;
   try {
     const result = await api('/api/failed/' + action, {method: 'POST', body: JSON.stringify(body)});
     notice(action === 'retry'
-      ? result.applied + ' applied' + result.results.filter(r => !r.applied).map(r => '; ' + r.id + ': ' + r.reason).join('')
-      : result.discarded.length + ' discarded');
-    loadFailed();
+      ? action + ' ' + what + ': ' + result.applied + ' applied'
+        + result.results.filter(r => !r.applied).map(r => '; ' + r.id + ' still fails: ' + r.reason).join('')
+      : action + ' ' + what + ': ' + result.discarded.length + ' discarded', 'info');
+    showFailed(state.route);
   } catch (e) {
-    notice(e.message);
+    notice(action + ' ' + what + ': ' + e.message);
   }
 }
 
@@ -241,17 +507,38 @@ function pager(id, total, offset, size, go) {
   const buttons = [];
   if (offset > 0) buttons.push(el('button', {type: 'button', onclick: () => go(Math.max(0, offset - size))}, '‹ previous'));
   if (offset + size < total) buttons.push(el('button', {type: 'button', onclick: () => go(offset + size)}, 'next ›'));
-  buttons.push(el('span', {}, total ? (offset + 1) + '–' + Math.min(total, offset + size) + ' of ' + total : ''));
+  buttons.push(el('span', {}, total ? (offset + 1) + '–' + Math.min(total, offset + size) + ' of ' + count(total) : ''));
   document.getElementById(id).replaceChildren(...buttons);
 }
 
-// ---- activities
+// ---- activities: #activities/NAME?status=&id=&item=&value=&offset=, #activities/NAME/INSTANCE
+
+async function showActivities(route) {
+  await loadActivities();
+  const form = document.getElementById('instance-search');
+  const activity = route.parts[0];
+  if (!activity) return;
+  form.activity.value = activity;
+  fillItems();
+  form.status.value = route.params.get('status') || 'all';
+  form.id.value = route.params.get('id') || '';
+  form.item.value = route.params.get('item') || '';
+  form.value.value = route.params.get('value') || '';
+  await searchInstances(Number(route.params.get('offset') || 0));
+  if (route.parts[1]) showInstance(activity, route.parts[1]);
+  else document.getElementById('instance-detail').replaceChildren();
+}
 
 async function loadActivities() {
   try {
     state.activities = await api('/api/activities');
-    document.querySelector('#activities-table tbody').replaceChildren(...state.activities.map(a => el('tr', {'data-activity': a.name},
-      el('td', {}, a.name), el('td', {}, a.active), el('td', {}, a.completed), el('td', {}, a.items.join(', ')))));
+    syncChildren(document.querySelector('#activities-table tbody'), state.activities, a => a.name,
+      a => el('tr', {'data-activity': a.name}, el('td', {}, el('a', {href: link('activities', [a.name])}, a.name)),
+        el('td', {class: 'active'}), el('td', {class: 'completed'}), el('td', {}, a.items.join(', '))),
+      (row, a) => {
+        setText(row.querySelector('.active'), count(a.active));
+        setText(row.querySelector('.completed'), count(a.completed));
+      });
     const select = document.querySelector('#instance-search select[name=activity]');
     const chosen = select.value;
     select.replaceChildren(...state.activities.map(a => el('option', {value: a.name}, a.name)));
@@ -265,22 +552,31 @@ async function loadActivities() {
 function fillItems() {
   const form = document.getElementById('instance-search');
   const activity = state.activities.find(a => a.name === form.activity.value);
+  const chosen = form.item.value;
   form.item.replaceChildren(el('option', {value: ''}, ''), ...(activity ? activity.items : []).map(i => el('option', {value: i}, i)));
+  form.item.value = chosen;
 }
 
-async function searchInstances() {
+function searchParams() {
+  const form = document.getElementById('instance-search');
+  return {status: form.status.value, id: form.id.value, item: form.item.value, value: form.value.value};
+}
+
+async function searchInstances(offset) {
   const form = document.getElementById('instance-search');
   if (!form.activity.value) return;
-  const query = new URLSearchParams({status: form.status.value, id: form.id.value, item: form.item.value,
-    value: form.value.value, offset: state.instancesOffset, limit: 50});
+  const params = searchParams();
+  const query = new URLSearchParams(Object.assign({offset: offset, limit: 50}, params));
   try {
     const page = await api('/api/activities/' + encodeURIComponent(form.activity.value) + '/instances?' + query);
-    document.getElementById('instances-count').textContent = page.total + ' instance(s)';
+    setText(document.getElementById('instances-count'), count(page.total) + ' instance(s)');
     document.querySelector('#instances-table thead').replaceChildren(el('tr', {}, page.columns.map(c => el('th', {}, c))));
     document.querySelector('#instances-table tbody').replaceChildren(...page.rows.map(row => el('tr', {
-      'data-instance': row.ActivityID, class: 'clickable', onclick: () => showInstance(page.activity, row.ActivityID)
+      'data-instance': row.ActivityID, class: 'clickable',
+      onclick: () => go('activities', [page.activity, row.ActivityID], Object.assign({offset: offset}, params))
     }, page.columns.map(c => el('td', {}, row[c] === null ? '' : row[c])))));
-    pager('instances-pager', page.total, state.instancesOffset, 50, offset => { state.instancesOffset = offset; searchInstances(); });
+    pager('instances-pager', page.total, offset, 50, next => go('activities', [page.activity], Object.assign({}, params,
+      {offset: next})));
   } catch (e) {
     notice(e.message);
   }
@@ -315,19 +611,31 @@ function connect() {
   const events = new EventSource('/api/events');
   events.addEventListener('cluster', message => {
     state.cluster = JSON.parse(message.data);
-    renderCluster();
+    state.clusterUpdates++;
+    document.body.dataset.clusterUpdates = String(state.clusterUpdates);
+    renderLive();
   });
   events.addEventListener('timeline', message => {
     const last = state.timeline.length ? state.timeline[state.timeline.length - 1].seq : -1;
     state.timeline.push(...JSON.parse(message.data).filter(entry => entry.seq > last));
     if (state.timeline.length > 2000) state.timeline.splice(0, state.timeline.length - 2000);
-    renderTimeline();
+    if (state.route && state.route.page === 'timeline') renderTimeline();
   });
   events.onerror = () => {
-    const link = document.getElementById('link');
-    link.textContent = 'reconnecting…';
-    link.className = 'link down';
+    const badge = document.getElementById('link');
+    setText(badge, 'reconnecting…');
+    badge.className = 'link down';
   };
+}
+
+function refreshFigures() {
+  const route = state.route;
+  if (!route) return;
+  if (route.page === 'overview') loadOverview();
+  if (route.page === 'sessions') {
+    loadRates();
+    if (route.parts[0]) loadSessionSeries(route.parts[0]);
+  }
 }
 
 async function start() {
@@ -337,7 +645,7 @@ async function start() {
     return;
   }
   document.body.classList.add(state.me.role);
-  document.getElementById('who').textContent = state.me.user + ' (' + state.me.role + ')';
+  setText(document.getElementById('who'), state.me.user + ' (' + state.me.role + ')');
   if (!isOperator()) {
     for (const button of document.querySelectorAll('.operator')) button.remove();
   }
@@ -347,25 +655,22 @@ async function start() {
   });
   document.getElementById('failed-filter').addEventListener('submit', event => {
     event.preventDefault();
-    state.failedOffset = 0;
-    loadFailed();
+    go('failed', [], failedFilter());
   });
   const retryMatching = document.getElementById('retry-matching');
-  if (retryMatching) retryMatching.addEventListener('click', () => failedAction('retry', failedFilter()));
+  if (retryMatching) retryMatching.addEventListener('click', () => bulkAction('retry'));
   const discardMatching = document.getElementById('discard-matching');
-  if (discardMatching) discardMatching.addEventListener('click', () => failedAction('discard', failedFilter()));
+  if (discardMatching) discardMatching.addEventListener('click', () => bulkAction('discard'));
   const search = document.getElementById('instance-search');
   search.activity.addEventListener('change', fillItems);
   search.addEventListener('submit', event => {
     event.preventDefault();
-    state.instancesOffset = 0;
-    searchInstances();
+    if (search.activity.value) go('activities', [search.activity.value], searchParams());
   });
   window.addEventListener('hashchange', showPage);
-  await loadTimeline();
-  showPage();
   connect();
-  setInterval(loadThroughput, 5000);
+  showPage();
+  setInterval(refreshFigures, 5000);
 }
 
 start();

@@ -225,8 +225,132 @@ class ManagementUiBrowserIT {
         browser.screenshot("timeline");
     }
 
+    /** Waits until the page has taken {@code more} further cluster updates from its event stream. */
+    private void afterUpdates(int more) {
+        long start = clusterUpdates();
+        browser.until(more + " more live updates", d -> clusterUpdates() >= start + more);
+    }
+
+    private long clusterUpdates() {
+        Object value = browser.driver.executeScript("return document.body.dataset.clusterUpdates || '0';");
+        return Long.parseLong(String.valueOf(value));
+    }
+
     @Test
     @Order(7)
+    void theOverviewShowsTheClusterAtAGlanceWithTimeCharts() throws Exception {
+        browser.open("/#overview");
+        browser.until("two members and two sessions on the tiles", d -> "2".equals(browser.text("#tile-members .value"))
+                && "2".equals(browser.text("#tile-sessions .value")));
+        browser.until("the session states", d -> browser.text("#tile-sessions .sub").contains("running"));
+        browser.until("the failed events counted", d -> browser.text("#tile-failed .value").matches("\\d[\\d,]*"));
+        browser.until("three time charts of all sessions", d -> d.findElements(By.cssSelector("#overview-charts .uplot canvas"))
+                .size() == 3);
+        String titles = browser.text("#overview-charts");
+        assertTrue(titles.contains("Events moved per second") && titles.contains("Events waiting in the source")
+                && titles.contains("Batch commit latency"), titles);
+        browser.until("a rate on the tile", d -> Double.parseDouble(browser.text("#tile-rate .value")) > 0);
+        browser.screenshot("overview");
+    }
+
+    @Test
+    @Order(8)
+    void aSessionsLinkOpensItsChartsAndLiveRowsKeepAClickInProgress() throws Exception {
+        browser.open("/login");
+        browser.open("/#sessions/" + stayingId);
+        browser.until("the session's page", d -> browser.text("#session-title").contains(stayingId));
+        browser.until("its three charts", d -> d.findElements(By.cssSelector("#session-charts .uplot canvas")).size() == 3);
+        browser.until("its state", d -> browser.text("#session-facts").contains("RUNNING"));
+        browser.screenshot("session");
+
+        browser.open("/#sessions");
+        String rowCss = "#sessions-table tr[data-session='" + stayingId + "']";
+        browser.until("the row", d -> !d.findElements(By.cssSelector(rowCss + " button[data-action='pause']")).isEmpty());
+        var row = browser.driver.findElement(By.cssSelector(rowCss));
+        var pause = browser.driver.findElement(By.cssSelector(rowCss + " button[data-action='pause']"));
+        long movedBefore = moved(rowCss);
+        new org.openqa.selenium.interactions.Actions(browser.driver).moveToElement(pause).clickAndHold().perform();
+        afterUpdates(6);
+        new org.openqa.selenium.interactions.Actions(browser.driver).release().perform();
+        String asked = browser.until("the click to ask for confirmation", d -> {
+            try {
+                var alert = d.switchTo().alert();
+                String text = alert.getText();
+                alert.dismiss();
+                return text;
+            } catch (NoAlertPresentException e) {
+                return null;
+            }
+        });
+        assertEquals("pause session " + stayingId + "?", asked);
+        assertTrue(row.isDisplayed(), "the same row element, updated in place");
+        browser.until("the row's figures to move on", d -> moved(rowCss) > movedBefore);
+        assertEquals(SessionState.RUNNING, ui.sessions().get(stayingId).state(), "dismissed: nothing changed");
+    }
+
+    @Test
+    @Order(9)
+    void anErrorNoticeStaysUntilDismissedAndSearchesAreLinks() throws Exception {
+        browser.open("/login");
+        browser.open("/#activities/Order?item=Step&value=abc");
+        browser.until("the search form filled from the link", d -> "abc".equals(d.findElement(
+                By.cssSelector("#instance-search input[name=value]")).getAttribute("value"))
+                && "Step".equals(d.findElement(By.cssSelector("#instance-search select[name=item]")).getAttribute("value")));
+        browser.until("the refusal shown", d -> browser.text("#notices").contains("is not a whole number"));
+        afterUpdates(8);
+        assertTrue(browser.text("#notices").contains("is not a whole number"), "the notice is still there");
+        browser.driver.findElement(By.cssSelector("#notices .notice .dismiss")).click();
+        browser.until("the notice gone once dismissed", d -> d.findElements(By.cssSelector("#notices .notice")).isEmpty());
+
+        browser.open("/#activities/Order?item=Step&value=2&status=completed");
+        browser.until("completed orders (Step 2) found through the link", d -> !d.findElements(By.cssSelector("#instances-table tr[data-instance]"))
+                .isEmpty());
+        String first = browser.driver.findElement(By.cssSelector("#instances-table tr[data-instance]")).getAttribute("data-instance");
+        browser.open("/login");
+        browser.open("/#activities/Order/" + first + "?item=Step&value=2&status=completed");
+        browser.until("the instance opened by its link", d -> browser.text("#instance-detail").contains("Order " + first));
+    }
+
+    @Test
+    @Order(10)
+    void aFailedEventsLinkFiltersAndTheBulkActionShowsTheFilterAndTheCount() throws Exception {
+        try (EventStream events = EventStream.on(env.sources.get(stayingId))) {
+            events.beginActivity("Refund", "r-1");
+            events.beginActivity("Refund", "r-2");
+            events.beginActivity("Refund", "r-3");
+        }
+        browser.open("/login");
+        browser.open("/#failed?session=" + stayingId + "&activity=Refund");
+        browser.until("the filter filled from the link", d -> stayingId.equals(d.findElement(
+                By.cssSelector("#failed-filter input[name=session]")).getAttribute("value")));
+        browser.until("three failed Refund events", d -> {
+            d.findElement(By.cssSelector("#failed-filter button[type=submit]")).click();
+            return browser.text("#failed-count").startsWith("3 failed event(s)");
+        });
+        browser.screenshot("failed-filtered");
+        ApiClient api = new ApiClient(base);
+        assertEquals(200, api.login("olga", "operator-pass").statusCode());
+        HttpResponse<String> stale = api.post("/api/failed/discard", "{\"session\":\"" + stayingId
+                + "\",\"activity\":\"Refund\",\"expected\":2}", true);
+        assertEquals(409, stale.statusCode(), "a count that changed since the operator looked");
+        assertTrue(ApiClient.json(stale).get("error").asText().contains("3 failed events match this filter now, not 2"));
+
+        browser.driver.findElement(By.id("discard-matching")).click();
+        String asked = browser.until("the confirmation", d -> {
+            try {
+                return d.switchTo().alert().getText();
+            } catch (NoAlertPresentException e) {
+                return null;
+            }
+        });
+        assertEquals("discard 3 failed event(s) matching session " + stayingId + ", activity Refund, reason any?", asked);
+        browser.driver.switchTo().alert().accept();
+        browser.until("the three discarded", d -> browser.text("#failed-count").startsWith("0 failed event(s)"));
+        browser.until("the result noticed", d -> browser.text("#notices").contains("3 discarded"));
+    }
+
+    @Test
+    @Order(20)
     void aViewerSeesNoOperatorButtonsAndTheApiRefusesItsChanges() throws Exception {
         try (Browser viewer = new Browser(base)) {
             viewer.logIn("vic", "viewer-pass");
@@ -246,7 +370,7 @@ class ManagementUiBrowserIT {
     }
 
     @Test
-    @Order(8)
+    @Order(21)
     void aPostWithoutTheCsrfTokenOrFromAnotherSiteIsRefused() throws Exception {
         ApiClient api = new ApiClient(base);
         HttpResponse<String> login = api.login("olga", "operator-pass");
@@ -263,7 +387,7 @@ class ManagementUiBrowserIT {
     }
 
     @Test
-    @Order(9)
+    @Order(22)
     void repeatedFailedLoginsAreSlowedDown() throws Exception {
         ApiClient api = new ApiClient(base);
         for (int i = 0; i < 3; i++) {
@@ -275,7 +399,7 @@ class ManagementUiBrowserIT {
     }
 
     @Test
-    @Order(10)
+    @Order(23)
     void metricsAreServedInPrometheusTextFormat() throws Exception {
         ApiClient api = new ApiClient(base);
         assertEquals(401, api.get("/metrics").statusCode());
@@ -290,7 +414,7 @@ class ManagementUiBrowserIT {
     }
 
     @Test
-    @Order(11)
+    @Order(99)
     void aStoppedMembersSessionMovesOnThePageWithoutReload() throws Exception {
         browser.open("/#cluster");
         String onSurvivor = ".member[data-member='" + cluster.address(0) + "'] [data-session='" + movingId + "']";
