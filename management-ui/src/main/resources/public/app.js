@@ -356,7 +356,7 @@ function drawCharts(containerId, series, what) {
     }
     holder.replaceChildren();
     const plot = new uPlot({
-      title: def.title + ' — ' + what, width: Math.max(320, Math.floor((container.clientWidth || 960) / 3) - 16), height: 200,
+      title: def.title + ' — ' + what, width: Math.max(320, Math.floor(((container.clientWidth || 960) - 40) / 3) - 14), height: 200,
       scales: {x: {time: true}},
       series: [{}, ...lines.map(l => ({label: l[1], stroke: l[2], width: 1.5, spanGaps: false,
         value: (u, v) => v === null || v === undefined ? '—' : def.format(v)}))],

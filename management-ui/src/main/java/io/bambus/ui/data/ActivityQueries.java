@@ -147,9 +147,10 @@ public final class ActivityQueries {
         try {
             return switch (item.type()) {
                 case TEXT -> {
-                    if (text.length() > item.length()) {
+                    int characters = text.codePointCount(0, text.length());
+                    if (characters > item.length()) {
                         throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": a value of "
-                                + text.length() + " characters cannot match");
+                                + characters + " characters cannot match");
                     }
                     yield text;
                 }
