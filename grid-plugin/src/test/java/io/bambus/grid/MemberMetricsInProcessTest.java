@@ -17,7 +17,9 @@ import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.MetricsScrape;
 import io.bambus.grid.testing.Producer;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.sql.Connection;
 import java.time.Duration;
@@ -179,6 +181,23 @@ class MemberMetricsInProcessTest {
         try (BusEnvironment env = new BusEnvironment(List.of("one"), null);
              ClusterFixture cluster = new ClusterFixture(env.configFile)) {
             assertNull(BusMember.of(cluster.start(0)).metricsAddress(), "no endpoint without metrics.port");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aTakenPortIsLoggedAndTheMemberRunsItsSessionsWithoutTheEndpoint() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+             BusEnvironment env = new BusEnvironment(List.of("one"), "metrics: { port: " + taken.getLocalPort() + " }\n");
+             ClusterFixture cluster = new ClusterFixture(env.configFile);
+             Producer producer = new Producer("one", env.sources.get("one"), 2)) {
+            HazelcastInstance member = cluster.start(0);
+            assertNull(BusMember.of(member).metricsAddress(), "no endpoint on a port another process holds");
+            Await.until("the session to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("one")));
+            DeliveryCheck.assertExactlyOnce(env, "one", producer.stop(), TIMEOUT);
+            ObjectName bean = sessionBean(member, "one");
+            Await.until("JMX to show the session's figures all the same", TIMEOUT,
+                    () -> attribute(bean, "eventsMoved") == env.applied("one"));
         }
     }
 
