@@ -53,12 +53,12 @@ public final class PrometheusEndpoint implements MultiCollector, AutoCloseable {
         this.member = member;
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(this);
-        // one thread: a scrape is a few hundred lines built from memory
+        // one thread: a scrape is a few hundred lines built from memory; a flood waits in the server's own thread
         executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(16), runnable -> {
             Thread thread = new Thread(runnable, "bambus-metrics-http-" + THREADS.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        }, new ThreadPoolExecutor.DiscardPolicy());
+        }, new ThreadPoolExecutor.CallerRunsPolicy());
         try {
             // the library's defaults, not a prometheus.properties some other library put on the member's class path
             server = HTTPServer.builder(PrometheusProperties.builder().build()).hostname(host).port(port)
