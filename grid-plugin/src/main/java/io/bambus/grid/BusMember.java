@@ -10,6 +10,9 @@ import io.bambus.grid.status.Addresses;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
+import io.bambus.grid.metrics.HazelcastMetrics;
+import io.bambus.grid.metrics.MemberFigures;
+import io.bambus.grid.metrics.PrometheusEndpoint;
 import io.bambus.grid.placement.Placement;
 import io.bambus.grid.placement.PlacementPlan;
 import io.bambus.grid.runner.SessionRunner;
@@ -20,6 +23,7 @@ import io.bambus.grid.timeline.Timeline;
 import io.bambus.grid.timeline.TimelineEntry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Collection;
 import org.apache.logging.log4j.LogManager;
@@ -40,6 +44,11 @@ public final class BusMember {
     private final HazelcastInstance hz;
     private final Path configPath;
     private volatile BusConfig config;
+    /** Read at start only: a change takes a member restart. */
+    private final BusConfig.Metrics metricsConfig;
+    private final MemberFigures figures = new MemberFigures(this::sessionsAssigned);
+    private HazelcastMetrics hazelcastMetrics;
+    private volatile PrometheusEndpoint prometheus;
     private HikariDataSource destination;
     private IMap<String, SessionRecord> sessions;
     private IMap<String, PlacementPlan> plans;
@@ -47,10 +56,11 @@ public final class BusMember {
     private io.bambus.grid.archive.ArchiveSchedule archiveSchedule;
     private final long startedMillis = System.currentTimeMillis();
 
-    BusMember(HazelcastInstance hz, Path configPath, BusConfig config) {
+    BusMember(HazelcastInstance hz, Path configPath, BusConfig config, BusConfig.Metrics metricsConfig) {
         this.hz = hz;
         this.configPath = configPath;
         this.config = config;
+        this.metricsConfig = metricsConfig;
     }
 
     /** The bus of the member {@code hz} runs in, or null when the plugin is not (yet) started there. */
@@ -75,6 +85,25 @@ public final class BusMember {
         placement.start();
         archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(this);
         archiveSchedule.start();
+        hazelcastMetrics = HazelcastMetrics.register(hz, figures);
+        prometheus = startPrometheus();
+    }
+
+    /** The member's Prometheus endpoint when configured; a port it cannot bind is logged and the bus runs without it. */
+    private PrometheusEndpoint startPrometheus() {
+        if (!metricsConfig.enabled()) {
+            return null;
+        }
+        Member local = hz.getCluster().getLocalMember();
+        String host = metricsConfig.host() != null ? metricsConfig.host() : local.getAddress().getHost();
+        try {
+            return PrometheusEndpoint.start(figures, Addresses.of(local), host, metricsConfig.port());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.error("Prometheus metrics endpoint not started on {}:{} ({}); the bus runs without it. Free the port, or give"
+                    + " metrics.port in {} (or -D{} for this member alone) another one", host, metricsConfig.port(), e.toString(),
+                    configPath, BusPlugin.METRICS_PORT_PROPERTY);
+            return null;
+        }
     }
 
     /**
@@ -122,6 +151,14 @@ public final class BusMember {
             return;
         }
         long started = System.nanoTime();
+        PrometheusEndpoint endpoint = prometheus;
+        prometheus = null;
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (hazelcastMetrics != null) {
+            hazelcastMetrics.close();
+        }
         archiveSchedule.close();
         Collection<SessionRunner> stopped = placement.stopAll(STOP_WAIT_MILLIS);
         placement = null;
@@ -206,6 +243,22 @@ public final class BusMember {
     public String configError() {
         Placement current = placement;
         return current == null ? null : current.configError();
+    }
+
+    /** What this member measures of the sessions it runs, for the metrics. */
+    public MemberFigures figures() {
+        return figures;
+    }
+
+    /** Where this member's Prometheus endpoint listens, or null when it serves none. */
+    public InetSocketAddress metricsAddress() {
+        PrometheusEndpoint endpoint = prometheus;
+        return endpoint == null ? null : endpoint.address();
+    }
+
+    private int sessionsAssigned() {
+        Placement current = placement;
+        return current == null ? 0 : current.plan().sessionsOf(hz.getCluster().getLocalMember().getUuid().toString()).size();
     }
 
     /** The sessions this member runs now, for status and tests. */

@@ -31,6 +31,11 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
 
     /** Member property (or system property) naming the bus configuration file. */
     public static final String CONFIG_PROPERTY = "bambus.config";
+    /**
+     * Member property (or system property) giving this member's Prometheus endpoint port instead of
+     * the bus file's {@code metrics.port}: for several members on one host, which share one bus file.
+     */
+    public static final String METRICS_PORT_PROPERTY = "bambus.metrics.port";
 
     private volatile BusMember member;
 
@@ -47,7 +52,24 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
         if (!hz.getConfig().getJetConfig().isEnabled()) {
             throw new ConfigException(path, List.of("Hazelcast Jet is disabled; set 'jet: enabled: true' in hazelcast.yaml"));
         }
-        member = new BusMember(hz, Path.of(path), config);
+        member = new BusMember(hz, Path.of(path), config, metrics(hz, path, config));
+    }
+
+    private static BusConfig.Metrics metrics(HazelcastInstance hz, String path, BusConfig config) {
+        String port = hz.getConfig().getProperty(METRICS_PORT_PROPERTY);
+        if (port == null || port.isBlank()) {
+            return config.metrics();
+        }
+        try {
+            int value = Integer.parseInt(port.trim());
+            if (value >= 0 && value <= 65_535) {
+                return new BusConfig.Metrics(value, config.metrics().host());
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(path, List.of(METRICS_PORT_PROPERTY + ": '" + port + "' is not a port; give a whole number"
+                + " from 0 to 65535 for this member's Prometheus endpoint (it overrides metrics.port of the bus file)"));
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
                         long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
                         Duration retention, String sessionsMap, int sessionBackupCount, Archive archive,
-                        boolean loadBalance) {
+                        boolean loadBalance, Metrics metrics) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
     public record Archive(Duration after, Duration every, int batchSize) {
@@ -38,15 +38,30 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         }
     }
 
+    /**
+     * Each member's own Prometheus endpoint: {@code port} (0: any free port), on {@code host} (null:
+     * the member's own address). Off unless configured.
+     */
+    public record Metrics(int port, String host) {
+        public static final Metrics OFF = new Metrics(-1, null);
+
+        public boolean enabled() {
+            return port >= 0;
+        }
+    }
+
     public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** A key written twice is an error (Jackson would keep the last one silently). */
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
+    /** A host name, an IPv4 address or an IPv6 literal: what an endpoint can bind to (resolved on the member). */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*");
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
             "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive",
-            "loadBalance");
+            "loadBalance", "metrics");
+    private static final Set<String> METRICS_KEYS = Set.of("port", "host");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
@@ -189,11 +204,44 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             loadBalance = loadBalanceNode.booleanValue();
         }
 
+        Metrics metrics = metrics(root.get("metrics"), problems);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
         return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
-                retention, map, backups, archive, loadBalance);
+                retention, map, backups, archive, loadBalance, metrics);
+    }
+
+    private static Metrics metrics(JsonNode node, List<String> problems) {
+        if (node == null || node.isNull()) {
+            return Metrics.OFF;
+        }
+        if (!node.isObject()) {
+            problems.add("metrics: must be a mapping with port (and host), e.g. { port: 9401 }; leave it out to serve no"
+                    + " Prometheus endpoint on the members");
+            return Metrics.OFF;
+        }
+        ConfigSections.unknownKeys("metrics.", node, METRICS_KEYS, problems);
+        int port = -1;
+        JsonNode portNode = node.get("port");
+        if (portNode == null || portNode.isNull()) {
+            problems.add("metrics.port: missing; give the port of each member's Prometheus endpoint, e.g. 9401 (0: any free"
+                    + " port, logged at start)");
+        } else if (!portNode.isIntegralNumber() || !portNode.canConvertToInt() || portNode.intValue() < 0
+                || portNode.intValue() > 65_535) {
+            problems.add("metrics.port: '" + portNode.asText() + "' is not a port; give a whole number from 0 to 65535 for each"
+                    + " member's Prometheus endpoint, e.g. 9401 (0: any free port, logged at start)");
+        } else {
+            port = portNode.intValue();
+        }
+        String host = ConfigSections.text(node, "host");
+        if (node.has("host") && (host == null || !HOST.matcher(host).matches())) {
+            problems.add("metrics.host: '" + (host == null ? node.get("host").toString() : Identifiers.printable(host))
+                    + "' is not a host name or IP address; give the interface to listen on, e.g. 10.0.0.5, or leave it out"
+                    + " for the member's own address");
+        }
+        return new Metrics(port, host);
     }
 
     /** Why {@code id} cannot name a source (with the fix), or null when it can. */

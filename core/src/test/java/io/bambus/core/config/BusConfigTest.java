@@ -75,6 +75,36 @@ class BusConfigTest {
         assertTrue(p.contains("pollIntervall: unknown key"), p);
     }
 
+    private static final String MINIMAL = """
+            destination: { jdbcUrl: "jdbc:mysql://db:3306/bam", username: bam }
+            definitions: definitions.yaml
+            """;
+
+    @Test
+    void memberMetricsEndpointIsOffUnlessConfigured() throws Exception {
+        assertFalse(parse(MINIMAL, Map.of()).metrics().enabled());
+        BusConfig.Metrics metrics = parse(MINIMAL + "metrics: { port: 9401, host: 10.0.0.5 }\n", Map.of()).metrics();
+        assertTrue(metrics.enabled());
+        assertEquals(9401, metrics.port());
+        assertEquals("10.0.0.5", metrics.host());
+        assertEquals(new BusConfig.Metrics(0, null), parse(MINIMAL + "metrics: { port: 0 }\n", Map.of()).metrics(),
+                "port 0: any free port, on the member's own address");
+    }
+
+    @Test
+    void badMetricsPortOrHostIsNamedWithTheFix() {
+        String tooHigh = problems(MINIMAL + "metrics: { port: 70000 }\n");
+        assertTrue(tooHigh.contains("metrics.port: '70000' is not a port; give a whole number from 0 to 65535 for each member's"
+                + " Prometheus endpoint, e.g. 9401"), tooHigh);
+        assertTrue(problems(MINIMAL + "metrics: { port: nine }\n").contains("metrics.port: 'nine' is not a port"));
+        assertTrue(problems(MINIMAL + "metrics: { port: -1 }\n").contains("metrics.port: '-1' is not a port"));
+        assertTrue(problems(MINIMAL + "metrics: { host: 10.0.0.5 }\n").contains("metrics.port: missing; give the port"));
+        assertTrue(problems(MINIMAL + "metrics: { port: 9401, host: \"my host\" }\n")
+                .contains("metrics.host: 'my host' is not a host name or IP address"));
+        assertTrue(problems(MINIMAL + "metrics: { port: 9401, path: /m }\n").contains("metrics.path: unknown key"));
+        assertTrue(problems(MINIMAL + "metrics: 9401\n").contains("metrics: must be a mapping with port"));
+    }
+
     @Test
     void missingSectionsAndBrokenYamlAreNamed() {
         assertTrue(problems("sources: []").contains("destination: missing"));

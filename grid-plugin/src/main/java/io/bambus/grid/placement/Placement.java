@@ -287,9 +287,15 @@ public final class Placement {
             }
         }
         lagProbes.update(records, config, now);
-        if (leaving || splitGuard.settling(now)) {
-            return;
+        if (!leaving && !splitGuard.settling(now)) {
+            startRunners(records, config, now);
         }
+        // a session restarted here keeps its figures; one that no longer runs here is no longer published here
+        member.figures().retain(runners.keySet());
+    }
+
+    /** Starts a runner for each session of {@code records} that should run here and does not. */
+    private void startRunners(Map<String, SessionRecord> records, BusConfig config, long now) {
         for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
             String id = entry.getKey();
             if (entry.getValue().state().runs() && !runners.containsKey(id)
@@ -438,7 +444,8 @@ public final class Placement {
         }
         String address = Addresses.of(local);
         SessionRunner runner = new SessionRunner(id, taken.epoch(), config, source, member.destination(), member.sessions(),
-                ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail));
+                ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail),
+                member.figures().session(id));
         runners.put(id, runner);
         try {
             runner.submit(member.hazelcast().getJet(), local);

@@ -10,6 +10,7 @@ import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.runner.SessionMover;
+import io.bambus.grid.metrics.SessionFigures;
 import io.bambus.grid.session.CommitTimes;
 import io.bambus.grid.session.RecordFailure;
 import io.bambus.grid.session.RecordProgress;
@@ -51,6 +52,7 @@ public final class SessionLoop implements AutoCloseable {
     private final Applier applier;
 
     private final SessionMover mover;
+    private final SessionFigures figures;
     private boolean claimed;
     private int failures;
     private long nextAttemptMillis;
@@ -79,6 +81,7 @@ public final class SessionLoop implements AutoCloseable {
         this.applier = new Applier(destination, runner.sessionId());
         this.mover = new SessionMover(reader, applier, config.batchSize(), config.batchBytes(), config.gapWaitMillis(),
                 runner.epoch());
+        this.figures = runner.figures();
     }
 
     /** Does a bounded amount of work; returns true when this loop is finished for good. */
@@ -100,6 +103,7 @@ public final class SessionLoop implements AutoCloseable {
                         runner.sessionId(), runner.epoch(), checkpoint.batchNo(), checkpoint.maxSeq());
                 recovered();
                 runner.claimed(checkpoint);
+                figures.claimed(runner.epoch(), checkpoint);
                 unpublished = true; // the record shows the claimed checkpoint at once (the CLI waits for it)
                 runner.record(TimelineEntry.Kind.SESSION_STARTED, "epoch " + runner.epoch() + ", from batch "
                         + checkpoint.batchNo());
@@ -113,11 +117,14 @@ public final class SessionLoop implements AutoCloseable {
                 heldSinceMillis = held;
                 unpublished = true;
             }
+            figures.held(heldSinceMillis);
             if (moved > 0) {
-                newCommitTimes = newCommitTimes.plus((System.nanoTime() - started) / 1e9);
+                long took = System.nanoTime() - started;
+                newCommitTimes = newCommitTimes.plus(took / 1e9);
                 recovered();
                 unpublished = true;
                 runner.committed(mover.checkpoint());
+                figures.committed(mover.checkpoint(), took);
                 publish(false);
             } else {
                 publish(true);
@@ -174,6 +181,7 @@ public final class SessionLoop implements AutoCloseable {
         nextLagMillis = now + LAG_INTERVAL_MILLIS;
         OutboxReader.Lag lag = reader.lag();
         long oldest = lag.oldestEventTime() == null ? 0 : lag.oldestEventTime().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+        figures.lag(lag.events(), oldest);
         if (lag.events() != lagEvents || oldest != oldestWaitingMillis) {
             lagEvents = lag.events();
             oldestWaitingMillis = oldest;
@@ -186,11 +194,13 @@ public final class SessionLoop implements AutoCloseable {
             LOG.info("Session '{}' recovered after {} failed attempts", runner.sessionId(), failures);
             runner.record(TimelineEntry.Kind.SESSION_RECOVERED, "after " + failures + " failed attempts");
             failures = 0;
+            figures.failing(false);
         }
     }
 
     private void failed(Exception e) {
         failures++;
+        figures.failing(true);
         claimed = false;
         long backoff = Math.min(config.maxBackoffMillis(), FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
         nextAttemptMillis = System.currentTimeMillis() + backoff;

@@ -16,6 +16,7 @@ import com.hazelcast.map.IMap;
 import io.bambus.core.apply.Checkpoint;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
+import io.bambus.grid.metrics.SessionFigures;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.timeline.TimelineEntry;
 import java.util.HashSet;
@@ -44,6 +45,7 @@ public final class SessionRunner {
     private final IMap<String, SessionRecord> sessions;
     private final Consumer<SessionRunner> onEnd;
     private final BiConsumer<TimelineEntry.Kind, String> timeline;
+    private final SessionFigures figures;
     private final CountDownLatch loopClosed = new CountDownLatch(1);
 
     private volatile Job job;
@@ -56,7 +58,7 @@ public final class SessionRunner {
 
     public SessionRunner(String sessionId, long epoch, BusConfig config, SourceConfig source, DataSource destination,
                          IMap<String, SessionRecord> sessions, Consumer<SessionRunner> onEnd,
-                         BiConsumer<TimelineEntry.Kind, String> timeline) {
+                         BiConsumer<TimelineEntry.Kind, String> timeline, SessionFigures figures) {
         this.sessionId = sessionId;
         this.epoch = epoch;
         this.config = config;
@@ -65,6 +67,7 @@ public final class SessionRunner {
         this.sessions = sessions;
         this.onEnd = onEnd;
         this.timeline = timeline;
+        this.figures = figures;
     }
 
     public void submit(JetService jet, Member localMember) {
@@ -200,6 +203,11 @@ public final class SessionRunner {
 
     public Checkpoint lastCheckpoint() {
         return lastCheckpoint;
+    }
+
+    /** What this member measures of the session (its loop writes them). */
+    SessionFigures figures() {
+        return figures;
     }
 
     private static String rootMessage(Throwable error) {

@@ -41,12 +41,17 @@ public record CommitTimes(long[] counts, double sumSeconds) implements Serializa
     /** Counts one more batch that took {@code seconds}. */
     public CommitTimes plus(double seconds) {
         long[] next = counts.clone();
+        next[bucketOf(seconds)]++;
+        return new CommitTimes(next, sumSeconds + seconds);
+    }
+
+    /** The index of the bucket that counts a batch of {@code seconds} (the last one: above every bound). */
+    public static int bucketOf(double seconds) {
         int bucket = 0;
         while (bucket < BOUNDS.length && seconds > BOUNDS[bucket]) {
             bucket++;
         }
-        next[bucket]++;
-        return new CommitTimes(next, sumSeconds + seconds);
+        return bucket;
     }
 
     @Override

@@ -1,0 +1,160 @@
+package io.bambus.grid.metrics;
+
+import io.bambus.grid.session.CommitTimes;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The member's own Prometheus endpoint ({@code metrics.port} in the bus configuration): the figures
+ * of the sessions this member runs and of the member, built at each scrape, labelled {@code member}
+ * (and {@code session}); names as the management UI's {@code /metrics} where they mean the same.
+ * Read-only figures without authentication: bind it to a private interface. Owns its HTTP server
+ * and its one thread ("bambus-metrics-http"); {@link #close} stops both.
+ */
+public final class PrometheusEndpoint implements MultiCollector, AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(PrometheusEndpoint.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final double[] BOUNDS = new double[CommitTimes.BOUNDS.length + 1];
+
+    static {
+        System.arraycopy(CommitTimes.BOUNDS, 0, BOUNDS, 0, CommitTimes.BOUNDS.length);
+        BOUNDS[BOUNDS.length - 1] = Double.POSITIVE_INFINITY;
+    }
+
+    private final MemberFigures figures;
+    private final String member;
+    private final HTTPServer server;
+    private final ExecutorService executor;
+    private final InetSocketAddress address;
+
+    private PrometheusEndpoint(MemberFigures figures, String member, String host, int port) throws IOException {
+        this.figures = figures;
+        this.member = member;
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(this);
+        // one thread: a scrape is a few hundred lines built from memory; a flood waits in the server's own thread
+        executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(16), runnable -> {
+            Thread thread = new Thread(runnable, "bambus-metrics-http-" + THREADS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }, new ThreadPoolExecutor.CallerRunsPolicy());
+        try {
+            // the library's defaults, not a prometheus.properties some other library put on the member's class path
+            server = HTTPServer.builder(PrometheusProperties.builder().build()).hostname(host).port(port)
+                    .registry(registry).executorService(executor).buildAndStart();
+        } catch (IOException | RuntimeException e) {
+            executor.shutdownNow();
+            throw e;
+        }
+        address = new InetSocketAddress(host, server.getPort());
+    }
+
+    /**
+     * Serves {@code figures} on {@code host}:{@code port} (0: any free port) at {@code /metrics};
+     * {@code member} is the member's address, the value of the {@code member} label.
+     */
+    public static PrometheusEndpoint start(MemberFigures figures, String member, String host, int port) throws IOException {
+        PrometheusEndpoint endpoint = new PrometheusEndpoint(figures, member, host, port);
+        LOG.info("Prometheus metrics of this member at http://{}:{}/metrics (no authentication: read-only figures)",
+                endpoint.address.getHostString(), endpoint.address.getPort());
+        return endpoint;
+    }
+
+    /** Where the endpoint listens (the port chosen when 0 was configured). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        long now = System.currentTimeMillis();
+        CounterSnapshot.Builder moved = CounterSnapshot.builder().name("bambus_session_events_moved")
+                .help("Events applied to the destination, per session (the destination checkpoint's total)");
+        CounterSnapshot.Builder failed = CounterSnapshot.builder().name("bambus_session_events_failed")
+                .help("Events quarantined in bam_failed_events, per session (the destination checkpoint's total)");
+        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("bambus_session_lag_events")
+                .help("Events waiting in the session's source outbox");
+        GaugeSnapshot.Builder oldest = GaugeSnapshot.builder().name("bambus_session_oldest_waiting_seconds")
+                .help("Age of the oldest event waiting in the source (0 when none waits)");
+        GaugeSnapshot.Builder held = GaugeSnapshot.builder().name("bambus_session_gap_wait_seconds")
+                .help("How long the session has waited for an outbox seq an open application transaction holds (0: none)");
+        GaugeSnapshot.Builder failing = GaugeSnapshot.builder().name("bambus_session_failing")
+                .help("1 while the session's last attempt failed (it backs off and retries), else 0");
+        GaugeSnapshot.Builder epoch = GaugeSnapshot.builder().name("bambus_session_epoch")
+                .help("The fencing epoch the session runs under on this member (it rises at every start)");
+        HistogramSnapshot.Builder commits = HistogramSnapshot.builder().name("bambus_session_batch_commit_seconds")
+                .help("Time from a batch's read to its destination commit, per session, for the batches committed on this member");
+        List<SessionFigures> sessions = figures.sessions();
+        for (SessionFigures session : sessions) {
+            Labels labels = Labels.of("member", member, "session", session.sessionId());
+            moved.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(session.eventsMoved()).build());
+            failed.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(session.eventsFailed()).build());
+            lag.dataPoint(gauge(labels, session.lagEvents()));
+            oldest.dataPoint(gauge(labels, session.oldestWaitingAgeMillis(now) / 1000.0));
+            held.dataPoint(gauge(labels, session.gapWaitMillis(now) / 1000.0));
+            failing.dataPoint(gauge(labels, session.failing() ? 1 : 0));
+            epoch.dataPoint(gauge(labels, session.epoch()));
+            CommitTimes times = session.commitTimes();
+            commits.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(labels)
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(BOUNDS, times.counts()))
+                    .sum(times.sumSeconds()).build());
+        }
+
+        Labels labels = Labels.of("member", member);
+        List<MetricSnapshot> all = new ArrayList<>(List.of(moved.build(), failed.build(),
+                lag.build(), oldest.build(), held.build(), failing.build(), epoch.build(), commits.build()));
+        all.add(GaugeSnapshot.builder().name("bambus_member_sessions").help("Sessions this member runs")
+                .dataPoint(gauge(labels, sessions.size())).build());
+        all.add(GaugeSnapshot.builder().name("bambus_member_sessions_assigned")
+                .help("This member's share of the sessions in the placement plan")
+                .dataPoint(gauge(labels, figures.sessionsAssigned())).build());
+        all.add(CounterSnapshot.builder().name("bambus_member_events_moved")
+                .help("Events this member's sessions applied to the destination since the member started")
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(figures.eventsMoved()).build())
+                .build());
+        all.add(GaugeSnapshot.builder().name("bambus_member_lag_events")
+                .help("Events waiting in the sources of the sessions this member runs")
+                .dataPoint(gauge(labels, figures.lagEvents())).build());
+        return new MetricSnapshots(all);
+    }
+
+    private static GaugeSnapshot.GaugeDataPointSnapshot gauge(Labels labels, double value) {
+        return GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
+    }
+
+    /** Stops the server and its thread. */
+    @Override
+    public void close() {
+        server.close();
+        try {
+            if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("Prometheus metrics endpoint of this member at {}:{} stopped", address.getHostString(), address.getPort());
+    }
+}
