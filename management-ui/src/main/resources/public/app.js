@@ -74,6 +74,11 @@ function notice(text, kind) {
 
 async function api(path, options) {
   const init = Object.assign({headers: {}}, options || {});
+  if (init.poll) {
+    // a timed refresh is not the user's activity: it must not keep an unattended tab logged in
+    init.headers['X-Bambus-Poll'] = '1';
+    delete init.poll;
+  }
   if (init.method === 'POST') {
     init.headers['Content-Type'] = 'application/json';
     init.headers['X-CSRF-Token'] = state.me.csrf;
@@ -117,7 +122,13 @@ function count(n) {
 function parseRoute() {
   const hash = window.location.hash.substring(1) || 'overview';
   const [path, query] = hash.split('?');
-  const parts = path.split('/').map(p => decodeURIComponent(p));
+  const parts = path.split('/').map(p => {
+    try {
+      return decodeURIComponent(p);
+    } catch (e) {
+      return p;
+    }
+  });
   return {page: parts[0] || 'overview', parts: parts.slice(1), params: new URLSearchParams(query || '')};
 }
 
@@ -263,9 +274,9 @@ function drawSparkline(svg, points) {
   if (line.getAttribute('points') !== value) line.setAttribute('points', value);
 }
 
-async function loadRates() {
+async function loadRates(poll) {
   try {
-    const body = await api('/api/series');
+    const body = await api('/api/series', {poll: poll});
     for (const s of body.sessions) state.rates[s.session] = s.eventsPerSecond;
     if (state.cluster) renderSessions();
   } catch (e) {
@@ -313,9 +324,9 @@ function renderTiles() {
   }
 }
 
-async function loadOverview() {
+async function loadOverview(poll) {
   try {
-    const [overview, series] = await Promise.all([api('/api/overview'), api('/api/series')]);
+    const [overview, series] = await Promise.all([api('/api/overview', {poll: poll}), api('/api/series', {poll: poll})]);
     state.overview = overview;
     for (const s of series.sessions) state.rates[s.session] = s.eventsPerSecond;
     if (state.cluster) renderTiles();
@@ -395,9 +406,9 @@ function renderSessionFacts(id) {
   }
 }
 
-async function loadSessionSeries(id) {
+async function loadSessionSeries(id, poll) {
   try {
-    const body = await api('/api/series/' + encodeURIComponent(id));
+    const body = await api('/api/series/' + encodeURIComponent(id), {poll: poll});
     drawCharts('session-charts', body.session, 'session ' + id);
   } catch (e) {
     notice(e.message);
@@ -631,10 +642,10 @@ function connect() {
 function refreshFigures() {
   const route = state.route;
   if (!route) return;
-  if (route.page === 'overview') loadOverview();
+  if (route.page === 'overview') loadOverview(true);
   if (route.page === 'sessions') {
-    loadRates();
-    if (route.parts[0]) loadSessionSeries(route.parts[0]);
+    loadRates(true);
+    if (route.parts[0]) loadSessionSeries(route.parts[0], true);
   }
 }
 

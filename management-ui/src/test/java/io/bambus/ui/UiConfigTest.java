@@ -68,7 +68,7 @@ class UiConfigTest {
 
     @Test
     void failuresOfANameFromAnAddressMakeThatPairWaitLongerButNotTheNameFromElsewhere() {
-        LoginThrottle throttle = new LoginThrottle();
+        LoginThrottle throttle = new LoginThrottle(name -> true);
         long now = 1_000_000;
         for (int i = 0; i < 3; i++) {
             assertEquals(0, throttle.begin("olga", "10.0.0.9", now), "attempt " + (i + 1) + " is free");
@@ -87,7 +87,7 @@ class UiConfigTest {
 
     @Test
     void oneAddressTryingManyNamesIsSlowedAfterTwentyAndARefundDoesNotCount() {
-        LoginThrottle throttle = new LoginThrottle();
+        LoginThrottle throttle = new LoginThrottle(name -> true);
         long now = 5_000_000;
         for (int i = 0; i < 20; i++) {
             assertEquals(0, throttle.begin("user" + i, "10.0.0.66", now));
@@ -96,5 +96,21 @@ class UiConfigTest {
         assertEquals(0, throttle.begin("user20", "10.0.0.66", now), "the refunded attempt did not count");
         assertEquals(1, throttle.begin("user21", "10.0.0.66", now), "the 21st name from one address waits");
         assertEquals(0, throttle.begin("user21", "10.0.0.67", now), "another address does not");
+    }
+
+    @Test
+    void madeUpNamesShareOneKeyPerAddressAndIpv6CountsBySlash64() {
+        LoginThrottle throttle = new LoginThrottle(name -> name.equalsIgnoreCase("olga"));
+        long now = 9_000_000;
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, throttle.begin("made-up-" + i + "x".repeat(150), "10.0.0.70", now));
+        }
+        assertEquals(1, throttle.begin("another-made-up-name", "10.0.0.70", now), "unknown names count together");
+        assertEquals(0, throttle.begin("olga", "10.0.0.70", now), "a real user from that address is not slowed");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, throttle.begin("olga", "2001:db8:1:2::" + (i + 1), now));
+        }
+        assertEquals(1, throttle.begin("olga", "2001:db8:1:2:ffff::9", now), "one /64 is one address");
+        assertEquals(0, throttle.begin("olga", "2001:db8:1:3::1", now), "another /64 is not");
     }
 }

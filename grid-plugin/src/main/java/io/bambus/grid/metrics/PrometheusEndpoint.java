@@ -29,12 +29,16 @@ import org.apache.logging.log4j.Logger;
  * of the sessions this member runs and of the member, built at each scrape, labelled {@code member}
  * (and {@code session}); names as the management UI's {@code /metrics} where they mean the same.
  * Read-only figures without authentication: bind it to a private interface. Owns its HTTP server
- * and its one thread ("bambus-metrics-http"); {@link #close} stops both.
+ * and its {@value #WORKERS} threads ("bambus-metrics-http-N"); {@link #close} stops both. A
+ * connection that has not sent its whole request within {@value #MAX_REQUEST_SECONDS} s is closed.
  */
 public final class PrometheusEndpoint implements MultiCollector, AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(PrometheusEndpoint.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    static final int WORKERS = 4;
+    static final int MAX_REQUEST_SECONDS = 5;
+    static final int MAX_RESPONSE_SECONDS = 30;
     private static final double[] BOUNDS = new double[CommitTimes.BOUNDS.length + 1];
 
     static {
@@ -53,8 +57,17 @@ public final class PrometheusEndpoint implements MultiCollector, AutoCloseable {
         this.member = member;
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(this);
-        // one thread: a scrape is a few hundred lines built from memory; a flood waits in the server's own thread
-        executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(16), runnable -> {
+        // a client that sends its request slowly, or never, holds a worker only this long: the JDK's HTTP
+        // server reads these (seconds) once per JVM, so they are set only when nobody set them before
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+        }
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+            System.setProperty("sun.net.httpserver.maxRspTime", String.valueOf(MAX_RESPONSE_SECONDS));
+        }
+        // a scrape is a few hundred lines built from memory: a few threads; a flood beyond the queue waits in the
+        // server's own thread (a dropped exchange would leave its scraper waiting)
+        executor = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), runnable -> {
             Thread thread = new Thread(runnable, "bambus-metrics-http-" + THREADS.incrementAndGet());
             thread.setDaemon(true);
             return thread;

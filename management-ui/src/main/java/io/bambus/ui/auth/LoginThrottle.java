@@ -3,6 +3,7 @@ package io.bambus.ui.auth;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Slows down password guessing. Every attempt is counted <em>before</em> its password is checked
@@ -15,8 +16,10 @@ import java.util.Map;
  *   <li>the address alone: the same after {@value #FREE_ADDRESS_FAILURES} failures (an address
  *       may be shared by many people), so one address cannot try name after name.</li>
  * </ul>
- * A success refunds its own attempt and clears its name-and-address key only. Entries are
- * forgotten {@value #FORGET_MINUTES} minutes after their last attempt.
+ * A success refunds its own attempt and clears its name-and-address key only. Names that are not
+ * configured users share one key per address (nobody can grow the table with made-up names), and
+ * IPv6 addresses count by their /64 network. Entries are forgotten {@value #FORGET_MINUTES}
+ * minutes after their last attempt (checked every minute).
  */
 public final class LoginThrottle {
 
@@ -30,6 +33,13 @@ public final class LoginThrottle {
     }
 
     private final Map<String, Failures> failures = new HashMap<>();
+    /** Whether a name is a configured user; attempts on other names share one key per address, so the map stays small. */
+    private final Predicate<String> known;
+    private long prunedMillis;
+
+    public LoginThrottle(Predicate<String> known) {
+        this.known = known;
+    }
 
     /**
      * Counts an attempt of {@code user} from {@code address} as failed until {@link #succeeded}
@@ -43,8 +53,13 @@ public final class LoginThrottle {
         if (wait > 0) {
             return wait;
         }
-        if (failures.size() > MAX_ENTRIES) {
+        if (nowMillis - prunedMillis > 60_000 || failures.size() > MAX_ENTRIES) {
+            prunedMillis = nowMillis;
             failures.values().removeIf(f -> nowMillis - f.lastMillis > FORGET_MINUTES * 60_000);
+            if (failures.size() > MAX_ENTRIES) {
+                // a flood from more addresses than this holds: start afresh rather than grow without bound
+                failures.clear();
+            }
         }
         failures.merge(pair, new Failures(1, nowMillis), (a, b) -> new Failures(a.count + 1, nowMillis));
         failures.merge(ip, new Failures(1, nowMillis), (a, b) -> new Failures(a.count + 1, nowMillis));
@@ -87,11 +102,28 @@ public final class LoginThrottle {
         return left <= 0 ? 0 : (left + 999) / 1000;
     }
 
-    private static String pairKey(String user, String address) {
-        return "user:" + (user == null ? "" : user.toLowerCase(Locale.ROOT)) + "\u0000" + address;
+    private String pairKey(String user, String address) {
+        String name = user == null || !known.test(user) ? "?" : user.toLowerCase(Locale.ROOT);
+        return "user:" + name + "\u0000" + addressKey(address);
     }
 
-    private static String addressKey(String address) {
-        return "ip:" + address;
+    /** An IPv4 address, or an IPv6 address's /64 network (one host usually holds a whole /64). */
+    static String addressKey(String address) {
+        if (address == null || address.indexOf(':') < 0) {
+            return "ip:" + address;
+        }
+        try {
+            byte[] bytes = java.net.InetAddress.getByName(address.replace("[", "").replace("]", "")).getAddress();
+            if (bytes.length == 16) {
+                StringBuilder net = new StringBuilder("ip6:");
+                for (int i = 0; i < 8; i++) {
+                    net.append(String.format("%02x", bytes[i]));
+                }
+                return net.append("/64").toString();
+            }
+            return "ip:" + java.net.InetAddress.getByAddress(bytes).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return "ip:" + address;
+        }
     }
 }

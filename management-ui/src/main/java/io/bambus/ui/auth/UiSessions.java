@@ -57,6 +57,12 @@ public final class UiSessions {
         return touched;
     }
 
+    /** The live session of {@code token}, not touched (a timed refresh is no activity), or null. */
+    public UiSession peek(String token, long nowMillis) {
+        UiSession session = token == null ? null : sessions.get(token);
+        return session == null || expired(session, nowMillis) ? null : session;
+    }
+
     /** Whether {@code token}'s session is still live, without touching it (an event stream is no activity). */
     public boolean alive(String token, long nowMillis) {
         UiSession session = token == null ? null : sessions.get(token);

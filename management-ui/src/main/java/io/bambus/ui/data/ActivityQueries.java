@@ -159,7 +159,15 @@ public final class ActivityQueries {
                     if (value.length() > 100) {
                         throw new NumberFormatException();
                     }
-                    yield new java.math.BigDecimal(value);
+                    java.math.BigDecimal number = new java.math.BigDecimal(value);
+                    java.math.BigDecimal digits = number.stripTrailingZeros();
+                    int scale = Math.max(0, digits.scale());
+                    int whole = digits.precision() - digits.scale();
+                    if (scale > item.scale() || whole > item.precision() - item.scale()) {
+                        throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": " + quoted
+                                + " has more digits than it holds, so it cannot match");
+                    }
+                    yield number;
                 }
                 case FLOAT -> {
                     double d = Double.parseDouble(value);

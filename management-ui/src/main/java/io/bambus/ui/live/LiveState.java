@@ -129,6 +129,9 @@ public final class LiveState implements AutoCloseable {
         while (running) {
             try {
                 poll();
+            } catch (OutOfMemoryError | StackOverflowError e) {
+                // keep the pages' view alive: the next poll starts afresh
+                LOG.error("Management UI: reading the cluster failed: {}", e.toString());
             } catch (RuntimeException e) {
                 String error = "the cluster cannot be read: " + e.getMessage();
                 if (!error.equals(lastError)) {

@@ -24,6 +24,8 @@ public final class StreamHub implements AutoCloseable {
     static final int QUEUE = 64;
     static final long STALL_MILLIS = 10_000;
     static final int MAX_STREAMS = 100;
+    /** Streams one login may hold (a few tabs): one user cannot take the others' streams. */
+    static final int MAX_PER_LOGIN = 6;
     private static final AtomicLong IDS = new AtomicLong();
 
     /** Where a stream's messages go: a browser's server-sent event stream. */
@@ -53,11 +55,14 @@ public final class StreamHub implements AutoCloseable {
 
     /**
      * Opens a stream to {@code sink} for the login session {@code token} of {@code user}; false
-     * (and the sink closed) when {@value #MAX_STREAMS} streams are open already.
+     * (and the sink closed) when {@value #MAX_STREAMS} streams are open already, or
+     * {@value #MAX_PER_LOGIN} of this login.
      */
-    public boolean open(Sink sink, String token, String user, String firstEvent, String firstData) {
-        if (streams.size() >= MAX_STREAMS) {
-            LOG.warn("Management UI: refused an event stream for {}: {} streams are open already", user, MAX_STREAMS);
+    public synchronized boolean open(Sink sink, String token, String user, String firstEvent, String firstData) {
+        long ofLogin = streams.stream().filter(s -> s.token.equals(token)).count();
+        if (streams.size() >= MAX_STREAMS || ofLogin >= MAX_PER_LOGIN) {
+            LOG.warn("Management UI: refused an event stream for {}: {}", user, ofLogin >= MAX_PER_LOGIN
+                    ? "its login has " + MAX_PER_LOGIN + " open already (one per browser tab)" : MAX_STREAMS + " are open already");
             sink.close();
             return false;
         }

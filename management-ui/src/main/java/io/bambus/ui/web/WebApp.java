@@ -54,6 +54,9 @@ public final class WebApp {
     /** One line per operator action: who, what, which session or events, and the result. */
     private static final Logger AUDIT = LogManager.getLogger("bambus.audit");
     public static final String CSRF_HEADER = "X-CSRF-Token";
+    /** Sent by the pages' timed refreshes: such a request does not count as the user's activity (idle logout still works). */
+    public static final String POLL_HEADER = "X-Bambus-Poll";
+    private static final int MAX_NAME = 200;
     private static final String SESSION_ATTRIBUTE = "bambus.uiSession";
     private static final Set<String> PUBLIC_PATHS = Set.of("/login", "/static/login.js", "/static/app.css", "/api/login",
             "/health");
@@ -68,7 +71,7 @@ public final class WebApp {
     private final BusMetrics metrics;
     private final Users users;
     private final UiSessions sessions = new UiSessions();
-    private final LoginThrottle throttle = new LoginThrottle();
+    private final LoginThrottle throttle;
     private final ObjectMapper json;
     private final java.util.function.BooleanSupplier clusterConnected;
     private final LongSupplier clock;
@@ -84,6 +87,7 @@ public final class WebApp {
         this.activities = activities;
         this.metrics = metrics;
         this.users = new Users(config.users());
+        this.throttle = new LoginThrottle(users::exists);
         this.json = json;
         this.clusterConnected = clusterConnected;
         this.clock = clock;
@@ -207,7 +211,9 @@ public final class WebApp {
         if (PUBLIC_PATHS.contains(ctx.path())) {
             return;
         }
-        UiSessions.UiSession session = sessions.get(ctx.cookie(UiSessions.COOKIE), clock.getAsLong());
+        UiSessions.UiSession session = ctx.header(POLL_HEADER) != null && ctx.method() == HandlerType.GET
+                ? sessions.peek(ctx.cookie(UiSessions.COOKIE), clock.getAsLong())
+                : sessions.get(ctx.cookie(UiSessions.COOKIE), clock.getAsLong());
         if (session == null && ctx.path().equals("/metrics")) {
             session = basicAuth(ctx);
         }
@@ -263,6 +269,10 @@ public final class WebApp {
      */
     private UiConfig.User authenticate(Context ctx, String name, String password) {
         String ip = ctx.ip();
+        if (name.length() > MAX_NAME) {
+            LOG.warn("Management UI: login with a name of {} characters from {} refused", name.length(), ip);
+            throw new ApiError(400, "a user name has at most " + MAX_NAME + " characters");
+        }
         long wait = throttle.begin(name, ip, clock.getAsLong());
         if (wait > 0) {
             ctx.header("Retry-After", String.valueOf(wait));
@@ -270,10 +280,11 @@ public final class WebApp {
                     printable(name), ip, wait);
             throw new ApiError(429, "too many failed logins; try again in " + wait + " s");
         }
-        if (Users.tooLong(password) || name.length() > 200) {
-            LOG.warn("Management UI: failed login for '{}' from {}: password or name too long", printable(name), ip);
-            throw new ApiError(400, "a password has at most " + Users.MAX_PASSWORD_BYTES + " bytes (UTF-8) and a user name at"
-                    + " most 200 characters; this counts as a failed login");
+        if (Users.tooLong(password)) {
+            LOG.warn("Management UI: failed login for '{}' from {}: password over {} bytes", printable(name), ip,
+                    Users.MAX_PASSWORD_BYTES);
+            throw new ApiError(400, "a password has at most " + Users.MAX_PASSWORD_BYTES + " bytes (UTF-8); this counts as a"
+                    + " failed login");
         }
         UiConfig.User user;
         try {
@@ -358,6 +369,10 @@ public final class WebApp {
         } catch (BusOperations.CommandRefusedException e) {
             audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + id, "refused: " + e.getMessage());
             throw e;
+        } catch (RuntimeException e) {
+            audit(session, command.name().toLowerCase(Locale.ROOT), "session=" + id, "outcome unknown (the member may still"
+                    + " carry it out): " + e);
+            throw e;
         }
     }
 
@@ -401,6 +416,9 @@ public final class WebApp {
         } catch (BusOperations.CommandRefusedException e) {
             audit(session, action, filterText(filter), "refused: " + e.getMessage());
             throw new ApiError(400, e.getMessage());
+        } catch (RuntimeException e) {
+            audit(session, action, filterText(filter), "outcome unknown (the member may still carry it out): " + e);
+            throw e;
         }
     }
 
@@ -509,7 +527,7 @@ public final class WebApp {
      */
     private static void audit(UiSessions.UiSession session, String action, String target, String result) {
         AUDIT.info("user={} role={} action={} {} result={}", session.user(), session.role().label(), action,
-                Identifiers.escaped(target, 1_000), Identifiers.escaped(result, 1_000));
+                Identifiers.escaped(target, 20_000), Identifiers.escaped(result, 100_000));
     }
 
     private JsonNode body(Context ctx) {
@@ -554,7 +572,7 @@ public final class WebApp {
     }
 
     private static String printable(String text) {
-        return Identifiers.printable(Identifiers.shorten(text, 60));
+        return Identifiers.escaped(text, 60);
     }
 
     private static void error(Context ctx, int status, String message) {

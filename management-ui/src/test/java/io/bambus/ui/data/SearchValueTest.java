@@ -28,6 +28,13 @@ class SearchValueTest {
         assertEquals(new BigDecimal("12.50"), ActivityQueries.searchValue(total, "12.50"));
         assertThrows(ActivityQueries.BadQueryException.class, () -> ActivityQueries.searchValue(total, "12,50"));
         assertThrows(ActivityQueries.BadQueryException.class, () -> ActivityQueries.searchValue(total, "1".repeat(101)));
+        // an exponent would make the driver write the number out in full (hundreds of MB): refused by the item's digits
+        for (String huge : List.of("1E+100000000", "1E-999999999", "12.505", "123456789", "-999999999.5")) {
+            var e = assertThrows(ActivityQueries.BadQueryException.class, () -> ActivityQueries.searchValue(total, huge), huge);
+            assertTrue(e.getMessage().contains("has more digits than it holds"), e.getMessage());
+        }
+        assertEquals(new BigDecimal("-99999999.99"), ActivityQueries.searchValue(total, "-99999999.99"));
+        assertEquals(0, BigDecimal.ZERO.compareTo((BigDecimal) ActivityQueries.searchValue(total, "0.000")));
         ItemDefinition ratio = ItemDefinition.of("Ratio", ItemType.FLOAT);
         assertEquals(0.001, ActivityQueries.searchValue(ratio, "1e-3"));
         for (String bad : List.of("NaN", "Infinity", "1d", "0x1p3")) {

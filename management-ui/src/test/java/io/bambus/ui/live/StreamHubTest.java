@@ -161,4 +161,28 @@ class StreamHubTest {
             assertDoesNotThrow(() -> a.getInputStream().readAllBytes(), "the server closed a's connection (end of stream)");
         }
     }
+
+    @Test
+    void oneLoginCannotTakeEveryStream() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             StreamHub hub = new StreamHub(System::currentTimeMillis)) {
+            java.util.List<Socket> clients = new java.util.ArrayList<>();
+            java.util.List<SocketSink> sinks = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < StreamHub.MAX_PER_LOGIN + 2; i++) {
+                    clients.add(new Socket(server.getInetAddress(), server.getLocalPort()));
+                    SocketSink sink = new SocketSink(server.accept());
+                    sinks.add(sink);
+                    boolean opened = hub.open(sink, i <= StreamHub.MAX_PER_LOGIN ? "greedy" : "other", "u" + i, "cluster", "{}");
+                    assertEquals(i < StreamHub.MAX_PER_LOGIN || i == StreamHub.MAX_PER_LOGIN + 1, opened, "stream " + i);
+                }
+                assertTrue(sinks.get(StreamHub.MAX_PER_LOGIN).closed(), "the refused stream is closed");
+                assertEquals(StreamHub.MAX_PER_LOGIN + 1, hub.size());
+            } finally {
+                for (Socket client : clients) {
+                    client.close();
+                }
+            }
+        }
+    }
 }
