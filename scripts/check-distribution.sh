@@ -44,10 +44,10 @@ PIDS+=($!)
 
 echo "starting Hazelcast $VERSION with its bin/hz start and the plugin in lib/ ..."
 HAZELCAST_CONFIG="$ROOT/scripts/config/hazelcast.yaml" \
-JAVA_OPTS="-Dbambus.cluster=bambus-dist -Dbambus.port=5811 -Dbambus.members=127.0.0.1:5811 -Dbambus.config=$WORK/bus/bus.yaml -Dhazelcast.local.localAddress=127.0.0.1" \
+JAVA_OPTS="-Dbambus.cluster=bambus-dist -Dbambus.host=127.0.0.1 -Dbambus.port=5811 -Dbambus.client.port=5911 -Dbambus.members=127.0.0.1:5811 -Dbambus.config=$WORK/bus/bus.yaml" \
   "$HZ_HOME/bin/hz" start > "$WORK/member.log" 2>&1 &
 PIDS+=($!)
 wait_for_line "$!" "$WORK/member.log" "BAM event bus started" 90 "the Hazelcast member with the plugin"
 grep -m1 "Hazelcast Platform $VERSION\|Hazelcast $VERSION" "$WORK/member.log" || true
 
-"${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoStatus "$WORK/bus/bus.yaml" bambus-dist 127.0.0.1:5811 2 30 check
+"${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoStatus "$WORK/bus/bus.yaml" bambus-dist 127.0.0.1:5911 2 30 check

@@ -27,6 +27,7 @@ DEMO_DIR="$RUN_DIR/demo"
 mkdir -p "$DEMO_DIR"
 demo_java_init
 MEMBERS="127.0.0.1:5801,127.0.0.1:5802"
+CLIENT_ADDRESSES="127.0.0.1:5901,127.0.0.1:5902"   # start-member.sh's client ports: member port + 100
 PIDS=()
 
 cleanup() {
@@ -51,7 +52,7 @@ echo "database ready: $(grep '^READY' "$RUN_DIR/demo-database.log" | cut -d' ' -
 PIDS+=($!)
 echo "producer writing $RATE orders/s into each of the sources shop and crm"
 
-status() { "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoStatus "$DEMO_DIR/bus.yaml" bambus-demo "$MEMBERS" "$1" "$2" 2>/dev/null; }
+status() { "${JAVA_DEMO[@]}" io.bambus.grid.demo.DemoStatus "$DEMO_DIR/bus.yaml" bambus-demo "$CLIENT_ADDRESSES" "$1" "$2" 2>/dev/null; }
 
 echo; echo "== A: member1 starts and runs both sessions"
 "$ROOT/scripts/start-member.sh" --name member1 --port 5801 --members "$MEMBERS" --cluster bambus-demo --config "$DEMO_DIR/bus.yaml"
@@ -67,7 +68,7 @@ UI_HASH="$(printf '%s\n' "$UI_PASSWORD" | "${JAVA_UI[@]}" io.bambus.ui.PasswordH
 DESTINATION_URL="$(sed -n 's/^destination: { jdbcUrl: "\([^"]*\)".*/\1/p' "$DEMO_DIR/bus.yaml")"
 cat > "$DEMO_DIR/ui.yaml" <<YAML
 http: { host: 127.0.0.1, port: $UI_PORT }
-cluster: { name: bambus-demo, addresses: ["127.0.0.1:5801", "127.0.0.1:5802"] }
+cluster: { name: bambus-demo, addresses: ["127.0.0.1:5901", "127.0.0.1:5902"] }
 destination: { jdbcUrl: "$DESTINATION_URL", username: root, password: "" }
 users:
   - { name: admin, role: operator, passwordHash: "$UI_HASH" }

@@ -6,7 +6,8 @@
 # Options (defaults in brackets):
 #   --name NAME        member name: log run/NAME.log, pid file run/NAME.pid [member1]
 #   --host ADDR        the one address the member binds to, advertises and connects from [127.0.0.1]
-#   --port PORT        member port on ADDR [5801]
+#   --port PORT        member port on ADDR: other members only [5801]
+#   --client-port P    client port on ADDR: the UI and the CLI connect here [PORT + 100]
 #   --config FILE      bus configuration (sources, destination, definitions) [$BAMBUS_CONFIG]
 #   --members LIST     cluster members to join [ADDR:5801,ADDR:5802,ADDR:5803]
 #   --cluster NAME     Hazelcast cluster name [bambus]
@@ -18,24 +19,29 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NAME=member1 HOST=127.0.0.1 PORT=5801 CONFIG="${BAMBUS_CONFIG:-}" CLUSTER=bambus HEAP=512m FOREGROUND=false
-MEMBERS=""
+MEMBERS="" CLIENT_PORT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) NAME="$2"; shift 2 ;;
     --host) HOST="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
+    --client-port) CLIENT_PORT="$2"; shift 2 ;;
     --config) CONFIG="$2"; shift 2 ;;
     --members) MEMBERS="$2"; shift 2 ;;
     --cluster) CLUSTER="$2"; shift 2 ;;
     --heap) HEAP="$2"; shift 2 ;;
     --foreground) FOREGROUND=true; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
 [ -n "$CONFIG" ] || die "no bus configuration: pass --config FILE or set BAMBUS_CONFIG"
 [ -r "$CONFIG" ] || die "bus configuration '$CONFIG' cannot be read"
-[[ "$PORT" =~ ^[0-9]+$ ]] || die "--port must be a number, got '$PORT'"
+[[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "--port must be a number from 1 to 65535, got '$PORT'"
+[ -n "$CLIENT_PORT" ] || CLIENT_PORT=$((PORT + 100))
+[[ "$CLIENT_PORT" =~ ^[0-9]+$ ]] && [ "$CLIENT_PORT" -ge 1 ] && [ "$CLIENT_PORT" -le 65535 ] \
+  || die "--client-port must be a number from 1 to 65535 (the default is --port + 100), got '$CLIENT_PORT'"
+[ "$CLIENT_PORT" != "$PORT" ] || die "--client-port must differ from --port ($PORT): members and clients get a port each"
 [[ "$HOST" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "--host must be an IPv4 address of this machine, got '$HOST'"
 [ -n "$MEMBERS" ] || MEMBERS="$HOST:5801,$HOST:5802,$HOST:5803"
 [[ "$NAME" =~ ^[A-Za-z0-9_.-]+$ ]] || die "--name may hold letters, digits, '_', '.' and '-' only"
@@ -50,10 +56,9 @@ fi
 
 CMD=(java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
   "-Dhazelcast.config=$ROOT/scripts/config/hazelcast.yaml"
-  "-Dbambus.cluster=$CLUSTER" "-Dbambus.port=$PORT" "-Dbambus.members=$MEMBERS" "-Dbambus.config=$CONFIG"
-  # bind to, advertise and connect from HOST only: a firewall rule by source and destination address
-  # then cuts exactly the traffic between two members (database connections keep their own addresses)
-  "-Dhazelcast.local.localAddress=$HOST" -Dhazelcast.socket.bind.any=false -Dhazelcast.socket.client.bind.any=false
+  # hazelcast.yaml binds both ports to HOST alone (and connects to other members from it)
+  "-Dbambus.cluster=$CLUSTER" "-Dbambus.host=$HOST" "-Dbambus.port=$PORT" "-Dbambus.client.port=$CLIENT_PORT"
+  "-Dbambus.members=$MEMBERS" "-Dbambus.config=$CONFIG"
   "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -Dhazelcast.logging.type=log4j2
   -Dlog4j2.shutdownHookEnabled=false
   -cp "$(cat "$MEMBER_CLASSPATH_FILE"):$PLUGIN_JAR"
@@ -75,4 +80,4 @@ if ! (wait_for_line "$PID" "$LOG" "BAM event bus started" 60 "member '$NAME'"); 
   pid_alive "$PID" || rm -f "$PID_FILE"
   exit 1
 fi
-echo "member '$NAME' started: pid $PID, address $HOST:$PORT, log $LOG"
+echo "member '$NAME' started: pid $PID, address $HOST:$PORT, clients connect to $HOST:$CLIENT_PORT, log $LOG"

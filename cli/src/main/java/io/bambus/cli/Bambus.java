@@ -10,6 +10,7 @@ import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
 import io.bambus.core.db.Pools;
 import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.security.SerializationAllowlist;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -51,8 +52,8 @@ public final class Bambus {
             defaultValue = "${env:BAMBUS_CLUSTER:-bambus}")
     String cluster;
 
-    @Option(names = "--members", split = ",", description = "member addresses host:port,… [$BAMBUS_MEMBERS, else 127.0.0.1:5801]",
-            defaultValue = "${env:BAMBUS_MEMBERS:-127.0.0.1:5801}")
+    @Option(names = "--members", split = ",", description = "the members' client addresses host:port,… (their client"
+            + " ports) [$BAMBUS_MEMBERS, else 127.0.0.1:5901]", defaultValue = "${env:BAMBUS_MEMBERS:-127.0.0.1:5901}")
     List<String> members;
 
     @Option(names = "--sessions-map", description = "the sessions map, as in the bus configuration [eventbus.sessions]",
@@ -129,7 +130,8 @@ public final class Bambus {
 
     BusOperations ops() {
         if (client == null) {
-            ClientConfig config = new ClientConfig();
+            // it reads session records and statuses: Java deserialization of the bus's and Hazelcast's classes only
+            ClientConfig config = SerializationAllowlist.apply(new ClientConfig());
             config.setClusterName(cluster);
             config.setInstanceName("bambus-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
             config.getNetworkConfig().setAddresses(members);

@@ -26,7 +26,7 @@ class BackupRestoreInProcessTest {
 
     private static List<String> common(BusEnvironment env, ClusterFixture cluster) {
         return List.of("--config", env.configFile.toString(), "--cluster", cluster.clusterName(), "--members",
-                cluster.address(0));
+                cluster.clientAddress(0));
     }
 
     @Test

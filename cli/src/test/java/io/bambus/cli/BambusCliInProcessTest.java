@@ -32,7 +32,7 @@ class BambusCliInProcessTest {
             HazelcastInstance member = cluster.start(0);
             Await.until("both sessions to run", TIMEOUT, () -> ClusterFixture.running(member).equals(Set.of("shop", "crm")));
             List<String> common = List.of("--config", env.configFile.toString(), "--cluster", cluster.clusterName(),
-                    "--members", cluster.address(0));
+                    "--members", cluster.clientAddress(0));
 
             CliRun status = CliRun.of(common, "--json", "status");
             assertEquals(0, status.exit(), status.err());

@@ -23,7 +23,8 @@ class DrillProcessIT {
     @Test
     @Timeout(400)
     void theDrillPassesOnAHealthyClusterAndFailsWhenTheDestinationLostARow() throws Exception {
-        try (BusEnvironment env = new BusEnvironment(List.of(SHOP, CRM), null);
+        // members take the drill's halt or stop only with drills: true (DrillGateInProcessTest shows the refusal)
+        try (BusEnvironment env = new BusEnvironment(List.of(SHOP, CRM), "drills: true\n");
              MemberProcesses members = new MemberProcesses(env.configFile, 2);
              Producer shop = new Producer(SHOP, env.sources.get(SHOP), 5);
              Producer crm = new Producer(CRM, env.sources.get(CRM), 5)) {
@@ -36,7 +37,7 @@ class DrillProcessIT {
             String staying = moving.equals(SHOP) ? CRM : SHOP;
             Await.until("events to flow", TIMEOUT, () -> env.applied(moving) > 500 && env.applied(staying) > 500);
             String[] common = {"--config", env.configFile.toString(), "--cluster", members.cluster(), "--members",
-                    members.address(0) + "," + members.address(1)};
+                    members.clientAddress(0) + "," + members.clientAddress(1)};
 
             CliRun killed = CliRun.of(List.of(common), "drill", "--session", moving, "--kill");
             System.out.println("drill --kill:\n" + killed.out() + killed.err());

@@ -45,7 +45,7 @@ class SourcesCliInProcessTest {
             HazelcastInstance second = cluster.start(1);
             Await.until("shop to run", TIMEOUT, () -> running(first, second).equals(Set.of("shop")));
             List<String> common = List.of("--config", env.configFile.toString(), "--cluster", cluster.clusterName(),
-                    "--members", cluster.address(0));
+                    "--members", cluster.clientAddress(0));
             Path password = env.dir.resolve("billing.pw");
             Files.writeString(password, env.password());
             List<String> billing = List.of("billing", "--jdbc-url", env.sourceJdbcUrl("billing"), "--username", env.user(),

@@ -9,8 +9,11 @@ import com.hazelcast.core.LifecycleListener;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
+import io.bambus.grid.security.SerializationAllowlist;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The plugin's entry point, named in the member's hazelcast.yaml:
@@ -37,6 +40,8 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
      */
     public static final String METRICS_PORT_PROPERTY = "bambus.metrics.port";
 
+    private static final Logger LOG = LogManager.getLogger(BusPlugin.class);
+
     private volatile BusMember member;
 
     @Override
@@ -51,6 +56,13 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
         DefinitionFile.read(config.definitions());
         if (!hz.getConfig().getJetConfig().isEnabled()) {
             throw new ConfigException(path, List.of("Hazelcast Jet is disabled; set 'jet: enabled: true' in hazelcast.yaml"));
+        }
+        String filter = SerializationAllowlist.problem(hz.getConfig().getSerializationConfig().getJavaSerializationFilterConfig());
+        if ("missing".equals(filter)) {
+            LOG.warn("This member deserializes any Java class a client or member sends; add serialization:"
+                    + " java-serialization-filter to hazelcast.yaml as scripts/config/hazelcast.yaml does (README, Security)");
+        } else if (filter != null) {
+            throw new ConfigException("hazelcast.yaml", List.of(filter));
         }
         member = new BusMember(hz, Path.of(path), config, metrics(hz, path, config));
     }

@@ -11,6 +11,7 @@ import io.bambus.core.config.ConfigException;
 import io.bambus.core.config.DatabaseConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.security.SerializationAllowlist;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.ui.data.ActivityQueries;
 import io.bambus.ui.live.LiveState;
@@ -108,7 +109,8 @@ public final class ManagementUi implements AutoCloseable {
     }
 
     static ClientConfig clientConfig(UiConfig config) {
-        ClientConfig client = new ClientConfig();
+        // it reads session records and statuses: Java deserialization of the bus's and Hazelcast's classes only
+        ClientConfig client = SerializationAllowlist.apply(new ClientConfig());
         client.setClusterName(config.clusterName());
         client.setInstanceName("bambus-ui-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         client.getNetworkConfig().setAddresses(config.clusterAddresses());

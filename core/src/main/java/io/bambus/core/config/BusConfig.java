@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
                         long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
                         Duration retention, String sessionsMap, int sessionBackupCount, Archive archive,
-                        boolean loadBalance, Metrics metrics) {
+                        boolean loadBalance, Metrics metrics, boolean drills) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
     public record Archive(Duration after, Duration every, int batchSize) {
@@ -60,7 +60,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
             "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive",
-            "loadBalance", "metrics");
+            "loadBalance", "metrics", "drills");
     private static final Set<String> METRICS_KEYS = Set.of("port", "host");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
@@ -195,14 +195,10 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             problems.add("archive: must be a mapping with after, every and batchSize");
         }
 
-        boolean loadBalance = true;
-        JsonNode loadBalanceNode = root.get("loadBalance");
-        if (loadBalanceNode != null && !loadBalanceNode.isBoolean()) {
-            problems.add("loadBalance: '" + loadBalanceNode.asText() + "' is not true or false; true (the default) lets placement"
-                    + " move sessions so that hot sources do not share a member, false balances by count alone");
-        } else if (loadBalanceNode != null) {
-            loadBalance = loadBalanceNode.booleanValue();
-        }
+        boolean loadBalance = flag(root, "loadBalance", true, "true (the default) lets placement move sessions so that hot"
+                + " sources do not share a member, false balances by count alone", problems);
+        boolean drills = flag(root, "drills", false, "false (the default) makes this member refuse the failover drill's"
+                + " request to halt or stop it, true allows it", problems);
 
         Metrics metrics = metrics(root.get("metrics"), problems);
 
@@ -210,7 +206,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             throw new ConfigException(origin, problems);
         }
         return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
-                retention, map, backups, archive, loadBalance, metrics);
+                retention, map, backups, archive, loadBalance, metrics, drills);
     }
 
     private static Metrics metrics(JsonNode node, List<String> problems) {
@@ -242,6 +238,18 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
                     + " for the member's own address");
         }
         return new Metrics(port, host);
+    }
+
+    private static boolean flag(JsonNode root, String key, boolean byDefault, String meaning, List<String> problems) {
+        JsonNode node = root.get(key);
+        if (node == null) {
+            return byDefault;
+        }
+        if (!node.isBoolean()) {
+            problems.add(key + ": '" + node.asText() + "' is not true or false; " + meaning);
+            return byDefault;
+        }
+        return node.booleanValue();
     }
 
     /** Why {@code id} cannot name a source (with the fix), or null when it can. */

@@ -46,7 +46,17 @@ class BusConfigTest {
         assertEquals(250, config.batchSize());
         assertEquals(Duration.ofHours(24), config.retention());
         assertEquals(2, config.sessionBackupCount());
+        assertFalse(config.drills(), "a member refuses failover drills unless its file says drills: true");
         assertFalse(config.destination().toString().contains("from-env"), "passwords never print");
+    }
+
+    @Test
+    void drillsAreAllowedOnlyByAnExplicitTrue() throws Exception {
+        String minimal = "destination: { jdbcUrl: \"jdbc:mysql://db/bam\", username: bam }\ndefinitions: definitions.yaml\n";
+        assertTrue(parse(minimal + "drills: true\n", Map.of()).drills());
+        assertFalse(parse(minimal + "drills: false\n", Map.of()).drills());
+        assertTrue(problems(minimal + "drills: yes please\n").contains("drills: 'yes please' is not true or false; false (the"
+                + " default) makes this member refuse the failover drill's request to halt or stop it, true allows it"));
     }
 
     @Test

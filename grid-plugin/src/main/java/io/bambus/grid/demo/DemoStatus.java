@@ -10,6 +10,7 @@ import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.core.outbox.OutboxReader;
+import io.bambus.grid.security.SerializationAllowlist;
 import io.bambus.grid.session.SessionRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,7 +26,7 @@ import java.util.TreeMap;
  * Prints where the events are and who runs which session, every few seconds: the members, each
  * session's owner, epoch, state and events moved, what waits in each source, and the destination.
  *
- * <p>Arguments: bus configuration file, cluster name, member addresses (comma-separated), interval
+ * <p>Arguments: bus configuration file, cluster name, the members' client addresses (comma-separated), interval
  * seconds, rounds (0 = until stopped), and optionally {@code check}: then it exits 0 as soon as
  * every session runs, has moved events and none failed, or 1 after the rounds.
  */
@@ -33,7 +34,7 @@ public final class DemoStatus {
 
     public static void main(String[] args) throws Exception {
         BusConfig config = BusConfig.load(Path.of(args[0]));
-        ClientConfig client = new ClientConfig();
+        ClientConfig client = SerializationAllowlist.apply(new ClientConfig());
         client.setClusterName(args[1]);
         client.setProperty("hazelcast.logging.type", "none");
         for (String address : args[2].split(",")) {

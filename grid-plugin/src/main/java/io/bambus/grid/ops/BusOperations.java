@@ -2,9 +2,13 @@ package io.bambus.grid.ops;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
+import com.hazelcast.spi.exception.TargetDisconnectedException;
+import com.hazelcast.spi.exception.TargetNotMemberException;
 import io.bambus.grid.status.Addresses;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.sql.Identifiers;
@@ -164,7 +168,8 @@ public final class BusOperations {
 
     /**
      * Stops the member at {@code address} for a drill: halts it ({@code kill}) or shuts it down
-     * gracefully. Refused when it is the only member or not a member.
+     * gracefully. Refused when it is the only member, not a member, or its bus configuration does
+     * not say {@code drills: true}.
      */
     public void stopMember(String address, boolean kill, String actor) {
         Member victim = null;
@@ -180,9 +185,34 @@ public final class BusOperations {
         if (hz.getCluster().getMembers().size() < 2) {
             throw new CommandRefusedException("the cluster has one member: a drill needs a survivor to take over");
         }
+        // written first: once the member halts, the timeline's partitions may be moving for a while
         Timeline.record(hz, TimelineEntry.Kind.OPERATOR, address, null, actor, "failover drill: " + (kill ? "halt" : "graceful stop")
                 + " of this member");
-        hz.getExecutorService("eventbus.ops").executeOnMember(new MemberStopTask(kill, actor), victim);
+        String refusal;
+        try {
+            refusal = hz.getExecutorService("eventbus.ops").submitToMember(new MemberStopTask(kill, actor), victim)
+                    .get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        } catch (ExecutionException e) {
+            if (!gone(e.getCause())) {
+                throw new IllegalStateException("member " + address + " could not run the drill: " + e.getCause(), e.getCause());
+            }
+            refusal = null; // it halted before its answer left: it took the drill
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("member " + address + " did not answer within " + TASK_TIMEOUT_SECONDS + " s", e);
+        }
+        if (refusal != null) {
+            Timeline.record(hz, TimelineEntry.Kind.OPERATOR, address, null, actor, "failover drill refused: " + refusal);
+            throw new CommandRefusedException(refusal);
+        }
+    }
+
+    /** Whether a task's failure says its member went away while running it. */
+    private static boolean gone(Throwable failure) {
+        return failure instanceof MemberLeftException || failure instanceof TargetDisconnectedException
+                || failure instanceof TargetNotMemberException || failure instanceof HazelcastInstanceNotActiveException;
     }
 
     /** Timeline entries from sequence {@code from} on (at most {@code max}); {@link Page#next} continues. */

@@ -19,20 +19,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one cluster fixture: real members in this JVM, on loopback, each loading the shipped
- * scripts/config/hazelcast.yaml with its own port. Close it to shut them all down.
+ * scripts/config/hazelcast.yaml with its own member port and client port (member port +
+ * {@value #CLIENT_PORT_OFFSET}), all on one address (127.0.0.1 unless given). Close it to shut them all down.
  */
 public final class ClusterFixture implements AutoCloseable {
 
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
     private static final int MAX_MEMBERS = 5;
+    /** As scripts/start-member.sh's default: the client port is the member port + 100. */
+    public static final int CLIENT_PORT_OFFSET = 100;
 
     private final String clusterName = "bambus-test-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet();
     private final int basePort;
     private final Path busConfig;
+    private final String host;
     private final List<HazelcastInstance> members = new ArrayList<>();
 
     public ClusterFixture(Path busConfig) {
+        this(busConfig, "127.0.0.1");
+    }
+
+    /** Members bound to {@code host} (a loopback address such as 127.0.0.2: clients then connect from another one). */
+    public ClusterFixture(Path busConfig, String host) {
         this.busConfig = busConfig;
+        this.host = host;
         this.basePort = 6100 + (int) (ProcessHandle.current().pid() % 50) * 20 + (CLUSTERS.get() % 4) * 5;
     }
 
@@ -40,9 +50,14 @@ public final class ClusterFixture implements AutoCloseable {
         return clusterName;
     }
 
-    /** The member address of member {@code index}, as clients give it. */
+    /** The member address of member {@code index}: how the bus names it (status, session owners, drills). */
     public String address(int index) {
-        return "127.0.0.1:" + (basePort + index);
+        return host + ":" + (basePort + index);
+    }
+
+    /** Where clients (the UI, the CLI, tests) connect to member {@code index}: its client port. */
+    public String clientAddress(int index) {
+        return host + ":" + (basePort + index + CLIENT_PORT_OFFSET);
     }
 
     public static Path repoRoot() {
@@ -60,10 +75,12 @@ public final class ClusterFixture implements AutoCloseable {
     public HazelcastInstance start(int index) {
         Properties vars = new Properties();
         vars.setProperty("bambus.cluster", clusterName);
+        vars.setProperty("bambus.host", host);
         vars.setProperty("bambus.port", String.valueOf(basePort + index));
+        vars.setProperty("bambus.client.port", String.valueOf(basePort + index + CLIENT_PORT_OFFSET));
         StringBuilder list = new StringBuilder();
         for (int i = 0; i < MAX_MEMBERS; i++) {
-            list.append(i == 0 ? "" : ",").append("127.0.0.1:").append(basePort + i);
+            list.append(i == 0 ? "" : ",").append(address(i));
         }
         vars.setProperty("bambus.members", list.toString());
         vars.setProperty("bambus.config", busConfig.toString());
@@ -74,7 +91,6 @@ public final class ClusterFixture implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         config.setInstanceName(clusterName + "-m" + index);
-        config.setProperty("hazelcast.local.localAddress", "127.0.0.1");
         HazelcastInstance member = Hazelcast.newHazelcastInstance(config);
         members.add(member);
         return member;

@@ -4,6 +4,7 @@ import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.bambus.grid.security.SerializationAllowlist;
 import io.bambus.grid.session.SessionRecord;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -91,8 +92,28 @@ public final class MemberProcesses implements AutoCloseable {
         return ownAddresses ? "127.0.0." + (11 + index) : "127.0.0.1";
     }
 
+    /** The member address of member {@code index}: how the bus names it (status, session owners, drills). */
     public String address(int index) {
         return host(index) + ":" + port(index);
+    }
+
+    /** Member {@code index}'s client port (start-member.sh's default: the member port + 100). */
+    public int clientPort(int index) {
+        return port(index) + ClusterFixture.CLIENT_PORT_OFFSET;
+    }
+
+    /** Where clients (the CLI, the UI, this class's own client) connect to member {@code index}. */
+    public String clientAddress(int index) {
+        return host(index) + ":" + clientPort(index);
+    }
+
+    /** Every member's client address, comma-separated, as {@code bambus --members} takes them. */
+    public String clientAddresses() {
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < maxMembers; i++) {
+            list.append(i == 0 ? "" : ",").append(clientAddress(i));
+        }
+        return list.toString();
     }
 
     private String members() {
@@ -108,7 +129,8 @@ public final class MemberProcesses implements AutoCloseable {
         String name = "m" + index;
         logs[index].reset();
         run(List.of(script("start-member.sh"), "--name", name, "--host", host(index), "--port", String.valueOf(port(index)),
-                "--members", members(), "--cluster", cluster, "--config", busConfig.toString(), "--heap", heap), 90);
+                "--client-port", String.valueOf(clientPort(index)), "--members", members(), "--cluster", cluster,
+                "--config", busConfig.toString(), "--heap", heap), 90);
         started.add(name);
     }
 
@@ -180,11 +202,11 @@ public final class MemberProcesses implements AutoCloseable {
 
     public IMap<String, SessionRecord> sessions() {
         if (client == null) {
-            ClientConfig config = new ClientConfig();
+            ClientConfig config = SerializationAllowlist.apply(new ClientConfig());
             config.setClusterName(cluster);
             config.setProperty("hazelcast.logging.type", "log4j2");
             for (int i = 0; i < maxMembers; i++) {
-                config.getNetworkConfig().addAddress(address(i));
+                config.getNetworkConfig().addAddress(clientAddress(i));
             }
             config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(60_000);
             client = HazelcastClient.newHazelcastClient(config);

@@ -19,7 +19,7 @@ public final class UiConfigs {
                 cluster: { name: %s, addresses: ["%s", "%s"] }
                 destination: { jdbcUrl: "%s", username: %s, password: "%s", poolSize: 2 }
                 users:
-                """.formatted(cluster.clusterName(), cluster.address(0), cluster.address(1), jdbcUrl, dbUser, dbPassword));
+                """.formatted(cluster.clusterName(), cluster.clientAddress(0), cluster.clientAddress(1), jdbcUrl, dbUser, dbPassword));
         users.forEach((name, roleAndPassword) -> {
             String[] parts = roleAndPassword.split(":", 2);
             yaml.append("  - { name: ").append(name).append(", role: ").append(parts[0]).append(", passwordHash: \"")
