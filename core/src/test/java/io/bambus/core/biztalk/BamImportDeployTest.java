@@ -37,7 +37,7 @@ class BamImportDeployTest {
         try (Connection connection = bus.destination.getConnection();
              var select = connection.prepareStatement("SELECT index_name, GROUP_CONCAT(column_name ORDER BY seq_in_index)"
                      + " FROM information_schema.statistics WHERE table_schema = DATABASE() AND BINARY table_name = ?"
-                     + " GROUP BY index_name ORDER BY index_name")) {
+                     + " GROUP BY index_name ORDER BY BINARY index_name")) {
             select.setString(1, table);
             try (var rows = select.executeQuery()) {
                 while (rows.next()) {
