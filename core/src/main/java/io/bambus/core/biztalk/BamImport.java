@@ -43,7 +43,7 @@ public final class BamImport {
             List<String> lines = new ArrayList<>();
             lines.add("Imported from the BizTalk BAM definition " + source + " by bambus import-bam.");
             lines.add(activities.size() + " activit" + (activities.size() == 1 ? "y" : "ies") + ": "
-                    + activities.stream().map(a -> a.name() + " (" + a.items().size() + " items, " + a.indexes().size() + " indexes)").toList());
+                    + activities.stream().map(a -> a.name() + " (" + a.items().size() + " items, " + a.indexes().size() + " index(es))").toList());
             if (!renamed.isEmpty()) {
                 lines.add("");
                 lines.add("Names mapped to identifiers (spaces and other characters to _, accents dropped, long names cut + hash):");
