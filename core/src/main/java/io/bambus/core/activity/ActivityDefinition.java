@@ -115,7 +115,7 @@ public final class ActivityDefinition {
         return Identifiers.quote(object(naming.allInstances));
     }
 
-    /** BAM's views besides all-instances ({@link Naming#BIZTALK} only): name → what it selects. */
+    /** One of BAM's other views, {@code bam_<name>_<suffix>} ({@link Naming#BIZTALK} only; see ActivityDeployer). */
     String biztalkView(String suffix) {
         return Identifiers.quote(object(suffix));
     }
