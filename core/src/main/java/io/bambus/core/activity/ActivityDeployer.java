@@ -92,9 +92,17 @@ public final class ActivityDeployer {
             ActivityDefinition current = deployed.get(activity.name().toLowerCase(Locale.ROOT));
             if (current == null) {
                 statements.addAll(createStatements(activity));
+                statements.addAll(indexStatements(connection, activity));
                 continue;
             }
-            boolean archiveExists = !columns(connection, "bam_" + activity.name() + "_archive").isEmpty();
+            if (current.naming() != activity.naming()) {
+                refusals.add("activity '" + activity.name() + "' is deployed with naming: " + current.naming().fileName()
+                        + " (tables " + current.activeTableName() + ", " + current.completedTableName() + ", …) and the new"
+                        + " definitions ask for naming: " + activity.naming().fileName() + "; its rows live under the old names."
+                        + " Keep naming: " + current.naming().fileName() + ", or deploy the activity under a new name");
+                continue;
+            }
+            boolean archiveExists = !columns(connection, activity.archiveTableName()).isEmpty();
             if (!archiveExists) {
                 // deployed before archiving existed: the new definition's archive table, with every item
                 statements.add(archiveStatement(activity));
@@ -117,9 +125,18 @@ public final class ActivityDeployer {
                     added.add(item);
                 }
             }
+            for (IndexDefinition old : current.indexes()) {
+                IndexDefinition now = activity.indexes().stream().filter(i -> i.name().equalsIgnoreCase(old.name())).findFirst().orElse(null);
+                if (now == null || !now.sameAs(old)) {
+                    refusals.add("activity '" + activity.name() + "': index '" + old.name() + "' on " + old.items() + " is deployed and the"
+                            + " new definition " + (now == null ? "drops it" : "makes it " + now.items())
+                            + "; changing an index is refused. Keep it, or add an index under a new name");
+                }
+            }
             if (!added.isEmpty()) {
                 statements.addAll(addStatements(connection, activity, added, archiveExists));
             }
+            statements.addAll(indexStatements(connection, activity));
         }
         if (!refusals.isEmpty()) {
             throw new DefinitionChangeRefusedException("deployment refused, nothing was changed:\n  " + String.join("\n  ", refusals));
@@ -132,6 +149,7 @@ public final class ActivityDeployer {
         for (ItemDefinition item : activity.items()) {
             items.append("  ").append(item.column()).append(' ').append(item.sqlType()).append(" NULL,\n");
         }
+        Naming naming = activity.naming();
         List<String> ddl = new ArrayList<>();
         ddl.add("CREATE TABLE IF NOT EXISTS " + activity.activeTable() + " (\n"
                 + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
@@ -160,15 +178,17 @@ public final class ActivityDeployer {
                 + "  `LastModified` DATETIME(6) NOT NULL,\n"
                 + "  PRIMARY KEY (`ActivityID`, `ReferenceType`, `ReferenceName`, `ReferenceData`)\n"
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        // BAM's continuations table: the token in ActivityID, the instance it continues in ParentActivityID
         ddl.add("CREATE TABLE IF NOT EXISTS " + activity.continuationsTable() + " (\n"
-                + "  `ContinuationToken` VARCHAR(128) NOT NULL,\n"
-                + "  `ActivityID` VARCHAR(128) NOT NULL,\n"
+                + "  " + naming.tokenColumn() + " VARCHAR(128) NOT NULL,\n"
+                + "  " + naming.continuedColumn() + " VARCHAR(128) NOT NULL,\n"
                 + "  `LastModified` DATETIME(6) NOT NULL,\n"
-                + "  PRIMARY KEY (`ContinuationToken`),\n"
-                + "  KEY `ix_activity_id` (`ActivityID`)\n"
+                + "  PRIMARY KEY (" + naming.tokenColumn() + "),\n"
+                + "  KEY " + (naming == Naming.BIZTALK ? "`NCI_ParentActivityID`" : "`ix_activity_id`")
+                + " (" + naming.continuedColumn() + ")\n"
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
         ddl.add(archiveStatement(activity));
-        ddl.add(viewStatement(activity));
+        ddl.addAll(viewStatements(activity));
         return ddl;
     }
 
@@ -191,24 +211,85 @@ public final class ActivityDeployer {
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
     }
 
-    static String viewStatement(ActivityDefinition activity) {
+    /**
+     * The views over the activity's tables. Ours: all instances with their state. BizTalk's (as BAM
+     * defines them): active and completed instances with RecordID, ActivityID, the items and
+     * LastModified, both together, and the references by the state of their instance.
+     */
+    static List<String> viewStatements(ActivityDefinition activity) {
         StringBuilder columns = new StringBuilder();
         for (ItemDefinition item : activity.items()) {
             columns.append(", ").append(item.column());
         }
-        return "CREATE OR REPLACE VIEW " + activity.allInstancesView() + " AS\n"
-                + "  SELECT `ActivityID`, `IsVisible`, `IsComplete`, `LastModified`" + columns + " FROM " + activity.activeTable() + "\n"
-                + "  UNION ALL\n"
-                + "  SELECT `ActivityID`, `IsVisible`, 1, `LastModified`" + columns + " FROM " + activity.completedTable();
+        if (activity.naming() == Naming.BAMBUS) {
+            return List.of("CREATE OR REPLACE VIEW " + activity.allInstancesView() + " AS\n"
+                    + "  SELECT `ActivityID`, `IsVisible`, `IsComplete`, `LastModified`" + columns + " FROM " + activity.activeTable() + "\n"
+                    + "  UNION ALL\n"
+                    + "  SELECT `ActivityID`, `IsVisible`, 1, `LastModified`" + columns + " FROM " + activity.completedTable());
+        }
+        String activeInstances = activity.biztalkView("ActiveInstances");
+        String completedInstances = activity.biztalkView("CompletedInstances");
+        String references = "r.`ActivityID`, r.`ReferenceName`, r.`ReferenceData`, r.`ReferenceType`, r.`LongReferenceData`,"
+                + " CAST(NULL AS CHAR(1)) AS `ReferenceDataExtend`";
+        return List.of(
+                "CREATE OR REPLACE VIEW " + activeInstances + " AS\n"
+                        + "  SELECT CAST(NULL AS SIGNED) AS `RecordID`, `ActivityID`" + columns + ", `LastModified` FROM "
+                        + activity.activeTable() + " WHERE `IsVisible` = 1",
+                "CREATE OR REPLACE VIEW " + completedInstances + " AS\n"
+                        + "  SELECT `RecordID`, `ActivityID`" + columns + ", `LastModified` FROM " + activity.completedTable(),
+                "CREATE OR REPLACE VIEW " + activity.allInstancesView() + " AS\n"
+                        + "  SELECT * FROM " + activeInstances + "\n  UNION ALL\n  SELECT * FROM " + completedInstances,
+                "CREATE OR REPLACE VIEW " + activity.biztalkView("ActiveRelationships") + " AS\n"
+                        + "  SELECT " + references + " FROM " + activity.relationshipsTable() + " r JOIN " + activity.activeTable()
+                        + " a ON a.`ActivityID` = r.`ActivityID`",
+                "CREATE OR REPLACE VIEW " + activity.biztalkView("CompletedRelationships") + " AS\n"
+                        + "  SELECT c.`RecordID`, " + references + " FROM " + activity.relationshipsTable() + " r JOIN "
+                        + activity.completedTable() + " c ON c.`ActivityID` = r.`ActivityID`");
+    }
+
+    private static String indexStatement(String table, IndexDefinition index) {
+        return "CREATE INDEX " + index.quotedName() + " ON " + table + " ("
+                + String.join(", ", index.items().stream().map(Identifiers::quote).toList()) + ")";
+    }
+
+    /** CREATE INDEX for the definition's indexes a table lacks (new ones, or a deployment cut short). */
+    private static List<String> indexStatements(Connection connection, ActivityDefinition activity) throws SQLException {
+        List<String> statements = new ArrayList<>();
+        if (activity.indexes().isEmpty()) {
+            return statements;
+        }
+        for (String table : List.of(activity.activeTableName(), activity.completedTableName())) {
+            Set<String> existing = indexes(connection, table);
+            for (IndexDefinition index : activity.indexes()) {
+                if (!existing.contains(index.name().toLowerCase(Locale.ROOT))) {
+                    statements.add(indexStatement(Identifiers.quote(table), index));
+                }
+            }
+        }
+        return statements;
+    }
+
+    private static Set<String> indexes(Connection connection, String table) throws SQLException {
+        Set<String> result = new HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?")) {
+            statement.setString(1, table);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    result.add(rows.getString(1).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return result;
     }
 
     /** ALTERs for new items, skipping columns a deployment cut short already added. */
     private static List<String> addStatements(Connection connection, ActivityDefinition activity, List<ItemDefinition> added,
                                               boolean archiveExists) throws SQLException {
         List<String> statements = new ArrayList<>();
-        List<String> tables = new ArrayList<>(List.of("bam_" + activity.name() + "_active", "bam_" + activity.name() + "_completed"));
+        List<String> tables = new ArrayList<>(List.of(activity.activeTableName(), activity.completedTableName()));
         if (archiveExists) {
-            tables.add("bam_" + activity.name() + "_archive");
+            tables.add(activity.archiveTableName());
         }
         for (String table : tables) {
             Set<String> existing = columns(connection, table);
@@ -222,7 +303,7 @@ public final class ActivityDeployer {
                 statements.add("ALTER TABLE " + Identifiers.quote(table) + ' ' + String.join(", ", clauses));
             }
         }
-        statements.add(viewStatement(activity));
+        statements.addAll(viewStatements(activity));
         return statements;
     }
 

@@ -13,20 +13,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads and validates activity definition files:
+ * Reads, validates and writes activity definition files:
  *
  * <pre>
+ * naming: bambus                 # or biztalk: BizTalk BAM's table and view names (see Naming)
  * activities:
  *   - name: PurchaseOrder
+ *     bamName: "Purchase Order"  # optional: the BAM name it was imported from
  *     items:
  *       - { name: Received, type: milestone }
  *       - { name: Customer, type: text, length: 100 }
  *       - { name: Amount, type: decimal, precision: 18, scale: 2 }
+ *     indexes:
+ *       - { name: ByCustomer, items: [Customer] }
  * </pre>
  *
  * Every problem names the file, the activity, the item and the rule.
@@ -35,8 +41,14 @@ public final class DefinitionFile {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> ACTIVITY_KEYS = Set.of("name", "items");
-    private static final Set<String> ITEM_KEYS = Set.of("name", "type", "length", "precision", "scale");
+    private static final Set<String> FILE_KEYS = Set.of("naming", "activities");
+    private static final Set<String> ACTIVITY_KEYS = Set.of("name", "bamName", "items", "indexes");
+    private static final Set<String> ITEM_KEYS = Set.of("name", "bamName", "type", "length", "precision", "scale");
+    private static final Set<String> INDEX_KEYS = Set.of("name", "bamName", "items");
+    /** Index names the activity tables use themselves. */
+    private static final Set<String> RESERVED_INDEXES = Set.of("primary", "ux_activity_id", "ix_last_modified");
+    /** Longest BAM name kept: BAM allows 100 characters; more is not a BAM name. */
+    private static final int MAX_BAM_NAME = 200;
 
     private DefinitionFile() {
     }
@@ -67,10 +79,20 @@ public final class DefinitionFile {
         if (!activities.isArray() || activities.isEmpty()) {
             throw new DefinitionException(List.of(fileName + ": 'activities' must be a non-empty list"));
         }
+        unknownKeys(fileName, root, FILE_KEYS, problems);
+        Naming naming = Naming.BAMBUS;
+        if (root.has("naming")) {
+            String namingName = text(root, "naming");
+            naming = namingName == null ? null : Naming.fromFileName(namingName.toLowerCase(Locale.ROOT));
+            if (naming == null) {
+                throw new DefinitionException(List.of(fileName + ": 'naming' must be bambus (bam_X_active, …) or biztalk"
+                        + " (BizTalk BAM's bam_X_Active, …), found '" + Identifiers.printable(String.valueOf(namingName)) + "'"));
+            }
+        }
         Set<String> seen = new HashSet<>();
         int index = 0;
         for (JsonNode node : activities) {
-            ActivityDefinition activity = activity(fileName, index++, node, problems);
+            ActivityDefinition activity = activity(fileName, index++, node, naming, problems);
             if (activity != null && !seen.add(activity.name().toLowerCase(Locale.ROOT))) {
                 problems.add(fileName + ": activity '" + activity.name() + "' is defined twice; names are case-insensitive");
             } else if (activity != null) {
@@ -83,7 +105,7 @@ public final class DefinitionFile {
         return result;
     }
 
-    private static ActivityDefinition activity(String file, int index, JsonNode node, List<String> problems) {
+    private static ActivityDefinition activity(String file, int index, JsonNode node, Naming naming, List<String> problems) {
         String where = file + ": activities[" + index + "]";
         if (!node.isObject()) {
             problems.add(where + ": must be a mapping with 'name' and 'items'");
@@ -96,17 +118,20 @@ public final class DefinitionFile {
             return null;
         }
         where = file + ": activity '" + Identifiers.printable(name) + "'";
-        String problem = Identifiers.problem(name, Identifiers.MAX_ACTIVITY_NAME);
+        String problem = Identifiers.problem(name, naming.maxActivityName());
         if (problem != null) {
-            problems.add(where + ": name " + problem);
+            problems.add(where + ": name " + problem + (naming == Naming.BIZTALK && name.length() > naming.maxActivityName()
+                    ? " with naming: biztalk (bam_<name>_CompletedRelationships must fit MySQL's 64 characters)" : ""));
             return null;
         }
+        String bamName = bamName(where, node, problems);
         JsonNode items = node.get("items");
         if (items == null || !items.isArray() || items.isEmpty()) {
             problems.add(where + ": 'items' must be a non-empty list of items");
             return null;
         }
         List<ItemDefinition> result = new ArrayList<>();
+        Map<String, String> itemBamNames = new LinkedHashMap<>();
         Set<String> seen = new HashSet<>();
         int itemIndex = 0;
         boolean ok = true;
@@ -119,9 +144,116 @@ public final class DefinitionFile {
                 ok = false;
             } else {
                 result.add(item);
+                String itemBamName = bamName(where + ", item '" + item.name() + "'", itemNode, problems);
+                if (itemBamName != null) {
+                    itemBamNames.put(item.name(), itemBamName);
+                }
             }
         }
-        return ok ? new ActivityDefinition(name, result) : null;
+        if (!ok) {
+            return null;
+        }
+        ActivityDefinition plain = new ActivityDefinition(name, result);
+        List<IndexDefinition> indexes = indexes(where, node.get("indexes"), plain, problems);
+        return indexes == null ? null : new ActivityDefinition(name, result, naming, indexes, bamName, itemBamNames);
+    }
+
+    private static List<IndexDefinition> indexes(String activityWhere, JsonNode node, ActivityDefinition activity,
+                                                 List<String> problems) {
+        if (node == null) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add(activityWhere + ": 'indexes' must be a list of { name, items: [item, …] }");
+            return null;
+        }
+        List<IndexDefinition> result = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        int position = 0;
+        boolean ok = true;
+        for (JsonNode indexNode : node) {
+            String where = activityWhere + ", indexes[" + position++ + "]";
+            if (!indexNode.isObject()) {
+                problems.add(where + ": must be a mapping with 'name' and 'items'");
+                ok = false;
+                continue;
+            }
+            unknownKeys(where, indexNode, INDEX_KEYS, problems);
+            String name = text(indexNode, "name");
+            if (name == null) {
+                problems.add(where + ": 'name' is missing");
+                ok = false;
+                continue;
+            }
+            where = activityWhere + ", index '" + Identifiers.printable(name) + "'";
+            String problem = Identifiers.problem(name, IndexDefinition.MAX_NAME);
+            if (problem != null || RESERVED_INDEXES.contains(name.toLowerCase(Locale.ROOT))) {
+                problems.add(where + ": name " + (problem != null ? problem
+                        : "is one the activity tables use themselves (PRIMARY, ux_activity_id, ix_last_modified); choose another"));
+                ok = false;
+                continue;
+            }
+            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+                problems.add(where + ": defined twice; index names are case-insensitive");
+                ok = false;
+                continue;
+            }
+            JsonNode itemsNode = indexNode.get("items");
+            if (itemsNode == null || !itemsNode.isArray() || itemsNode.isEmpty() || itemsNode.size() > IndexDefinition.MAX_ITEMS) {
+                problems.add(where + ": 'items' must list 1 to " + IndexDefinition.MAX_ITEMS + " item names");
+                ok = false;
+                continue;
+            }
+            List<String> items = new ArrayList<>();
+            Set<String> inIndex = new HashSet<>();
+            int keyBytes = 0;
+            for (JsonNode itemNode : itemsNode) {
+                String itemName = itemNode.isTextual() ? itemNode.asText() : null;
+                ItemDefinition item = itemName == null ? null : activity.item(itemName);
+                if (item == null) {
+                    problems.add(where + ": names " + (itemName == null ? "a non-text entry" : "item '" + Identifiers.printable(itemName) + "'")
+                            + ", which the activity does not have; its items are "
+                            + activity.items().stream().map(ItemDefinition::name).toList());
+                    ok = false;
+                } else if (!inIndex.add(item.name().toLowerCase(Locale.ROOT))) {
+                    problems.add(where + ": names item '" + item.name() + "' twice");
+                    ok = false;
+                } else {
+                    items.add(item.name());
+                    keyBytes += keyBytes(item);
+                }
+            }
+            if (keyBytes > IndexDefinition.MAX_KEY_BYTES) {
+                problems.add(where + ": its key is up to " + keyBytes + " bytes (text takes 4 bytes a character), MySQL's limit is "
+                        + IndexDefinition.MAX_KEY_BYTES + "; index fewer or shorter text items");
+                ok = false;
+            }
+            if (ok) {
+                result.add(new IndexDefinition(name, items, bamName(where, indexNode, problems)));
+            }
+        }
+        return ok ? result : null;
+    }
+
+    /** The most bytes {@code item} takes in an index key (utf8mb4 text: 4 a character). */
+    private static int keyBytes(ItemDefinition item) {
+        return switch (item.type()) {
+            case TEXT -> item.length() * 4 + 2;
+            case DECIMAL -> item.precision() / 2 + 1;
+            default -> 8;
+        };
+    }
+
+    private static String bamName(String where, JsonNode node, List<String> problems) {
+        if (!node.has("bamName")) {
+            return null;
+        }
+        String bamName = text(node, "bamName");
+        if (bamName == null || bamName.isEmpty() || bamName.length() > MAX_BAM_NAME) {
+            problems.add(where + ": 'bamName' must be text of 1 to " + MAX_BAM_NAME + " characters (the BizTalk BAM name)");
+            return null;
+        }
+        return bamName;
     }
 
     private static ItemDefinition item(String activityWhere, int index, JsonNode node, List<String> problems) {
@@ -213,16 +345,29 @@ public final class DefinitionFile {
         return value != null && value.canConvertToInt() && value.isIntegralNumber() ? value.intValue() : null;
     }
 
-    /** The stored form of one definition in the destination's registry: the file format, as JSON. */
+    /**
+     * The stored form of one definition in the destination's registry: the file format, as JSON.
+     * Naming, BAM names and indexes appear only when set, so older records read the same.
+     */
     public static String toJson(ActivityDefinition activity) {
         ObjectNode root = JSON.createObjectNode();
+        if (activity.naming() != Naming.BAMBUS) {
+            root.put("naming", activity.naming().fileName());
+        }
         ArrayNode activities = root.putArray("activities");
         ObjectNode a = activities.addObject();
         a.put("name", activity.name());
+        if (activity.bamName() != null) {
+            a.put("bamName", activity.bamName());
+        }
         ArrayNode items = a.putArray("items");
         for (ItemDefinition item : activity.items()) {
             ObjectNode i = items.addObject();
             i.put("name", item.name());
+            String itemBamName = activity.itemBamName(item.name());
+            if (itemBamName != null) {
+                i.put("bamName", itemBamName);
+            }
             i.put("type", item.type().fileName());
             if (item.type() == ItemType.TEXT) {
                 i.put("length", item.length());
@@ -231,7 +376,74 @@ public final class DefinitionFile {
                 i.put("scale", item.scale());
             }
         }
+        if (!activity.indexes().isEmpty()) {
+            ArrayNode indexes = a.putArray("indexes");
+            for (IndexDefinition index : activity.indexes()) {
+                ObjectNode x = indexes.addObject();
+                x.put("name", index.name());
+                if (index.bamName() != null) {
+                    x.put("bamName", index.bamName());
+                }
+                ArrayNode indexItems = x.putArray("items");
+                index.items().forEach(indexItems::add);
+            }
+        }
         return root.toString();
+    }
+
+    /**
+     * {@code activities} (all of one naming) as a definitions file, after {@code header} as a
+     * comment block: what {@link #parse} reads back as the same definitions.
+     */
+    public static String toYaml(List<ActivityDefinition> activities, List<String> header) {
+        StringBuilder yaml = new StringBuilder();
+        for (String line : header) {
+            yaml.append(line.isEmpty() ? "#" : "# " + line.replace("\n", " ").replace("\r", " ")).append('\n');
+        }
+        Naming naming = activities.isEmpty() ? Naming.BAMBUS : activities.get(0).naming();
+        yaml.append("naming: ").append(naming.fileName()).append("\n");
+        yaml.append("activities:\n");
+        for (ActivityDefinition activity : activities) {
+            yaml.append("  - name: ").append(activity.name()).append('\n');
+            if (activity.bamName() != null) {
+                yaml.append("    bamName: ").append(quoted(activity.bamName())).append('\n');
+            }
+            yaml.append("    items:\n");
+            for (ItemDefinition item : activity.items()) {
+                yaml.append("      - { name: ").append(item.name());
+                String itemBamName = activity.itemBamName(item.name());
+                if (itemBamName != null) {
+                    yaml.append(", bamName: ").append(quoted(itemBamName));
+                }
+                yaml.append(", type: ").append(item.type().fileName());
+                if (item.type() == ItemType.TEXT) {
+                    yaml.append(", length: ").append(item.length());
+                } else if (item.type() == ItemType.DECIMAL) {
+                    yaml.append(", precision: ").append(item.precision()).append(", scale: ").append(item.scale());
+                }
+                yaml.append(" }\n");
+            }
+            if (!activity.indexes().isEmpty()) {
+                yaml.append("    indexes:\n");
+                for (IndexDefinition index : activity.indexes()) {
+                    yaml.append("      - { name: ").append(index.name());
+                    if (index.bamName() != null) {
+                        yaml.append(", bamName: ").append(quoted(index.bamName()));
+                    }
+                    yaml.append(", items: [").append(String.join(", ", index.items())).append("] }\n");
+                }
+            }
+        }
+        return yaml.toString();
+    }
+
+    /** A YAML double-quoted scalar: JSON's string syntax is a subset of it. */
+    private static String quoted(String text) {
+        try {
+            return JSON.writeValueAsString(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static ActivityDefinition fromJson(String origin, String json) {

@@ -111,7 +111,8 @@ final class ActivityBatch {
     /** The instance {@code id} resolves to now (the one it continues, or itself); its lock must be held. */
     static String instanceOf(Connection connection, ActivityDefinition definition, String id) throws SQLException {
         String[] target = {id};
-        select(connection, "SELECT `ActivityID` FROM " + definition.continuationsTable() + " WHERE `ContinuationToken` IN ",
+        select(connection, "SELECT " + definition.naming().continuedColumn() + " FROM " + definition.continuationsTable()
+                        + " WHERE " + definition.naming().tokenColumn() + " IN ",
                 List.of(id), rows -> target[0] = rows.getString(1));
         return target[0];
     }
@@ -144,8 +145,10 @@ final class ActivityBatch {
         locked.addAll(ids);
         // tokens first: which instance a token continues may only be read under the token's lock
         lock(connection, locked);
-        select(connection, "SELECT `ContinuationToken`, `ActivityID` FROM " + definition.continuationsTable()
-                + " WHERE `ContinuationToken` IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
+        String token = definition.naming().tokenColumn();
+        String continuedBy = definition.naming().continuedColumn();
+        select(connection, "SELECT " + token + ", " + continuedBy + " FROM " + definition.continuationsTable()
+                + " WHERE " + token + " IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
         tokens.putAll(storedTokens);
         // every id is loaded as an instance too: a token ended in this batch names an instance of its own after its end
         Set<String> targets = new TreeSet<>(ids);
@@ -170,8 +173,8 @@ final class ActivityBatch {
         });
         select(connection, "SELECT `ActivityID` FROM " + definition.completedTable() + " WHERE `ActivityID` IN ", targets,
                 rows -> instances.get(rows.getString(1)).completedBefore = true);
-        select(connection, "SELECT `ActivityID`, COUNT(*) FROM " + definition.continuationsTable()
-                        + " WHERE `ActivityID` IN ", targets, " GROUP BY `ActivityID`",
+        select(connection, "SELECT " + continuedBy + ", COUNT(*) FROM " + definition.continuationsTable()
+                        + " WHERE " + continuedBy + " IN ", targets, " GROUP BY " + continuedBy,
                 rows -> instances.get(rows.getString(1)).openContinuations = rows.getInt(2));
         select(connection, "SELECT target_instance, session_id, source_seq FROM bam_failed_events WHERE target_activity = "
                         + "? AND id < ? AND target_instance IN ",
@@ -483,7 +486,7 @@ final class ActivityBatch {
         }
         if (!removed.isEmpty()) {
             try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM " + definition.continuationsTable() + " WHERE `ContinuationToken` = ?")) {
+                    "DELETE FROM " + definition.continuationsTable() + " WHERE " + definition.naming().tokenColumn() + " = ?")) {
                 for (String token : removed) {
                     delete.setString(1, token);
                     delete.addBatch();
@@ -493,7 +496,8 @@ final class ActivityBatch {
         }
         if (!added.isEmpty()) {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + definition.continuationsTable()
-                    + " (`ContinuationToken`, `ActivityID`, `LastModified`) VALUES (?, ?, ?)")) {
+                    + " (" + definition.naming().tokenColumn() + ", " + definition.naming().continuedColumn()
+                    + ", `LastModified`) VALUES (?, ?, ?)")) {
                 for (Map.Entry<String, String> token : added) {
                     insert.setString(1, token.getKey());
                     insert.setString(2, token.getValue());

@@ -78,4 +78,49 @@ class DefinitionFileTest {
                 .contains("activity 'x' is defined twice"));
         assertTrue(problems("activities: [ : ").contains("not valid YAML"));
     }
+
+    @Test
+    void indexesNameKnownItemsAndAnUnknownOneIsRefused() {
+        List<ActivityDefinition> activities = DefinitionFile.parse("defs.yaml", """
+                naming: biztalk
+                activities:
+                  - name: Order
+                    bamName: "Sales Order"
+                    items:
+                      - { name: Customer, bamName: "Customer Name", type: text, length: 50 }
+                      - { name: Region, type: text, length: 10 }
+                    indexes:
+                      - { name: ByCustomer, items: [customer, Region] }
+                """);
+        ActivityDefinition order = activities.get(0);
+        assertEquals(Naming.BIZTALK, order.naming());
+        assertEquals(List.of(new IndexDefinition("ByCustomer", List.of("Customer", "Region"), null)), order.indexes());
+        assertEquals("Customer Name", order.itemBamName("CUSTOMER"));
+        assertEquals("`bam_Order_Active`", order.activeTable());
+        assertEquals(order, DefinitionFile.fromJson("stored", DefinitionFile.toJson(order)), "the stored form round-trips");
+
+        String p = problems("activities: [ { name: Order, items: [ { name: Customer, type: text, length: 50 } ],"
+                + " indexes: [ { name: ByRegion, items: [Customer, Region] } ] } ]");
+        assertTrue(p.contains("defs.yaml: activity 'Order', index 'ByRegion': names item 'Region', which the activity does not have;"
+                + " its items are [Customer]"), p);
+        p = problems("activities: [ { name: Order, items: [ { name: Note, type: text, length: 4000 } ],"
+                + " indexes: [ { name: ByNote, items: [Note] } ] } ]");
+        assertTrue(p.contains("index 'ByNote': its key is up to 16002 bytes"), p);
+        p = problems("activities: [ { name: Order, items: [ { name: Note, type: integer } ],"
+                + " indexes: [ { name: PRIMARY, items: [Note] } ] } ]");
+        assertTrue(p.contains("index 'PRIMARY': name is one the activity tables use themselves"), p);
+    }
+
+    @Test
+    void namingIsCheckedAndBizTalkNamesKeepActivitiesTo37Characters() {
+        assertTrue(problems("naming: bam\nactivities: [ { name: Order, items: [ { name: A, type: integer } ] } ]")
+                .contains("'naming' must be bambus (bam_X_active, …) or biztalk"));
+        String name = "A".repeat(38);
+        assertTrue(problems("naming: biztalk\nactivities: [ { name: " + name + ", items: [ { name: A, type: integer } ] } ]")
+                .contains("name is 38 characters long, the limit is 37 with naming: biztalk"));
+        assertEquals(name, DefinitionFile.parse("d.yaml", "activities: [ { name: " + name + ", items: [ { name: A, type: integer } ] } ]")
+                .get(0).name());
+        assertTrue(problems("nameing: biztalk\nactivities: [ { name: Order, items: [ { name: A, type: integer } ] } ]")
+                .contains("unknown key 'nameing'"));
+    }
 }

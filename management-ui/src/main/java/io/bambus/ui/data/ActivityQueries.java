@@ -130,8 +130,9 @@ public final class ActivityQueries {
             for (Map<String, String> row : relationships) {
                 ("Activity".equalsIgnoreCase(row.get("ReferenceType")) ? related : references).add(row);
             }
-            List<Map<String, String>> continuations = select(connection, "SELECT `ContinuationToken`, `LastModified` FROM "
-                    + definition.continuationsTable() + " WHERE `ActivityID` = ? ORDER BY `LastModified`", id);
+            List<Map<String, String>> continuations = select(connection, "SELECT " + definition.naming().tokenColumn()
+                    + " AS `ContinuationToken`, `LastModified` FROM " + definition.continuationsTable() + " WHERE "
+                    + definition.naming().continuedColumn() + " = ? ORDER BY `LastModified`", id);
             return new Instance(definition.name(), status, data.get(0), references, related, continuations);
         }
     }

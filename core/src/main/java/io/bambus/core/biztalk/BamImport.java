@@ -1,0 +1,480 @@
+package io.bambus.core.biztalk;
+
+import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.DefinitionException;
+import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.activity.IndexDefinition;
+import io.bambus.core.activity.ItemDefinition;
+import io.bambus.core.activity.ItemType;
+import io.bambus.core.activity.Naming;
+import io.bambus.core.sql.Identifiers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Imports a BizTalk BAM definition ({@code BAMDefinition} XML, as bm.exe get-defxml and the BAM
+ * Excel add-in export it) as our activity definitions: activities with their checkpoints as
+ * items, and their indexes. Names become identifiers by {@link BamNames}'s rule and keep their
+ * BAM name. What has no equivalent (views, aliases, durations, cubes, real-time aggregations,
+ * alerts, extensions, unknown elements) is listed in {@link Result#notImported()}, never dropped
+ * silently. Broken references, duplicates and names that collide once mapped are refused.
+ */
+public final class BamImport {
+
+    public static final String NAMESPACE = "http://schemas.microsoft.com/BizTalkServer/2004/10/BAM";
+    /** BAM's limits (BAMActivityViewAndRtaName, BAMSqlObjectName in the BAM definition schema). */
+    static final int MAX_BAM_ACTIVITY_NAME = 48;
+    static final int MAX_BAM_NAME = 100;
+
+    /** The imported activities, how names were mapped, and what was not imported. */
+    public record Result(List<ActivityDefinition> activities, List<String> renamed, List<String> notImported) {
+
+        /** The report the command prints and writes above the definitions. */
+        public List<String> report(String source) {
+            List<String> lines = new ArrayList<>();
+            lines.add("Imported from the BizTalk BAM definition " + source + " by bambus import-bam.");
+            lines.add(activities.size() + " activit" + (activities.size() == 1 ? "y" : "ies") + ": "
+                    + activities.stream().map(a -> a.name() + " (" + a.items().size() + " items, " + a.indexes().size() + " index(es))").toList());
+            if (!renamed.isEmpty()) {
+                lines.add("");
+                lines.add("Names mapped to identifiers (spaces and other characters to _, accents dropped, long names cut + hash):");
+                renamed.forEach(r -> lines.add("  " + r));
+            }
+            lines.add("");
+            if (notImported.isEmpty()) {
+                lines.add("Not imported: nothing.");
+            } else {
+                lines.add("Not imported (no equivalent in bambus):");
+                notImported.forEach(n -> lines.add("  " + n));
+            }
+            return lines;
+        }
+    }
+
+    private final String file;
+    private final Naming naming;
+    private final Map<String, String> renames;
+    private final List<String> problems = new ArrayList<>();
+    private final List<String> renamed = new ArrayList<>();
+    private final List<String> notImported = new ArrayList<>();
+    private final Map<String, BamXml.Element> ids = new HashMap<>();
+
+    private BamImport(String file, Naming naming, Map<String, String> renames) {
+        this.file = file;
+        this.naming = naming;
+        this.renames = renames;
+    }
+
+    /** Reads {@code file}; {@code renames} maps BAM names to the identifiers to use instead of the rule's. */
+    public static Result read(Path file, Naming naming, Map<String, String> renames) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(file.toString(), in, naming, renames);
+        } catch (IOException e) {
+            throw new BamImportException(List.of(file + ": cannot be read (" + e.getMessage() + ")"));
+        }
+    }
+
+    public static Result read(String fileName, InputStream in, Naming naming, Map<String, String> renames) throws IOException {
+        BamXml.Element root;
+        try {
+            root = BamXml.read(fileName, in);
+        } catch (BamXml.Unreadable e) {
+            throw new BamImportException(List.of(e.getMessage()));
+        }
+        return new BamImport(fileName, naming, renames).convert(root);
+    }
+
+    private String at(BamXml.Element element) {
+        return file + " line " + element.line() + ": <" + element.name() + describeName(element) + ">";
+    }
+
+    private static String describeName(BamXml.Element element) {
+        String name = element.attribute("Name");
+        return name == null ? "" : " Name=\"" + Identifiers.printable(name) + "\"";
+    }
+
+    private Result convert(BamXml.Element root) {
+        if (!root.name().equals("BAMDefinition")) {
+            throw new BamImportException(List.of(file + " line " + root.line() + ": is not a BAM definition: its root element is <"
+                    + root.name() + ">" + (root.namespace().isEmpty() ? "" : " in namespace " + root.namespace())
+                    + "; expected <BAMDefinition xmlns=\"" + NAMESPACE + "\">, as bm.exe get-defxml and the BAM Excel add-in's"
+                    + " Export XML write it"));
+        }
+        if (!root.namespace().equals(NAMESPACE)) {
+            throw new BamImportException(List.of(file + " line " + root.line() + ": <BAMDefinition> is in namespace '"
+                    + root.namespace() + "'; a BAM definition's is '" + NAMESPACE + "'. Export it again with bm.exe get-defxml,"
+                    + " or correct its xmlns"));
+        }
+        collectIds(root);
+        List<BamXml.Element> activityElements = root.children().stream()
+                .filter(c -> c.namespace().equals(NAMESPACE) && c.name().equals("Activity")).toList();
+        if (activityElements.isEmpty()) {
+            problems.add(file + ": <BAMDefinition> has no <Activity>; a BAM definition has at least one");
+        }
+        List<ActivityDefinition> activities = new ArrayList<>();
+        Map<String, String> activityIds = new HashMap<>();
+        Map<String, BamXml.Element> seenBamNames = new HashMap<>();
+        for (BamXml.Element element : activityElements) {
+            ActivityDefinition activity = activity(element, activityIds, seenBamNames);
+            if (activity != null) {
+                activities.add(activity);
+            }
+        }
+        for (BamXml.Element child : root.children()) {
+            if (!child.namespace().equals(NAMESPACE)) {
+                notImported.add("<" + child.name() + "> (line " + child.line() + ") in namespace '" + child.namespace()
+                        + "': not part of a BAM definition");
+                continue;
+            }
+            switch (child.name()) {
+                case "Activity" -> {
+                }
+                case "View" -> view(child);
+                case "Cube" -> cube(child);
+                case "Alerts" -> alerts(child);
+                case "Extension" -> notImported.add("<Extension> (line " + child.line() + "): tool-specific data");
+                default -> notImported.add("<" + child.name() + describeName(child) + "> (line " + child.line()
+                        + "): an element this importer does not know");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new BamImportException(problems);
+        }
+        // the definitions file's own rules (index key sizes, reserved names…) judge the result too
+        try {
+            activities = DefinitionFile.parse(file + " (imported)", DefinitionFile.toYaml(activities, List.of()));
+        } catch (DefinitionException e) {
+            throw new BamImportException(e.problems());
+        }
+        return new Result(activities, renamed, notImported);
+    }
+
+    private void collectIds(BamXml.Element element) {
+        String id = element.attribute("ID");
+        if (id != null && element.namespace().equals(NAMESPACE)) {
+            BamXml.Element other = ids.putIfAbsent(id, element);
+            if (other != null) {
+                problems.add(at(element) + ": ID '" + Identifiers.printable(id) + "' is also the ID of " + at(other).substring(file.length() + 1)
+                        + "; IDs must be unique in a BAM definition: give one a new ID and correct the references to it");
+            }
+        }
+        element.children().forEach(this::collectIds);
+    }
+
+    // ---- activities
+
+    private ActivityDefinition activity(BamXml.Element element, Map<String, String> activityIds,
+                                        Map<String, BamXml.Element> seenBamNames) {
+        String bamName = bamName(element, MAX_BAM_ACTIVITY_NAME);
+        if (element.attribute("ID") == null) {
+            problems.add(at(element) + ": has no ID attribute; BAM requires one (views refer to activities by it)");
+        }
+        if (bamName == null) {
+            return null;
+        }
+        BamXml.Element twin = seenBamNames.putIfAbsent(bamName.toLowerCase(Locale.ROOT), element);
+        if (twin != null) {
+            problems.add(at(element) + ": activity '" + bamName + "' is defined twice (also at line " + twin.line()
+                    + "); BAM names are case-insensitive. Remove or rename one");
+            return null;
+        }
+        String name = identifier(element, "activity", bamName, naming.maxActivityName(), "", activityIds);
+        List<ItemDefinition> items = new ArrayList<>();
+        Map<String, String> itemBamNames = new LinkedHashMap<>();
+        Map<String, String> checkpointIds = new LinkedHashMap<>();
+        Map<String, String> itemIds = new HashMap<>();
+        Map<String, BamXml.Element> seenCheckpoints = new HashMap<>();
+        List<BamXml.Element> indexElements = new ArrayList<>();
+        String of = " of activity '" + bamName + "'";
+        for (BamXml.Element child : element.children()) {
+            if (child.namespace().equals(NAMESPACE) && child.name().equals("Checkpoint")) {
+                ItemDefinition item = checkpoint(child, of, itemIds, seenCheckpoints);
+                if (item != null) {
+                    items.add(item);
+                    itemBamNames.put(item.name(), child.attribute("Name"));
+                    if (child.attribute("ID") != null) {
+                        checkpointIds.put(child.attribute("ID"), item.name());
+                    }
+                }
+            } else if (child.namespace().equals(NAMESPACE) && child.name().equals("Index")) {
+                indexElements.add(child);
+            } else {
+                notImported.add("<" + child.name() + describeName(child) + "> (line " + child.line() + ") in activity '" + bamName
+                        + "': an element this importer does not know");
+            }
+        }
+        if (element.children("Checkpoint").isEmpty()) {
+            problems.add(at(element) + ": has no <Checkpoint>; a BAM activity has at least one");
+        }
+        List<IndexDefinition> indexes = new ArrayList<>();
+        Map<String, String> indexIds = new HashMap<>();
+        Map<String, BamXml.Element> seenIndexes = new HashMap<>();
+        for (BamXml.Element index : indexElements) {
+            IndexDefinition definition = index(index, of, checkpointIds, indexIds, seenIndexes);
+            if (definition != null) {
+                indexes.add(definition);
+            }
+        }
+        return name == null ? null : new ActivityDefinition(name, items, naming, indexes, bamName, itemBamNames);
+    }
+
+    private ItemDefinition checkpoint(BamXml.Element element, String of, Map<String, String> itemIds,
+                                      Map<String, BamXml.Element> seen) {
+        String bamName = bamName(element, MAX_BAM_NAME);
+        if (element.attribute("ID") == null) {
+            problems.add(at(element) + of + ": has no ID attribute; BAM requires one (indexes and aliases refer to checkpoints by it)");
+        }
+        if (bamName == null) {
+            return null;
+        }
+        BamXml.Element twin = seen.putIfAbsent(bamName.toLowerCase(Locale.ROOT), element);
+        if (twin != null) {
+            problems.add(at(element) + of + ": checkpoint '" + bamName + "' is defined twice (also at line " + twin.line()
+                    + "); BAM names are case-insensitive. Remove or rename one");
+            return null;
+        }
+        String name = identifier(element, "checkpoint", bamName, Identifiers.MAX_ITEM_NAME, of, itemIds);
+        if (name != null && Identifiers.isReserved(name)) {
+            problems.add(at(element) + of + ": '" + name + "' is a column the activity tables have themselves (RecordID,"
+                    + " ActivityID, IsVisible, IsComplete, LastModified); import it under another name with --rename '"
+                    + bamName + "=" + name + "Value'");
+            return null;
+        }
+        String dataType = element.attribute("DataType");
+        String length = element.attribute("DataLength");
+        ItemType type = switch (dataType == null ? "" : dataType) {
+            case "DATETIME" -> ItemType.MILESTONE;
+            case "NVARCHAR" -> ItemType.TEXT;
+            case "INT" -> ItemType.INTEGER;
+            case "FLOAT" -> ItemType.FLOAT;
+            default -> null;
+        };
+        if (type == null) {
+            problems.add(at(element) + of + ": DataType " + (dataType == null ? "is missing" : "'" + Identifiers.printable(dataType) + "' is not")
+                    + " one of BAM's NVARCHAR, DATETIME, INT, FLOAT; correct it");
+            return null;
+        }
+        if (type != ItemType.TEXT) {
+            if (length != null) {
+                notImported.add("DataLength=\"" + Identifiers.printable(length) + "\" on " + dataType + " checkpoint '" + bamName
+                        + "' (line " + element.line() + "): only NVARCHAR has a length; ignored");
+            }
+            return name == null ? null : ItemDefinition.of(name, type);
+        }
+        int chars;
+        try {
+            chars = length == null ? -1 : Integer.parseInt(length.trim());
+        } catch (NumberFormatException e) {
+            chars = -1;
+        }
+        if (chars < 1 || chars > ItemDefinition.MAX_TEXT_LENGTH) {
+            problems.add(at(element) + of + ": an NVARCHAR checkpoint needs DataLength from 1 to " + ItemDefinition.MAX_TEXT_LENGTH
+                    + (length == null ? " (it is missing)" : " (found '" + Identifiers.printable(length) + "')") + "; correct it");
+            return null;
+        }
+        return name == null ? null : ItemDefinition.text(name, chars);
+    }
+
+    private IndexDefinition index(BamXml.Element element, String of, Map<String, String> checkpointIds, Map<String, String> indexIds,
+                                  Map<String, BamXml.Element> seen) {
+        String bamName = bamName(element, MAX_BAM_NAME);
+        if (bamName == null) {
+            return null;
+        }
+        BamXml.Element twin = seen.putIfAbsent(bamName.toLowerCase(Locale.ROOT), element);
+        if (twin != null) {
+            problems.add(at(element) + of + ": index '" + bamName + "' is defined twice (also at line " + twin.line()
+                    + "); remove or rename one");
+            return null;
+        }
+        List<BamXml.Element> refs = element.children("CheckpointRef");
+        if (refs.isEmpty() || refs.size() > IndexDefinition.MAX_ITEMS) {
+            problems.add(at(element) + of + ": needs 1 to " + IndexDefinition.MAX_ITEMS + " <CheckpointRef> (found " + refs.size() + ")");
+            return null;
+        }
+        List<String> items = new ArrayList<>();
+        for (BamXml.Element ref : refs) {
+            String item = checkpointIds.get(ref.text());
+            if (item == null) {
+                problems.add(file + " line " + ref.line() + ": <CheckpointRef>" + Identifiers.printable(ref.text())
+                        + "</CheckpointRef> of index '" + bamName + "'" + of + " names no checkpoint of that activity; its checkpoint IDs are "
+                        + checkpointIds.keySet() + ". Correct the reference or add the checkpoint");
+                return null;
+            }
+            items.add(item);
+        }
+        String name = identifier(element, "index", bamName, IndexDefinition.MAX_NAME, of, indexIds);
+        return name == null ? null : new IndexDefinition(name, items, bamName);
+    }
+
+    /** The element's Name, checked against BAM's own rule and limit; null (a problem recorded) when it breaks them. */
+    private String bamName(BamXml.Element element, int max) {
+        String name = element.attribute("Name");
+        if (name == null || name.isEmpty()) {
+            problems.add(at(element) + ": has no Name attribute; BAM requires one");
+            return null;
+        }
+        if (name.codePointCount(0, name.length()) > max) {
+            problems.add(at(element) + ": the name is " + name.codePointCount(0, name.length()) + " characters long; BAM allows at most "
+                    + max + " for the name of <" + element.name() + ">, so this file was not made by BAM. Shorten the name");
+            return null;
+        }
+        if (!BamNames.BAM_NAME.matcher(name).matches()) {
+            problems.add(at(element) + ": '" + Identifiers.printable(name) + "' is not a BAM name (a letter or _, then letters, digits,"
+                    + " _ and single spaces between them); correct it");
+            return null;
+        }
+        return name;
+    }
+
+    /**
+     * {@code bamName} as an identifier by the rule (or the rename for it); a collision with one
+     * already in {@code taken} (lower-case identifier → BAM name) is a problem naming both.
+     */
+    private String identifier(BamXml.Element element, String kind, String bamName, int max, String of, Map<String, String> taken) {
+        String override = renames.get(bamName);
+        String name;
+        if (override != null) {
+            String problem = Identifiers.problem(override, max);
+            if (problem != null) {
+                problems.add(at(element) + of + ": --rename gives '" + Identifiers.printable(override) + "', which " + problem);
+                return null;
+            }
+            name = override;
+        } else {
+            name = BamNames.identifier(bamName, max);
+            if (name == null) {
+                problems.add(at(element) + of + ": the " + kind + " name '" + bamName + "' has no Latin letter or digit to make an"
+                        + " identifier of; name it with --rename '" + bamName + "=SomeName'");
+                return null;
+            }
+        }
+        String other = taken.putIfAbsent(name.toLowerCase(Locale.ROOT), bamName);
+        if (other != null) {
+            problems.add(at(element) + of + ": the " + kind + " names '" + other + "' and '" + bamName + "' both become '" + name
+                    + "' (names are case-insensitive); give one another name with --rename '" + bamName + "=OtherName'");
+            return null;
+        }
+        if (!name.equals(bamName)) {
+            renamed.add(kind + " '" + bamName + "'" + of + " -> " + name + (override != null ? " (--rename)"
+                    : BamNames.identifier(bamName, Integer.MAX_VALUE).length() > max ? " (shortened to " + max + " characters)" : ""));
+        }
+        return name;
+    }
+
+    // ---- what has no equivalent: checked for broken references, then listed
+
+    private boolean refersTo(String id, Set<String> kinds) {
+        BamXml.Element target = id == null ? null : ids.get(id);
+        return target != null && kinds.contains(target.name());
+    }
+
+    private void reference(BamXml.Element element, String what, String id, Set<String> kinds) {
+        if (!refersTo(id, kinds)) {
+            problems.add(at(element) + ": " + what + " '" + Identifiers.printable(String.valueOf(id)) + "' names no " + String.join(" or ", kinds)
+                    + " ID in this file; correct the reference or remove the " + element.name());
+        }
+    }
+
+    private void view(BamXml.Element view) {
+        int aliases = 0;
+        int durations = 0;
+        List<String> over = new ArrayList<>();
+        for (BamXml.Element activityView : view.children("ActivityView")) {
+            String activityRef = activityView.attribute("ActivityRef");
+            reference(activityView, "ActivityRef", activityRef, Set.of("Activity"));
+            BamXml.Element activity = ids.get(activityRef);
+            over.add(activity == null ? String.valueOf(activityRef) : String.valueOf(activity.attribute("Name")));
+            for (BamXml.Element alias : activityView.children("Alias")) {
+                aliases++;
+                for (BamXml.Element ref : alias.children("CheckpointRef")) {
+                    BamXml.Element checkpoint = ids.get(ref.text());
+                    if (checkpoint == null || !checkpoint.name().equals("Checkpoint")
+                            || (activity != null && !activity.children().contains(checkpoint))) {
+                        problems.add(file + " line " + ref.line() + ": <CheckpointRef>" + Identifiers.printable(ref.text())
+                                + "</CheckpointRef> of alias '" + Identifiers.printable(String.valueOf(alias.attribute("Name")))
+                                + "' in view '" + Identifiers.printable(String.valueOf(view.attribute("Name")))
+                                + "' names no checkpoint of activity '" + (activity == null ? activityRef : activity.attribute("Name"))
+                                + "'; correct the reference or remove the alias");
+                    }
+                }
+            }
+            for (BamXml.Element duration : activityView.children("Duration")) {
+                durations++;
+                for (String end : List.of("FromAliasRef", "ToAliasRef")) {
+                    for (BamXml.Element ref : duration.children(end)) {
+                        reference(duration, end, ref.text(), Set.of("Alias"));
+                    }
+                }
+            }
+        }
+        notImported.add("View '" + view.attribute("Name") + "' (line " + view.line() + ") over " + over + ": " + aliases + " alias(es), "
+                + durations + " duration(s). Views, aliases and durations have no equivalent: write a MySQL view over"
+                + " bam_<Activity>_AllInstances (TIMESTAMPDIFF for a duration) and grant it to the view's readers");
+    }
+
+    private void cube(BamXml.Element cube) {
+        reference(cube, "ActivityViewRef", cube.attribute("ActivityViewRef"), Set.of("ActivityView"));
+        Set<String> aliasKinds = Set.of("Alias", "Duration");
+        int dimensions = 0;
+        for (BamXml.Element child : cube.children()) {
+            switch (child.name()) {
+                case "Measure" -> reference(child, "AliasRef", child.attribute("AliasRef"), aliasKinds);
+                case "DataDimension" -> {
+                    dimensions++;
+                    child.children("LevelAliasRef").forEach(ref -> reference(child, "LevelAliasRef", ref.text(), aliasKinds));
+                }
+                case "TimeDimension" -> {
+                    dimensions++;
+                    reference(child, "TimeStampAliasRef", child.attribute("TimeStampAliasRef"), aliasKinds);
+                }
+                case "NumericRangeDimension" -> {
+                    dimensions++;
+                    reference(child, "NumericAliasRef", child.attribute("NumericAliasRef"), aliasKinds);
+                }
+                case "ProgressDimension" -> {
+                    dimensions++;
+                    progressStages(child, aliasKinds);
+                }
+                case "RealTimeAggregation" -> {
+                    child.children("MeasureRef").forEach(ref -> reference(child, "MeasureRef", ref.text(), Set.of("Measure")));
+                    child.children("DimensionRef").forEach(ref -> reference(child, "DimensionRef", ref.text(),
+                            Set.of("DataDimension", "TimeDimension", "NumericRangeDimension", "ProgressDimension")));
+                }
+                default -> {
+                }
+            }
+        }
+        List<String> rtas = cube.children("RealTimeAggregation").stream().map(r -> String.valueOf(r.attribute("Name"))).toList();
+        notImported.add("Cube '" + cube.attribute("Name") + "' (line " + cube.line() + "): " + cube.children("Measure").size()
+                + " measure(s), " + dimensions + " dimension(s)" + (rtas.isEmpty() ? "" : ", real-time aggregation(s) " + rtas)
+                + ". OLAP cubes and real-time aggregations have no equivalent: aggregate with SQL (GROUP BY over"
+                + " bam_<Activity>_AllInstances) or in your reporting tool");
+    }
+
+    private void progressStages(BamXml.Element parent, Set<String> aliasKinds) {
+        for (BamXml.Element stage : parent.children("ProgressStage")) {
+            reference(stage, "TimeStampAliasRef", stage.attribute("TimeStampAliasRef"), aliasKinds);
+            progressStages(stage, aliasKinds);
+        }
+    }
+
+    private void alerts(BamXml.Element alerts) {
+        List<String> names = new ArrayList<>();
+        for (BamXml.Element viewAlert : alerts.children("ViewAlert")) {
+            viewAlert.children("AlertInstance").forEach(a -> names.add(String.valueOf(a.attribute("Name"))));
+        }
+        notImported.add("Alerts (line " + alerts.line() + "): " + alerts.children("ViewAlert").size() + " view alert(s) with alert instance(s) "
+                + names + ". BAM alerts (SQL Server Notification Services) have no equivalent here; see the README,"
+                + " Coming from BizTalk BAM");
+    }
+}
