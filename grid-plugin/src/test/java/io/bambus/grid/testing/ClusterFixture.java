@@ -43,7 +43,9 @@ public final class ClusterFixture implements AutoCloseable {
     public ClusterFixture(Path busConfig, String host) {
         this.busConfig = busConfig;
         this.host = host;
-        this.basePort = 6100 + (int) (ProcessHandle.current().pid() % 50) * 20 + (CLUSTERS.get() % 4) * 5;
+        // spread by process and cluster, and never onto a port another server holds
+        this.basePort = FreePorts.block(host, 6100 + (int) (ProcessHandle.current().pid() % 50) * 20 + (CLUSTERS.get() % 4) * 5,
+                MAX_MEMBERS, CLIENT_PORT_OFFSET, 6100, 7100);
     }
 
     public String clusterName() {

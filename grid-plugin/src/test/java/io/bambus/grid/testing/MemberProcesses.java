@@ -34,7 +34,9 @@ public final class MemberProcesses implements AutoCloseable {
     private final Path runDir;
     private final Path busConfig;
     private final String cluster = "bambus-it-" + ProcessHandle.current().pid();
-    private final int basePort = 7100 + (int) (ProcessHandle.current().pid() % 100) * 5;
+    /** Spread by process, and never onto a port another server on 127.0.0.1 holds (see {@link FreePorts}). */
+    private final int basePort = FreePorts.block("127.0.0.1", 7100 + (int) (ProcessHandle.current().pid() % 100) * 5, 5, 100,
+            7100, 7600);
     private final int maxMembers;
     private String heap = "384m";
     private final List<String> started = new ArrayList<>();
