@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.bambus.core.alert.AlertRule;
+import io.bambus.core.alert.Webhook;
 import io.bambus.core.outbox.OutboxSchema;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.sql.Identifiers;
@@ -27,7 +29,7 @@ import java.util.regex.Pattern;
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
                         long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
                         Duration retention, String sessionsMap, int sessionBackupCount, Archive archive,
-                        boolean loadBalance) {
+                        boolean loadBalance, Alerts alerts) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
     public record Archive(Duration after, Duration every, int batchSize) {
@@ -35,6 +37,22 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
 
         public boolean enabled() {
             return !after.isZero();
+        }
+    }
+
+    /**
+     * Stalled-activity alerts: {@code rules} evaluated every {@code every} on one member; alerts
+     * POSTed to {@code webhook} when one is given (null: recorded in bam_alerts only); resolved
+     * alerts deleted after {@code keepResolved} (0: kept).
+     */
+    public record Alerts(Duration every, Duration keepResolved, Webhook webhook, List<AlertRule> rules) {
+        /** No {@code alerts:} section: nothing is evaluated (a section with no rules resolves the alerts left open). */
+        public static final Alerts OFF = new Alerts(Duration.ZERO, Duration.ZERO, null, List.of());
+        public static final Duration DEFAULT_EVERY = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_KEEP_RESOLVED = Duration.ofDays(30);
+
+        public boolean enabled() {
+            return !every.isZero();
         }
     }
 
@@ -46,7 +64,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
             "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive",
-            "loadBalance");
+            "loadBalance", "alerts");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
@@ -169,8 +187,8 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         JsonNode archiveNode = root.get("archive");
         if (archiveNode != null && archiveNode.isObject()) {
             ConfigSections.unknownKeys("archive.", archiveNode, ARCHIVE_KEYS, problems);
-            Duration after = ConfigSections.duration(archiveNode, "after", Duration.ZERO, problems);
-            Duration every = ConfigSections.duration(archiveNode, "every", Duration.ofHours(1), problems);
+            Duration after = ConfigSections.duration(archiveNode, "after", Duration.ZERO, problems, "archive.");
+            Duration every = ConfigSections.duration(archiveNode, "every", Duration.ofHours(1), problems, "archive.");
             if (every.compareTo(Duration.ofSeconds(1)) < 0) {
                 problems.add("archive.every: '" + every + "' is too short; archive at most once a second (e.g. 1h)");
             }
@@ -189,11 +207,13 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             loadBalance = loadBalanceNode.booleanValue();
         }
 
+        Alerts alerts = AlertsSection.parse(root.get("alerts"), base, env, problems);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
         return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
-                retention, map, backups, archive, loadBalance);
+                retention, map, backups, archive, loadBalance, alerts);
     }
 
     /** Why {@code id} cannot name a source (with the fix), or null when it can. */
