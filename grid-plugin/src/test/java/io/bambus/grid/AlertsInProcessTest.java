@@ -91,6 +91,8 @@ class AlertsInProcessTest {
                     events.updateActivity("Order", id, "Paid", Instant.now());
                 }
             }
+            Await.until("the late orders' unpaid alerts resolved by their payment", TIMEOUT, () -> env.count(env.destination,
+                    "SELECT COUNT(*) FROM bam_alerts WHERE activity_id LIKE 'late-%' AND resolution = 'Paid reached'") == 5);
             Set<String> expected = new TreeSet<>();
             for (String id : concat(unpaid, late)) {
                 expected.add(NOT_PAID + "/" + id);

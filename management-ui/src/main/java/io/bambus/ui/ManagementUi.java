@@ -13,11 +13,13 @@ import io.bambus.core.db.Pools;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.ui.data.ActivityQueries;
+import io.bambus.ui.data.AlertQueries;
 import io.bambus.ui.live.LiveState;
 import io.bambus.ui.metrics.BusMetrics;
 import io.bambus.ui.web.WebApp;
 import io.javalin.Javalin;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
@@ -80,11 +82,19 @@ public final class ManagementUi implements AutoCloseable {
         destination = Pools.open("bambus-ui-destination", db, true);
         BusOperations ops = new BusOperations(client, config.sessionsMap());
         live = new LiveState(ops, json);
+        AlertQueries alerts = new AlertQueries(destination);
         BusMetrics metrics = new BusMetrics(live, () -> {
             var map = ops.sessionsMap();
             return map.getAll(map.keySet());
+        }, () -> {
+            try {
+                return alerts.openCounts();
+            } catch (SQLException e) {
+                LOG.debug("Open alerts not counted for /metrics: {}", e.toString());
+                return null;
+            }
         });
-        WebApp app = new WebApp(config, ops, live, new FailedEvents(destination), new ActivityQueries(destination), metrics,
+        WebApp app = new WebApp(config, ops, live, new FailedEvents(destination), new ActivityQueries(destination), alerts, metrics,
                 json, () -> client.getLifecycleService().isRunning() && !client.getCluster().getMembers().isEmpty(), clock);
         web = app.create().start();
         live.start();
