@@ -6,6 +6,7 @@ import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.alert.OpenAlerts;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.config.ConfigException;
 import io.bambus.core.config.DatabaseConfig;
@@ -13,7 +14,6 @@ import io.bambus.core.db.Pools;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.ui.data.ActivityQueries;
-import io.bambus.ui.data.AlertQueries;
 import io.bambus.ui.live.LiveState;
 import io.bambus.ui.metrics.BusMetrics;
 import io.bambus.ui.web.WebApp;
@@ -82,7 +82,7 @@ public final class ManagementUi implements AutoCloseable {
         destination = Pools.open("bambus-ui-destination", db, true);
         BusOperations ops = new BusOperations(client, config.sessionsMap());
         live = new LiveState(ops, json);
-        AlertQueries alerts = new AlertQueries(destination);
+        OpenAlerts alerts = new OpenAlerts(destination);
         BusMetrics metrics = new BusMetrics(live, () -> {
             var map = ops.sessionsMap();
             return map.getAll(map.keySet());

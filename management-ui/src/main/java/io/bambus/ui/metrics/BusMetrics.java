@@ -1,8 +1,8 @@
 package io.bambus.ui.metrics;
 
+import io.bambus.core.alert.OpenAlerts;
 import io.bambus.grid.session.CommitTimes;
 import io.bambus.grid.session.SessionRecord;
-import io.bambus.ui.data.AlertQueries;
 import io.bambus.ui.live.LiveState;
 import io.bambus.ui.live.Views;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -34,7 +34,7 @@ public final class BusMetrics implements MultiCollector {
 
     private final LiveState live;
     private final Supplier<Map<String, SessionRecord>> records;
-    private final Supplier<List<AlertQueries.OpenCount>> openAlerts;
+    private final Supplier<List<OpenAlerts.OpenCount>> openAlerts;
     /** Rule and activity pairs seen open since the UI started: they report 0 once resolved, instead of vanishing. */
     private final Set<List<String>> alertSeries = ConcurrentHashMap.newKeySet();
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -42,7 +42,7 @@ public final class BusMetrics implements MultiCollector {
 
     /** {@code openAlerts} returns null when the destination cannot be read (the gauge is left out then). */
     public BusMetrics(LiveState live, Supplier<Map<String, SessionRecord>> records,
-                      Supplier<List<AlertQueries.OpenCount>> openAlerts) {
+                      Supplier<List<OpenAlerts.OpenCount>> openAlerts) {
         this.live = live;
         this.records = records;
         this.openAlerts = openAlerts;
@@ -120,12 +120,12 @@ public final class BusMetrics implements MultiCollector {
     private GaugeSnapshot alerts() {
         GaugeSnapshot.Builder open = GaugeSnapshot.builder().name("bambus_alerts_open")
                 .help("Open stalled-activity alerts (raised, not yet resolved), per rule and activity, from bam_alerts");
-        List<AlertQueries.OpenCount> counts = openAlerts.get();
+        List<OpenAlerts.OpenCount> counts = openAlerts.get();
         if (counts == null) {
             return open.build();
         }
         Map<List<String>, Long> byRule = new HashMap<>();
-        for (AlertQueries.OpenCount count : counts) {
+        for (OpenAlerts.OpenCount count : counts) {
             byRule.put(List.of(count.rule(), count.activity()), count.open());
         }
         alertSeries.addAll(byRule.keySet());

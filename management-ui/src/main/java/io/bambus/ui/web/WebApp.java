@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.client.HazelcastClientOfflineException;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import io.bambus.core.alert.OpenAlerts;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.event.EventDecoder;
 import io.bambus.core.event.OutboxEvent;
@@ -17,7 +18,6 @@ import io.bambus.ui.auth.Role;
 import io.bambus.ui.auth.UiSessions;
 import io.bambus.ui.auth.Users;
 import io.bambus.ui.data.ActivityQueries;
-import io.bambus.ui.data.AlertQueries;
 import io.bambus.ui.live.LiveState;
 import io.bambus.ui.live.Views;
 import io.bambus.ui.metrics.BusMetrics;
@@ -66,7 +66,7 @@ public final class WebApp {
     private final LiveState live;
     private final FailedEvents failedEvents;
     private final ActivityQueries activities;
-    private final AlertQueries alerts;
+    private final OpenAlerts alerts;
     private final BusMetrics metrics;
     private final Users users;
     private final UiSessions sessions = new UiSessions();
@@ -78,7 +78,8 @@ public final class WebApp {
     private volatile long[] overviewCounts = {0, 0, 0};
 
     public WebApp(UiConfig config, BusOperations ops, LiveState live, FailedEvents failedEvents, ActivityQueries activities,
-                  AlertQueries alerts, BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected, LongSupplier clock) {
+                  OpenAlerts alerts, BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected,
+                  LongSupplier clock) {
         this.config = config;
         this.ops = ops;
         this.live = live;
@@ -171,7 +172,7 @@ public final class WebApp {
             ctx.json(instance);
         });
         routes.get("/api/alerts", ctx -> ctx.json(alerts.open(blank(ctx.queryParam("rule")),
-                number(ctx.queryParam("offset"), "offset"), (int) Math.min(AlertQueries.MAX_PAGE,
+                number(ctx.queryParam("offset"), "offset"), (int) Math.min(OpenAlerts.MAX_PAGE,
                         number(ctx.queryParam("limit") == null ? "50" : ctx.queryParam("limit"), "limit")))));
         routes.get("/metrics", ctx -> {
             ctx.contentType(metrics.contentType());
@@ -419,7 +420,7 @@ public final class WebApp {
         long[] cached = overviewCounts;
         if (now - cached[0] > 5_000) {
             cached = new long[] {now, failedEvents.count(FailedEvents.Filter.all()),
-                    alerts.openCounts().stream().mapToLong(AlertQueries.OpenCount::open).sum()};
+                    alerts.openCounts().stream().mapToLong(OpenAlerts.OpenCount::open).sum()};
             overviewCounts = cached;
         }
         Views.TimelineView lastLoss = null;

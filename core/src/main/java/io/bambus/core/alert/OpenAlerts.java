@@ -1,4 +1,4 @@
-package io.bambus.ui.data;
+package io.bambus.core.alert;
 
 import io.bambus.core.sql.SqlTimes;
 import java.sql.Connection;
@@ -13,10 +13,10 @@ import javax.sql.DataSource;
 
 /**
  * Read-only queries on {@code bam_alerts}, the record of stalled-activity alerts the members keep:
- * for the Alerts page, the overview and the {@code bambus_alerts_open} metric. A destination whose
- * bus has not created the table yet has no alerts.
+ * for the UI's Alerts page, overview and {@code bambus_alerts_open} metric, and {@code bambus alerts}.
+ * A destination whose bus has not created the table yet has no alerts.
  */
-public final class AlertQueries {
+public final class OpenAlerts {
 
     public static final int MAX_PAGE = 200;
     /** MySQL's "table doesn't exist". */
@@ -24,7 +24,7 @@ public final class AlertQueries {
 
     private final DataSource destination;
 
-    public AlertQueries(DataSource destination) {
+    public OpenAlerts(DataSource destination) {
         this.destination = destination;
     }
 
