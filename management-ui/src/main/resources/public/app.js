@@ -160,6 +160,7 @@ function showPage() {
   if (route.page === 'failed') showFailed(route);
   if (route.page === 'activities') showActivities(route);
   if (route.page === 'timeline') loadTimeline();
+  if (route.page === 'alerts') showAlerts(route);
   if (state.cluster) renderLive();
 }
 
@@ -321,6 +322,8 @@ function renderTiles() {
     document.getElementById('tile-failed').classList.toggle('bad', o.failedEvents > 0);
     const left = o.lastMemberLeft;
     tile('tile-failover', left ? ago(left.millis) + ' ago' : 'none', left ? left.member + ': ' + left.detail : 'since this UI started');
+    tile('tile-alerts', count(o.openAlerts));
+    document.getElementById('tile-alerts').classList.toggle('bad', o.openAlerts > 0);
   }
 }
 
@@ -616,6 +619,51 @@ async function showInstance(activity, id) {
   }
 }
 
+// ---- alerts: #alerts?rule=&offset=
+
+function showAlerts(route) {
+  loadAlerts(route.params.get('rule') || '', Number(route.params.get('offset') || 0));
+}
+
+function deliveryText(a) {
+  if (a.delivery === 'sent') return 'sent ' + ago(a.sentMillis) + ' ago';
+  if (a.delivery === 'retrying') return 'retrying, ' + a.attempts + ' attempt(s) so far: ' + (a.lastError || '');
+  if (a.delivery === 'gave up') return 'gave up after ' + a.attempts + ' attempt(s): ' + (a.lastError || '');
+  if (a.delivery === 'pending') return 'sending';
+  return 'not sent (no webhook configured)';
+}
+
+async function loadAlerts(rule, offset) {
+  const query = new URLSearchParams({offset: offset, limit: 50});
+  if (rule) query.set('rule', rule);
+  try {
+    const body = await api('/api/alerts?' + query);
+    syncChildren(document.querySelector('#alert-rules tbody'), body.rules, r => r.rule + '/' + r.activity,
+      r => el('tr', {'data-rule': r.rule}, el('td', {}, el('a', {href: link('alerts', [], {rule: r.rule})}, r.rule)),
+        el('td', {}, r.activity), el('td', {class: 'open'})),
+      (row, r) => setText(row.querySelector('.open'), count(r.open)));
+    const select = document.querySelector('#alerts-filter select[name=rule]');
+    const names = [...new Set(body.rules.map(r => r.rule).concat(rule ? [rule] : []))];
+    syncChildren(select, [''].concat(names), n => n, n => el('option', {value: n}, n || 'all rules'), () => null);
+    if (select.value !== rule) select.value = rule;
+    setText(document.getElementById('alerts-count'), count(body.total) + ' open alert(s)' + (rule ? ' of rule ' + rule : ''));
+    syncChildren(document.querySelector('#alerts-table tbody'), body.rows, a => a.rule + '/' + a.instanceId,
+      a => el('tr', {'data-alert': a.rule + '/' + a.instanceId},
+        el('td', {}, time(a.detectedMillis)), el('td', {}, el('a', {href: link('alerts', [], {rule: a.rule})}, a.rule)),
+        el('td', {}, a.activity),
+        el('td', {class: 'instance'}, el('a', {href: link('activities', [a.activity, a.instanceId])}, a.instanceId)),
+        el('td', {}, a.condition), el('td', {}, time(a.sinceMillis)), el('td', {}, time(a.dueMillis)),
+        el('td', {class: 'delivery'})),
+      (row, a) => {
+        setText(row.querySelector('.delivery'), deliveryText(a));
+        row.querySelector('.delivery').classList.toggle('error', a.delivery === 'retrying' || a.delivery === 'gave up');
+      });
+    pager('alerts-pager', body.total, offset, 50, next => go('alerts', [], {rule: rule, offset: next}));
+  } catch (e) {
+    notice(e.message);
+  }
+}
+
 // ---- start
 
 function connect() {
@@ -643,6 +691,7 @@ function refreshFigures() {
   const route = state.route;
   if (!route) return;
   if (route.page === 'overview') loadOverview(true);
+  if (route.page === 'alerts') showAlerts(route);
   if (route.page === 'sessions') {
     loadRates(true);
     if (route.parts[0]) loadSessionSeries(route.parts[0], true);
@@ -672,6 +721,12 @@ async function start() {
   if (retryMatching) retryMatching.addEventListener('click', () => bulkAction('retry'));
   const discardMatching = document.getElementById('discard-matching');
   if (discardMatching) discardMatching.addEventListener('click', () => bulkAction('discard'));
+  const alertsFilter = document.getElementById('alerts-filter');
+  alertsFilter.addEventListener('submit', event => {
+    event.preventDefault();
+    go('alerts', [], {rule: alertsFilter.rule.value});
+  });
+  alertsFilter.rule.addEventListener('change', () => go('alerts', [], {rule: alertsFilter.rule.value}));
   const search = document.getElementById('instance-search');
   search.activity.addEventListener('change', fillItems);
   search.addEventListener('submit', event => {

@@ -104,6 +104,19 @@ class BambusCliInProcessTest {
             assertTrue(archived.out().contains("Order: 1 archived"), archived.out());
             assertEquals(1, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_archive WHERE ActivityID = 'old-1'"));
 
+            try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
+                statement.executeUpdate("INSERT INTO bam_alerts (rule, activity_id, activity, rule_text, since_at, due_at,"
+                        + " detected_at) VALUES ('placed-not-paid', 'o-7', 'Order', 'milestone Placed without Paid within 30m',"
+                        + " '2026-11-30 10:00:00', '2026-11-30 10:30:00', '2026-11-30 10:30:01')");
+            }
+            CliRun alerts = CliRun.of(common, "alerts");
+            assertEquals(0, alerts.exit(), alerts.err());
+            assertTrue(alerts.out().contains("o-7") && alerts.out().contains("2026-11-30T10:30:00Z")
+                    && alerts.out().contains("1 open alert(s)"), alerts.out());
+            CliRun alertsJson = CliRun.of(common, "--json", "alerts", "--rule", "other");
+            assertEquals(0, alertsJson.json().get("total").asLong(), alertsJson.out());
+            assertEquals(1, alertsJson.json().get("rules").get(0).get("open").asLong(), alertsJson.out());
+
             CliRun bad = CliRun.of(common, "sessions", "explode", "crm");
             assertEquals(2, bad.exit());
             assertTrue(bad.err().contains("explode"), bad.err());
@@ -149,7 +162,7 @@ class BambusCliInProcessTest {
                     "127.0.0.1:5999", "--connect-timeout", "1");
             Path second = env.dir.resolve("second.sql");
             for (List<String> command : List.of(List.of("failed", "list"), List.of("failed", "show", "1"), List.of("deploy"),
-                    List.of("deploy", "--dry-run"), List.of("archive", "--after", "1d"),
+                    List.of("deploy", "--dry-run"), List.of("archive", "--after", "1d"), List.of("alerts"),
                     List.of("backup", "--output", second.toString()))) {
                 CliRun run = CliRun.of(noDestination, command.toArray(String[]::new));
                 assertEquals(3, run.exit(), command + ": " + run.out() + run.err());

@@ -6,6 +6,7 @@ import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.grid.alert.AlertSchedule;
 import io.bambus.grid.status.Addresses;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
@@ -54,6 +55,7 @@ public final class BusMember {
     private IMap<String, PlacementPlan> plans;
     private Placement placement;
     private io.bambus.grid.archive.ArchiveSchedule archiveSchedule;
+    private AlertSchedule alertSchedule;
     private final long startedMillis = System.currentTimeMillis();
 
     BusMember(HazelcastInstance hz, Path configPath, BusConfig config, BusConfig.Metrics metricsConfig) {
@@ -85,6 +87,8 @@ public final class BusMember {
         placement.start();
         archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(this);
         archiveSchedule.start();
+        alertSchedule = new AlertSchedule(this);
+        alertSchedule.start();
         hazelcastMetrics = HazelcastMetrics.register(hz, figures);
         prometheus = startPrometheus();
     }
@@ -122,6 +126,8 @@ public final class BusMember {
     void leaving() {
         Placement current = placement;
         if (current != null) {
+            // before the member leaves: its alert round ends first, and the next owner starts after it
+            alertSchedule.close();
             LOG.info("BAM event bus on this member is handing its {} session(s) over to the other members", runners().size());
             Member local = hz.getCluster().getLocalMember();
             Timeline.record(hz, TimelineEntry.Kind.MEMBER_LEAVING, Addresses.of(local), null, "bus",
@@ -160,6 +166,7 @@ public final class BusMember {
             hazelcastMetrics.close();
         }
         archiveSchedule.close();
+        alertSchedule.close();
         Collection<SessionRunner> stopped = placement.stopAll(STOP_WAIT_MILLIS);
         placement = null;
         hz.getUserContext().remove(CONTEXT_KEY);

@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
 import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.alert.AlertRules;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
 import io.bambus.grid.security.SerializationAllowlist;
@@ -53,7 +54,7 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
                     + "hazelcast.yaml (or -D" + CONFIG_PROPERTY + "=...) with the path of the bus configuration file"));
         }
         BusConfig config = BusConfig.load(Path.of(path));
-        DefinitionFile.read(config.definitions());
+        AlertRules.check(path, config.alerts(), DefinitionFile.read(config.definitions()), config.definitions().toString());
         if (!hz.getConfig().getJetConfig().isEnabled()) {
             throw new ConfigException(path, List.of("Hazelcast Jet is disabled; set 'jet: enabled: true' in hazelcast.yaml"));
         }

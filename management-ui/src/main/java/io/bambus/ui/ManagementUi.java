@@ -6,6 +6,7 @@ import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.alert.OpenAlerts;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.config.ConfigException;
 import io.bambus.core.config.DatabaseConfig;
@@ -19,6 +20,7 @@ import io.bambus.ui.metrics.BusMetrics;
 import io.bambus.ui.web.WebApp;
 import io.javalin.Javalin;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
@@ -81,11 +83,19 @@ public final class ManagementUi implements AutoCloseable {
         destination = Pools.open("bambus-ui-destination", db, true);
         BusOperations ops = new BusOperations(client, config.sessionsMap());
         live = new LiveState(ops, json);
+        OpenAlerts alerts = new OpenAlerts(destination);
         BusMetrics metrics = new BusMetrics(live, () -> {
             var map = ops.sessionsMap();
             return map.getAll(map.keySet());
+        }, () -> {
+            try {
+                return alerts.openCounts();
+            } catch (SQLException e) {
+                LOG.debug("Open alerts not counted for /metrics: {}", e.toString());
+                return null;
+            }
         });
-        WebApp app = new WebApp(config, ops, live, new FailedEvents(destination), new ActivityQueries(destination), metrics,
+        WebApp app = new WebApp(config, ops, live, new FailedEvents(destination), new ActivityQueries(destination), alerts, metrics,
                 json, () -> client.getLifecycleService().isRunning() && !client.getCluster().getMembers().isEmpty(), clock);
         web = app.create().start();
         live.start();

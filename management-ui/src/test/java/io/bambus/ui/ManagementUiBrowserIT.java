@@ -414,6 +414,63 @@ class ManagementUiBrowserIT {
     }
 
     @Test
+    @Order(24)
+    void openAlertsAreListedByRuleAsTextCountedOnTheOverviewAndInTheMetrics() throws Exception {
+        String xssId = "<img src=x onerror=alert(2)>";
+        try (var connection = env.destination.getConnection();
+             var insert = connection.prepareStatement("INSERT INTO bam_alerts (rule, activity_id, activity, rule_text, since_at,"
+                     + " due_at, detected_at, next_attempt_at, attempts, sent_at, last_error, resolved_at) VALUES (?, ?, 'Order', ?,"
+                     + " UTC_TIMESTAMP(6) - INTERVAL 40 MINUTE, UTC_TIMESTAMP(6) - INTERVAL 10 MINUTE, UTC_TIMESTAMP(6) - INTERVAL ? SECOND,"
+                     + " ?, ?, ?, ?, ?)")) {
+            Object[][] rows = {
+                {"placed-not-paid", xssId, "milestone Placed without Paid within 30m", 30, null, 1, "2026-11-30 10:00:00", null, null},
+                {"placed-not-paid", "o-2", "milestone Placed without Paid within 30m", 20, "2030-01-01 00:00:00", 3, null,
+                    "HTTP 500", null},
+                {"not-completed", "o-3", "begun without End within 30m", 10, null, 0, null, null, null},
+                {"not-completed", "o-4", "begun without End within 30m", 5, null, 1, "2026-11-30 10:00:00", null,
+                    "2026-11-30 11:00:00"}};
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    insert.setObject(i + 1, row[i]);
+                }
+                insert.executeUpdate();
+            }
+        }
+        browser.open("/#alerts");
+        browser.until("the three open alerts, newest first", d -> d.findElements(By.cssSelector("#alerts-table tr[data-alert]"))
+                .size() == 3);
+        assertEquals("not-completed/o-3", browser.all("#alerts-table tr[data-alert]").get(0).getAttribute("data-alert"));
+        assertTrue(browser.text("#alerts-table").contains(xssId), "an instance id shows as text");
+        assertTrue(browser.all("#alerts-table img, #alerts-table script").isEmpty());
+        String placed = browser.text("#alert-rules tr[data-rule='placed-not-paid']");
+        assertTrue(placed.contains("Order") && placed.endsWith("2"), placed);
+        assertTrue(browser.text("#alerts-table tr[data-alert='placed-not-paid/o-2'] .delivery").contains("retrying, 3 attempt(s)"
+                + " so far: HTTP 500"));
+        assertTrue(browser.text("#alerts-table tr[data-alert='not-completed/o-3'] .delivery").contains("not sent"));
+
+        browser.open("/#alerts?rule=not-completed");
+        browser.until("only the filtered rule's open alert", d -> browser.text("#alerts-count").equals("1 open alert(s) of rule"
+                + " not-completed") && d.findElements(By.cssSelector("#alerts-table tr[data-alert]")).size() == 1);
+        assertEquals("#activities/Order/o-3", browser.all("#alerts-table td.instance a").get(0).getAttribute("href")
+                .replaceFirst("^[^#]*", ""));
+        browser.screenshot("alerts");
+        browser.open("/#overview");
+        browser.until("the open alerts on their tile", d -> "3".equals(browser.text("#tile-alerts .value")));
+
+        ApiClient api = new ApiClient(base);
+        assertEquals(200, api.login("vic", "viewer-pass").statusCode());
+        var page = ApiClient.json(api.get("/api/alerts?rule=placed-not-paid"));
+        assertEquals(2, page.get("total").asInt());
+        assertEquals(xssId, page.get("rows").get(1).get("instanceId").asText());
+        assertEquals("sent", page.get("rows").get(1).get("delivery").asText());
+        String metrics = api.getWithBasic("/metrics", "vic", "viewer-pass").body();
+        assertTrue(metrics.matches("(?s).*bambus_alerts_open\\{(activity=\"Order\",rule=\"placed-not-paid\"|rule=\"placed-not-paid\","
+                + "activity=\"Order\")} 2(\\.0)?\\s.*"), metrics);
+        assertTrue(metrics.matches("(?s).*bambus_alerts_open\\{(activity=\"Order\",rule=\"not-completed\"|rule=\"not-completed\","
+                + "activity=\"Order\")} 1(\\.0)?\\s.*"), metrics);
+    }
+
+    @Test
     @Order(99)
     void aStoppedMembersSessionMovesOnThePageWithoutReload() throws Exception {
         browser.open("/#cluster");

@@ -102,6 +102,10 @@ public final class ActivityDeployer {
                         + " Keep naming: " + current.naming().fileName() + ", or deploy the activity under a new name");
                 continue;
             }
+            if (!columns(connection, activity.activeTableName()).contains("beganat")) {
+                // deployed before BeganAt existed: rows written since then carry it, older ones count from LastModified
+                statements.add(beganStatement(activity));
+            }
             boolean archiveExists = !columns(connection, activity.archiveTableName()).isEmpty();
             if (!archiveExists) {
                 // deployed before archiving existed: the new definition's archive table, with every item
@@ -156,8 +160,10 @@ public final class ActivityDeployer {
                 + "  `IsVisible` TINYINT(1) NOT NULL DEFAULT 1,\n"
                 + "  `IsComplete` TINYINT(1) NOT NULL DEFAULT 0,\n"
                 + "  `LastModified` DATETIME(6) NOT NULL,\n"
+                + "  `BeganAt` DATETIME(6) NULL,\n"
                 + items
-                + "  PRIMARY KEY (`ActivityID`)\n"
+                + "  PRIMARY KEY (`ActivityID`),\n"
+                + "  KEY `ix_began` (`BeganAt`)\n"
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
         ddl.add("CREATE TABLE IF NOT EXISTS " + activity.completedTable() + " (\n"
                 + "  `RecordID` BIGINT NOT NULL AUTO_INCREMENT,\n"
@@ -190,6 +196,14 @@ public final class ActivityDeployer {
         ddl.add(archiveStatement(activity));
         ddl.addAll(viewStatements(activity));
         return ddl;
+    }
+
+    /**
+     * The active table's {@code BeganAt} (its earliest event's time, for alert rules on begun instances),
+     * for tables deployed before it existed; their rows get it at their next event.
+     */
+    static String beganStatement(ActivityDefinition activity) {
+        return "ALTER TABLE " + activity.activeTable() + " ADD COLUMN `BeganAt` DATETIME(6) NULL, ADD KEY `ix_began` (`BeganAt`)";
     }
 
     /** The archive table: the completed table's columns (RecordID kept), plus when the row was archived. */

@@ -276,7 +276,7 @@ public final class DefinitionFile {
         }
         if (Identifiers.isReserved(name)) {
             problems.add(where + ": name is reserved for the activity tables' own columns "
-                    + "(RecordID, ActivityID, IsVisible, IsComplete, LastModified); choose another name");
+                    + "(RecordID, ActivityID, IsVisible, IsComplete, LastModified, BeganAt); choose another name");
             return null;
         }
         String typeName = text(node, "type");

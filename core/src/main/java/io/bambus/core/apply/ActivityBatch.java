@@ -66,6 +66,8 @@ final class ActivityBatch {
         int openContinuations;
         Object[] values;
         LocalDateTime lastModified;
+        /** The earliest event time this batch applied to the instance: BeganAt keeps the least of these. */
+        LocalDateTime earliest;
 
         Instance(String id, int items) {
             this.id = id;
@@ -355,6 +357,9 @@ final class ActivityBatch {
     private static void touch(Instance instance, LocalDateTime time) {
         instance.touched = true;
         instance.lastModified = time;
+        if (instance.earliest == null || time.isBefore(instance.earliest)) {
+            instance.earliest = time;
+        }
     }
 
     private String alreadyCompleted(String target, String what) {
@@ -374,8 +379,12 @@ final class ActivityBatch {
     // ---- write the end state
 
     private void write(Connection connection) throws SQLException {
-        StringBuilder columns = new StringBuilder("`ActivityID`, `IsComplete`, `LastModified`");
-        StringBuilder updates = new StringBuilder("`IsComplete` = VALUES(`IsComplete`), `LastModified` = VALUES(`LastModified`)");
+        StringBuilder columns = new StringBuilder("`ActivityID`, `IsComplete`, `LastModified`, `BeganAt`");
+        // BeganAt first: later assignments would show it the new LastModified. The least event time, so that a
+        // replay applying the same events in another order writes the same value; a row from before BeganAt
+        // existed starts from its LastModified
+        StringBuilder updates = new StringBuilder("`BeganAt` = LEAST(COALESCE(`BeganAt`, `LastModified`), VALUES(`BeganAt`)),"
+                + " `IsComplete` = VALUES(`IsComplete`), `LastModified` = VALUES(`LastModified`)");
         StringBuilder completedColumns = new StringBuilder("`ActivityID`, `LastModified`");
         for (ItemDefinition item : items) {
             columns.append(", ").append(item.column());
@@ -383,7 +392,7 @@ final class ActivityBatch {
             completedColumns.append(", ").append(item.column());
         }
         try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO " + definition.activeTable() + " (" + columns
-                + ") VALUES (" + "?, ".repeat(items.size() + 2) + "?) ON DUPLICATE KEY UPDATE " + updates);
+                + ") VALUES (" + "?, ".repeat(items.size() + 3) + "?) ON DUPLICATE KEY UPDATE " + updates);
              PreparedStatement complete = connection.prepareStatement("INSERT INTO " + definition.completedTable() + " ("
                      + completedColumns + ") VALUES (" + "?, ".repeat(items.size() + 1) + "?)");
              PreparedStatement deleteActive = connection.prepareStatement(
@@ -406,7 +415,8 @@ final class ActivityBatch {
                     upsert.setString(1, instance.id);
                     upsert.setBoolean(2, instance.mainEnded);
                     SqlTimes.bind(upsert, 3, instance.lastModified);
-                    bindValues(upsert, 4, instance);
+                    SqlTimes.bind(upsert, 4, instance.earliest);
+                    bindValues(upsert, 5, instance);
                     upsert.addBatch();
                     upserts++;
                 }

@@ -8,8 +8,8 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * The bus's own tables in the destination: checkpoints, quarantined events, deployed definitions
- * and the per-instance locks. A quarantined event's {@code target_activity} (lower case) and
+ * The bus's own tables in the destination: checkpoints, quarantined events, deployed definitions,
+ * the per-instance locks and the stalled-activity alerts. A quarantined event's {@code target_activity} (lower case) and
  * {@code target_instance} name the instance it holds back.
  */
 public final class DestinationSchema {
@@ -52,6 +52,28 @@ public final class DestinationSchema {
               activity    VARCHAR(64)  NOT NULL,
               instance_id VARCHAR(128) NOT NULL,
               PRIMARY KEY (activity, instance_id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
+            // one row per stalled instance and alert rule, ever: the key keeps a rule from alerting an
+            // instance twice, whichever member evaluates (see io.bambus.core.alert)
+            """
+            CREATE TABLE IF NOT EXISTS bam_alerts (
+              rule            VARCHAR(64)   NOT NULL,
+              activity_id     VARCHAR(128)  NOT NULL,
+              activity        VARCHAR(64)   NOT NULL,
+              rule_text       VARCHAR(200)  NOT NULL,
+              since_at        DATETIME(6)   NOT NULL,
+              due_at          DATETIME(6)   NOT NULL,
+              detected_at     DATETIME(6)   NOT NULL,
+              next_attempt_at DATETIME(6)   NULL,
+              attempts        INT           NOT NULL DEFAULT 0,
+              sent_at         DATETIME(6)   NULL,
+              gave_up_at      DATETIME(6)   NULL,
+              last_error      VARCHAR(500)  NULL,
+              resolved_at     DATETIME(6)   NULL,
+              resolution      VARCHAR(100)  NULL,
+              PRIMARY KEY (rule, activity_id),
+              KEY ix_alerts_open (resolved_at, rule, detected_at),
+              KEY ix_alerts_due (next_attempt_at)
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
             """
             CREATE TABLE IF NOT EXISTS bam_definitions (

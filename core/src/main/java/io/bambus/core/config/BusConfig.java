@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.bambus.core.alert.AlertRule;
+import io.bambus.core.alert.Webhook;
 import io.bambus.core.outbox.OutboxSchema;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.sql.Identifiers;
@@ -27,7 +29,7 @@ import java.util.regex.Pattern;
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
                         long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
                         Duration retention, String sessionsMap, int sessionBackupCount, Archive archive,
-                        boolean loadBalance, Metrics metrics, boolean drills) {
+                        boolean loadBalance, Metrics metrics, boolean drills, Alerts alerts) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
     public record Archive(Duration after, Duration every, int batchSize) {
@@ -50,6 +52,22 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         }
     }
 
+    /**
+     * Stalled-activity alerts: {@code rules} evaluated every {@code every} on one member; alerts
+     * POSTed to {@code webhook} when one is given (null: recorded in bam_alerts only); resolved
+     * alerts deleted after {@code keepResolved} (0: kept).
+     */
+    public record Alerts(Duration every, Duration keepResolved, Webhook webhook, List<AlertRule> rules) {
+        /** No {@code alerts:} section: nothing is evaluated (a section with no rules resolves the alerts left open). */
+        public static final Alerts OFF = new Alerts(Duration.ZERO, Duration.ZERO, null, List.of());
+        public static final Duration DEFAULT_EVERY = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_KEEP_RESOLVED = Duration.ofDays(30);
+
+        public boolean enabled() {
+            return !every.isZero();
+        }
+    }
+
     public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** A key written twice is an error (Jackson would keep the last one silently). */
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -60,7 +78,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
             "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive",
-            "loadBalance", "metrics", "drills");
+            "loadBalance", "metrics", "drills", "alerts");
     private static final Set<String> METRICS_KEYS = Set.of("port", "host");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
@@ -184,8 +202,8 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         JsonNode archiveNode = root.get("archive");
         if (archiveNode != null && archiveNode.isObject()) {
             ConfigSections.unknownKeys("archive.", archiveNode, ARCHIVE_KEYS, problems);
-            Duration after = ConfigSections.duration(archiveNode, "after", Duration.ZERO, problems);
-            Duration every = ConfigSections.duration(archiveNode, "every", Duration.ofHours(1), problems);
+            Duration after = ConfigSections.duration(archiveNode, "after", Duration.ZERO, problems, "archive.");
+            Duration every = ConfigSections.duration(archiveNode, "every", Duration.ofHours(1), problems, "archive.");
             if (every.compareTo(Duration.ofSeconds(1)) < 0) {
                 problems.add("archive.every: '" + every + "' is too short; archive at most once a second (e.g. 1h)");
             }
@@ -202,11 +220,13 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
 
         Metrics metrics = metrics(root.get("metrics"), problems);
 
+        Alerts alerts = AlertsSection.parse(root.get("alerts"), base, env, problems);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
         return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
-                retention, map, backups, archive, loadBalance, metrics, drills);
+                retention, map, backups, archive, loadBalance, metrics, drills, alerts);
     }
 
     private static Metrics metrics(JsonNode node, List<String> problems) {

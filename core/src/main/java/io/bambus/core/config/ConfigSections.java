@@ -96,13 +96,18 @@ public final class ConfigSections {
     }
 
     public static Duration duration(JsonNode node, String name, Duration fallback, List<String> problems) {
+        return duration(node, name, fallback, problems, "");
+    }
+
+    /** A duration under {@code prefix} (e.g. "archive."), named with it in the problem. */
+    public static Duration duration(JsonNode node, String name, Duration fallback, List<String> problems, String prefix) {
         JsonNode value = node.get(name);
         if (value == null || value.isNull()) {
             return fallback;
         }
         Duration parsed = parseDuration(value.asText());
         if (parsed == null) {
-            problems.add(name + ": '" + value.asText().trim() + "' is not a duration; write a number and a unit: 500ms, 30s, 15m,"
+            problems.add(prefix + name + ": '" + value.asText().trim() + "' is not a duration; write a number and a unit: 500ms, 30s, 15m,"
                     + " 24h, 7d, or 0");
             return fallback;
         }

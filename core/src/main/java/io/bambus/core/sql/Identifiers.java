@@ -25,7 +25,7 @@ public final class Identifiers {
 
     /** Column names the activity tables use themselves; items may not take them. */
     public static final Set<String> RESERVED = Set.of(
-            "recordid", "activityid", "isvisible", "iscomplete", "lastmodified");
+            "recordid", "activityid", "isvisible", "iscomplete", "lastmodified", "beganat");
 
     private Identifiers() {
     }

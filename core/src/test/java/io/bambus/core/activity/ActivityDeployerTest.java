@@ -76,4 +76,15 @@ class ActivityDeployerTest {
         assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM information_schema.tables"
                 + " WHERE table_schema = DATABASE() AND table_name LIKE 'bam_Invoice%'"));
     }
+
+    @Test
+    void aDeploymentFromBeforeBeganAtGetsTheColumnAndItsIndex() throws Exception {
+        bus.execute(bus.destination, "ALTER TABLE bam_Order_active DROP KEY ix_began, DROP COLUMN BeganAt");
+        List<String> ran = deployer.deploy(DefinitionFile.parse("v1.yaml", V1));
+        assertEquals(List.of("ALTER TABLE `bam_Order_active` ADD COLUMN `BeganAt` DATETIME(6) NULL, ADD KEY `ix_began` (`BeganAt`)"),
+                ran);
+        assertEquals(1, bus.count(bus.destination, "SELECT COUNT(*) FROM information_schema.statistics"
+                + " WHERE table_schema = DATABASE() AND table_name = 'bam_Order_active' AND index_name = 'ix_began'"));
+        assertEquals(List.of(), deployer.deploy(DefinitionFile.parse("v1.yaml", V1)));
+    }
 }

@@ -158,4 +158,48 @@ class ActivityRoundTripTest {
         assertEquals(1, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_PurchaseOrder_active"));
         assertEquals("committed", bus.one(bus.destination, "SELECT ActivityID FROM bam_PurchaseOrder_active"));
     }
+
+    @Test
+    void beganAtKeepsTheEarliestEventTimeWhateverOrderTheEventsArriveIn() throws Exception {
+        try (EventStream events = EventStream.on(bus.source)) {
+            events.beginActivity("PurchaseOrder", "po-1").updateActivity("PurchaseOrder", "po-1", "Customer", "a");
+        }
+        // the second event carries the earlier time (an application clock, a late commit)
+        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = IF(kind = 'BEGIN', '2026-01-01 10:00:00',"
+                + " '2026-01-01 09:00:00')");
+        move();
+        String began = "SELECT CONCAT_WS('|', BeganAt, LastModified) FROM bam_PurchaseOrder_active WHERE ActivityID = 'po-1'";
+        assertEquals("2026-01-01 09:00:00.000000|2026-01-01 09:00:00.000000", bus.one(bus.destination, began));
+
+        try (EventStream events = EventStream.on(bus.source)) {
+            events.updateActivity("PurchaseOrder", "po-1", "Customer", "b");
+        }
+        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = '2026-01-01 11:00:00' WHERE moved_batch IS NULL");
+        move();
+        assertEquals("2026-01-01 09:00:00.000000|2026-01-01 11:00:00.000000", bus.one(bus.destination, began),
+                "a later event keeps BeganAt");
+
+        try (EventStream events = EventStream.on(bus.source)) {
+            events.updateActivity("PurchaseOrder", "po-1", "Customer", "c");
+        }
+        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = '2026-01-01 08:00:00' WHERE moved_batch IS NULL");
+        move();
+        assertEquals("2026-01-01 08:00:00.000000|2026-01-01 08:00:00.000000", bus.one(bus.destination, began),
+                "an earlier event in a later batch moves BeganAt back");
+    }
+
+    @Test
+    void aRowFromBeforeBeganAtCountsFromItsLastModified() throws Exception {
+        try (EventStream events = EventStream.on(bus.source)) {
+            events.beginActivity("PurchaseOrder", "old");
+        }
+        move();
+        bus.execute(bus.destination, "UPDATE bam_PurchaseOrder_active SET BeganAt = NULL, LastModified = '2020-05-05 05:05:05'");
+        try (EventStream events = EventStream.on(bus.source)) {
+            events.updateActivity("PurchaseOrder", "old", "Customer", "x");
+        }
+        move();
+        assertEquals("2020-05-05 05:05:05.000000", bus.one(bus.destination,
+                "SELECT CONCAT(BeganAt) FROM bam_PurchaseOrder_active WHERE ActivityID = 'old'"));
+    }
 }

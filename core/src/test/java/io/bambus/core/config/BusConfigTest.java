@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.bambus.core.alert.AlertRule;
+import io.bambus.core.alert.Webhook;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,4 +127,83 @@ class BusConfigTest {
         assertTrue(problems("batchSize: 5\nbatchSize: 6\n").contains("'batchSize' is written twice in one mapping; keep one"));
         assertTrue(problems("- a").contains("must be a YAML mapping"));
     }
+
+    private static final String BASE = """
+            destination: { jdbcUrl: "jdbc:mysql://db:3306/bam", username: bam }
+            definitions: definitions.yaml
+            """;
+
+    @Test
+    void alertsParseWithDefaultsAndCredentialsOutOfTheUrl() throws Exception {
+        BusConfig none = parse(BASE, Map.of());
+        assertFalse(none.alerts().enabled(), "no section: no alerts");
+        BusConfig config = parse(BASE + """
+                alerts:
+                  webhook: { url: "https://ops:p%40ss@hooks.example/bam?token=t0p", timeout: 3s }
+                  rules:
+                    - { name: order-not-shipped, activity: Order, begun: true, without: end, within: 2h }
+                    - { name: placed-not-paid, activity: Order, milestone: Placed, without: Paid, within: 30m }
+                """, Map.of());
+        BusConfig.Alerts alerts = config.alerts();
+        assertTrue(alerts.enabled());
+        assertEquals(Duration.ofSeconds(30), alerts.every());
+        assertEquals(Duration.ofDays(30), alerts.keepResolved());
+        assertEquals(List.of(new AlertRule("order-not-shipped", "Order", null, null, Duration.ofHours(2)),
+                new AlertRule("placed-not-paid", "Order", "Placed", "Paid", Duration.ofMinutes(30))), alerts.rules());
+        assertEquals("begun without End within 2h", alerts.rules().get(0).condition());
+        Webhook webhook = alerts.webhook();
+        assertEquals("https://hooks.example/bam?token=t0p", webhook.uri().toString(), "credentials leave the address");
+        assertEquals("Basic " + Base64.getEncoder().encodeToString("ops:p@ss".getBytes(StandardCharsets.UTF_8)),
+                webhook.authorization());
+        assertEquals(Duration.ofSeconds(3), webhook.timeout());
+        assertEquals(Duration.ofHours(1), webhook.retryFor());
+        assertFalse(config.toString().contains("t0p") || config.toString().contains("ops:p"), config.toString());
+
+        Files.writeString(dir.resolve("hook.auth"), "Bearer abc\n");
+        assertEquals("Bearer abc", parse(BASE + """
+                alerts:
+                  every: 5s
+                  webhook: { url: "http://10.0.0.7:8080/in", authorizationFile: hook.auth }
+                  rules: []
+                """, Map.of()).alerts().webhook().authorization());
+    }
+
+    @Test
+    void everyAlertProblemNamesItsRuleKeyAndFix() {
+        String p = problems(BASE + """
+                alerts:
+                  every: 0
+                  colour: red
+                  webhook: { url: "ftp://hooks.example/x", timeout: 10m }
+                  rules:
+                    - { name: a, activity: Order, begun: true, milestone: Placed, without: Paid, within: 1h }
+                    - { name: b, activity: Order, without: Paid, within: 1h }
+                    - { name: c, activity: "Or der", milestone: Placed, within: soon }
+                    - { name: d, activity: Order, milestone: Paid, without: paid, within: 500ms }
+                    - { name: A, activity: Order, begun: maybe, without: End, within: 1h, extra: 1 }
+                    - { name: "no good", activity: Order, begun: true, without: End, within: 1h }
+                    - { name: e, activity: Order, begun: true, without: End }
+                """);
+        assertTrue(p.contains("alerts.every: '0' is too short"), p);
+        assertTrue(p.contains("alerts.colour: unknown key"), p);
+        assertTrue(p.contains("alerts.webhook.url: scheme 'ftp' is not allowed; give an http:// or https:// address"), p);
+        assertTrue(p.contains("alerts.webhook.timeout: '10m' must be from 100ms to 5m"), p);
+        assertTrue(p.contains("alerts.rules[a]: give either begun: true or milestone: NAME, not both"), p);
+        assertTrue(p.contains("alerts.rules[b]: missing its start; give begun: true"), p);
+        assertTrue(p.contains("alerts.rules[c].activity: 'Or der' must match"), p);
+        assertTrue(p.contains("alerts.rules[c].without: missing; give End (the instance completes) or a milestone"), p);
+        assertTrue(p.contains("alerts.rules[c].within: 'soon' is not a duration"), p);
+        assertTrue(p.contains("alerts.rules[d].without: the rule starts at milestone Paid and waits for it too"), p);
+        assertTrue(p.contains("alerts.rules[d].within: '500ms' is too short; give at least 1s"), p);
+        assertTrue(p.contains("alerts.rules[A].name: two rules have this name (case does not count)"), p);
+        assertTrue(p.contains("alerts.rules[A].begun: 'maybe' must be true"), p);
+        assertTrue(p.contains("alerts.rules[A].extra: unknown key"), p);
+        assertTrue(p.contains("alerts.rules[5].name: 'no good' is not allowed"), p);
+        assertTrue(p.contains("alerts.rules[e].within: missing"), p);
+        assertTrue(problems(BASE + "alerts: { rules: [] , webhook: { url: \"https://u:p@h/x\", authorization: x } }")
+                .contains("alerts.webhook: the url carries credentials and authorization is given too; keep one"));
+        assertTrue(problems(BASE + "alerts: { every: 1m }").contains("alerts.rules: missing"));
+        assertTrue(problems(BASE + "archive: { after: forever }").contains("archive.after: 'forever' is not a duration"));
+    }
 }
+

@@ -8,6 +8,7 @@ import com.hazelcast.spi.properties.HazelcastProperties;
 import io.bambus.grid.status.Addresses;
 import io.bambus.core.activity.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.alert.AlertRules;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
 import io.bambus.core.config.SourceConfig;
@@ -594,7 +595,8 @@ public final class Placement {
         BusConfig reloaded;
         try {
             reloaded = BusConfig.load(member.configPath());
-            DefinitionFile.read(reloaded.definitions());
+            AlertRules.check(member.configPath().toString(), reloaded.alerts(), DefinitionFile.read(reloaded.definitions()),
+                    reloaded.definitions().toString());
         } catch (ConfigException | io.bambus.core.activity.DefinitionException e) {
             configError = e.getMessage();
             LOG.error("Configuration {} changed but is invalid; keeping the running configuration:\n{}", member.configPath(),
@@ -620,7 +622,8 @@ public final class Placement {
                 }
             }
         }
-        LOG.info("Configuration {} reloaded: {} sources", member.configPath(), reloaded.sources().size());
+        LOG.info("Configuration {} reloaded: {} sources, {} alert rule(s)", member.configPath(), reloaded.sources().size(),
+                reloaded.alerts().rules().size());
     }
 
     private FileTime modified() {

@@ -1,5 +1,6 @@
 package io.bambus.ui.metrics;
 
+import io.bambus.core.alert.OpenAlerts;
 import io.bambus.grid.session.CommitTimes;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.ui.live.LiveState;
@@ -15,25 +16,36 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * The bus's figures in Prometheus text format, through the Prometheus client library: built at
  * each scrape from the session records (which carry the counters and commit-time buckets the
- * members measured) and the member list.
+ * members measured), the member list and the destination's open alerts.
  */
 public final class BusMetrics implements MultiCollector {
 
     private final LiveState live;
     private final Supplier<Map<String, SessionRecord>> records;
+    private final Supplier<List<OpenAlerts.OpenCount>> openAlerts;
+    /** Rule and activity pairs seen open since the UI started: they report 0 once resolved, instead of vanishing. */
+    private final Set<List<String>> alertSeries = ConcurrentHashMap.newKeySet();
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    public BusMetrics(LiveState live, Supplier<Map<String, SessionRecord>> records) {
+    /** {@code openAlerts} returns null when the destination cannot be read (the gauge is left out then). */
+    public BusMetrics(LiveState live, Supplier<Map<String, SessionRecord>> records,
+                      Supplier<List<OpenAlerts.OpenCount>> openAlerts) {
         this.live = live;
         this.records = records;
+        this.openAlerts = openAlerts;
         registry.register(this);
     }
 
@@ -102,6 +114,27 @@ public final class BusMetrics implements MultiCollector {
             heap.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(member.heapUsedBytes()).build());
         }
         return new MetricSnapshots(List.of(moved.build(), failed.build(), lag.build(), oldest.build(), held.build(), running.build(),
-                commits.build(), members.build(), perMember.build(), heap.build()));
+                commits.build(), members.build(), perMember.build(), heap.build(), alerts()));
+    }
+
+    private GaugeSnapshot alerts() {
+        GaugeSnapshot.Builder open = GaugeSnapshot.builder().name("bambus_alerts_open")
+                .help("Open stalled-activity alerts (raised, not yet resolved), per rule and activity, from bam_alerts");
+        List<OpenAlerts.OpenCount> counts = openAlerts.get();
+        if (counts == null) {
+            return open.build();
+        }
+        Map<List<String>, Long> byRule = new HashMap<>();
+        for (OpenAlerts.OpenCount count : counts) {
+            byRule.put(List.of(count.rule(), count.activity()), count.open());
+        }
+        alertSeries.addAll(byRule.keySet());
+        List<List<String>> series = new ArrayList<>(alertSeries);
+        series.sort(Comparator.comparing((List<String> pair) -> pair.get(0)).thenComparing(pair -> pair.get(1)));
+        for (List<String> pair : series) {
+            open.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("rule", pair.get(0), "activity",
+                    pair.get(1))).value(byRule.getOrDefault(pair, 0L)).build());
+        }
+        return open.build();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.client.HazelcastClientOfflineException;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import io.bambus.core.alert.OpenAlerts;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.event.EventDecoder;
 import io.bambus.core.event.OutboxEvent;
@@ -68,6 +69,7 @@ public final class WebApp {
     private final LiveState live;
     private final FailedEvents failedEvents;
     private final ActivityQueries activities;
+    private final OpenAlerts alerts;
     private final BusMetrics metrics;
     private final Users users;
     private final UiSessions sessions = new UiSessions();
@@ -75,16 +77,18 @@ public final class WebApp {
     private final ObjectMapper json;
     private final java.util.function.BooleanSupplier clusterConnected;
     private final LongSupplier clock;
-    /** When the failed events were last counted, and the count. */
-    private volatile long[] failedCount = {0, 0};
+    /** When the failed events and the open alerts were last counted, and the counts. */
+    private volatile long[] overviewCounts = {0, 0, 0};
 
     public WebApp(UiConfig config, BusOperations ops, LiveState live, FailedEvents failedEvents, ActivityQueries activities,
-                  BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected, LongSupplier clock) {
+                  OpenAlerts alerts, BusMetrics metrics, ObjectMapper json, java.util.function.BooleanSupplier clusterConnected,
+                  LongSupplier clock) {
         this.config = config;
         this.ops = ops;
         this.live = live;
         this.failedEvents = failedEvents;
         this.activities = activities;
+        this.alerts = alerts;
         this.metrics = metrics;
         this.users = new Users(config.users());
         this.throttle = new LoginThrottle(users::exists);
@@ -171,6 +175,9 @@ public final class WebApp {
             }
             ctx.json(instance);
         });
+        routes.get("/api/alerts", ctx -> ctx.json(alerts.open(blank(ctx.queryParam("rule")),
+                number(ctx.queryParam("offset"), "offset"), (int) Math.min(OpenAlerts.MAX_PAGE,
+                        number(ctx.queryParam("limit") == null ? "50" : ctx.queryParam("limit"), "limit")))));
         routes.get("/metrics", ctx -> {
             ctx.contentType(metrics.contentType());
             ctx.result(metrics.scrape());
@@ -422,13 +429,17 @@ public final class WebApp {
         }
     }
 
-    /** What the overview page shows beside the live cluster: the failed events' count (read at most every 5 s). */
+    /**
+     * What the overview page shows beside the live cluster: the failed events' and open alerts'
+     * counts (read at most every 5 s).
+     */
     private void overview(Context ctx) throws SQLException {
         long now = System.currentTimeMillis();
-        long[] cached = failedCount;
+        long[] cached = overviewCounts;
         if (now - cached[0] > 5_000) {
-            cached = new long[] {now, failedEvents.count(FailedEvents.Filter.all())};
-            failedCount = cached;
+            cached = new long[] {now, failedEvents.count(FailedEvents.Filter.all()),
+                    alerts.openCounts().stream().mapToLong(OpenAlerts.OpenCount::open).sum()};
+            overviewCounts = cached;
         }
         Views.TimelineView lastLoss = null;
         for (Views.TimelineView entry : live.recentTimeline(2_000)) {
@@ -438,7 +449,8 @@ public final class WebApp {
         }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("failedEvents", cached[1]);
-        view.put("failedCountedMillis", cached[0]);
+        view.put("overviewCountsedMillis", cached[0]);
+        view.put("openAlerts", cached[2]);
         view.put("lastMemberLeft", lastLoss);
         ctx.json(view);
     }

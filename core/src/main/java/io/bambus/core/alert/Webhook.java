@@ -1,0 +1,32 @@
+package io.bambus.core.alert;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Where alerts are POSTed. {@code uri} may carry a query (a receiver's token), never user info:
+ * credentials in the URL become {@code authorization} when the configuration is read. Logs and
+ * messages show {@link #safeUrl()} only.
+ *
+ * @param timeout       connect and request timeout of one attempt
+ * @param retryFor      how long after its detection an alert is retried before the bus gives up on it
+ * @param authorization the Authorization header's value, or "" for none
+ */
+public record Webhook(URI uri, Duration timeout, Duration retryFor, String authorization) {
+
+    /** Scheme, host, port and path: no user info, query or fragment. */
+    public String safeUrl() {
+        return safeUrl(uri);
+    }
+
+    public static String safeUrl(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    }
+
+    @Override
+    public String toString() {
+        return "Webhook[" + safeUrl() + ", timeout " + Durations.text(timeout) + ", retry for " + Durations.text(retryFor)
+                + (authorization.isEmpty() ? "" : ", with authorization") + "]";
+    }
+}
