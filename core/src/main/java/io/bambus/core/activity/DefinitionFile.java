@@ -46,7 +46,9 @@ public final class DefinitionFile {
     private static final Set<String> ITEM_KEYS = Set.of("name", "bamName", "type", "length", "precision", "scale");
     private static final Set<String> INDEX_KEYS = Set.of("name", "bamName", "items");
     /** Index names the activity tables use themselves. */
-    private static final Set<String> RESERVED_INDEXES = Set.of("primary", "ux_activity_id", "ix_last_modified");
+    private static final Set<String> RESERVED_INDEXES = Set.of("primary", "ux_activity_id", "ix_last_modified", "ix_began");
+    /** Prefix of the indexes alert rules add to active tables. */
+    private static final String ALERT_INDEX_PREFIX = "ix_alert_";
     /** Longest BAM name kept: BAM allows 100 characters; more is not a BAM name. */
     private static final int MAX_BAM_NAME = 200;
 
@@ -187,9 +189,11 @@ public final class DefinitionFile {
             }
             where = activityWhere + ", index '" + Identifiers.printable(name) + "'";
             String problem = Identifiers.problem(name, IndexDefinition.MAX_NAME);
-            if (problem != null || RESERVED_INDEXES.contains(name.toLowerCase(Locale.ROOT))) {
+            if (problem != null || RESERVED_INDEXES.contains(name.toLowerCase(Locale.ROOT))
+                    || name.toLowerCase(Locale.ROOT).startsWith(ALERT_INDEX_PREFIX)) {
                 problems.add(where + ": name " + (problem != null ? problem
-                        : "is one the activity tables use themselves (PRIMARY, ux_activity_id, ix_last_modified); choose another"));
+                        : "is one the bus uses itself (PRIMARY, ux_activity_id, ix_last_modified, ix_began, ix_alert_…);"
+                        + " choose another"));
                 ok = false;
                 continue;
             }
@@ -398,7 +402,8 @@ public final class DefinitionFile {
     public static String toYaml(List<ActivityDefinition> activities, List<String> header) {
         StringBuilder yaml = new StringBuilder();
         for (String line : header) {
-            yaml.append(line.isEmpty() ? "#" : "# " + line.replace("\n", " ").replace("\r", " ")).append('\n');
+            // escaped: a line or paragraph separator in a BAM name must not end the comment and start YAML
+            yaml.append(line.isEmpty() ? "#" : "# " + io.bambus.core.sql.Identifiers.escaped(line, 10_000)).append('\n');
         }
         Naming naming = activities.isEmpty() ? Naming.BAMBUS : activities.get(0).naming();
         yaml.append("naming: ").append(naming.fileName()).append("\n");

@@ -14,14 +14,17 @@ import java.time.Duration;
  */
 public record Webhook(URI uri, Duration timeout, Duration retryFor, String authorization) {
 
-    /** Scheme, host, port and path: no user info, query or fragment. */
+    /**
+     * Scheme, host and port, and "/…" for a path: no user info, path, query or fragment (Slack,
+     * Teams and Discord webhooks carry their secret in the path).
+     */
     public String safeUrl() {
         return safeUrl(uri);
     }
 
     public static String safeUrl(URI uri) {
         return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
-                + (uri.getRawPath() == null ? "" : uri.getRawPath());
+                + (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/") ? "" : "/…");
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bambus.core.sql.Identifiers;
 import io.bambus.core.sql.SqlTimes;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -221,10 +220,19 @@ public final class WebhookNotifier implements AutoCloseable {
             request.header("Authorization", webhook.authorization());
         }
         try {
-            HttpResponse<Void> response = client.send(request.build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() / 100 == 2 ? null : "HTTP " + response.statusCode();
-        } catch (IOException e) {
-            return safe(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            // the request timeout ends at the response's headers: the whole exchange, body included, gets a deadline too
+            java.util.concurrent.CompletableFuture<HttpResponse<Void>> pending = client.sendAsync(request.build(),
+                    HttpResponse.BodyHandlers.discarding());
+            try {
+                HttpResponse<Void> response = pending.get(webhook.timeout().toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return response.statusCode() / 100 == 2 ? null : "HTTP " + response.statusCode();
+            } catch (java.util.concurrent.TimeoutException e) {
+                pending.cancel(true);
+                return "no complete answer within " + webhook.timeout().toMillis() * 2 + " ms";
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                return safe(cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted (the member is stopping)";

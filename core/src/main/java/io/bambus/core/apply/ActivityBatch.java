@@ -378,13 +378,41 @@ final class ActivityBatch {
 
     // ---- write the end state
 
+    /**
+     * Whether an active table has {@code BeganAt}: a table deployed before it existed gets it at the
+     * next deploy, which a refused or failed deploy skips; until then the bus writes without it
+     * rather than stop. Checked once per table, again every minute while missing.
+     */
+    private static boolean hasBeganAt(Connection connection, String table) throws SQLException {
+        long now = System.nanoTime();
+        String key = connection.getCatalog() + "." + table;
+        long[] known = BEGAN_AT.get(key);
+        if (known != null && (known[0] == 1 || now - known[1] < 60_000_000_000L)) {
+            return known[0] == 1;
+        }
+        boolean present;
+        try (PreparedStatement select = connection.prepareStatement("SELECT COUNT(*) FROM information_schema.columns"
+                + " WHERE table_schema = DATABASE() AND table_name = ? AND column_name = 'BeganAt'")) {
+            select.setString(1, table);
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                present = rows.getLong(1) > 0;
+            }
+        }
+        BEGAN_AT.put(key, new long[] {present ? 1 : 0, now});
+        return present;
+    }
+
+    private static final java.util.Map<String, long[]> BEGAN_AT = new java.util.concurrent.ConcurrentHashMap<>();
+
     private void write(Connection connection) throws SQLException {
-        StringBuilder columns = new StringBuilder("`ActivityID`, `IsComplete`, `LastModified`, `BeganAt`");
+        boolean began = hasBeganAt(connection, definition.activeTableName());
+        StringBuilder columns = new StringBuilder("`ActivityID`, `IsComplete`, `LastModified`" + (began ? ", `BeganAt`" : ""));
         // BeganAt first: later assignments would show it the new LastModified. The least event time, so that a
         // replay applying the same events in another order writes the same value; a row from before BeganAt
         // existed starts from its LastModified
-        StringBuilder updates = new StringBuilder("`BeganAt` = LEAST(COALESCE(`BeganAt`, `LastModified`), VALUES(`BeganAt`)),"
-                + " `IsComplete` = VALUES(`IsComplete`), `LastModified` = VALUES(`LastModified`)");
+        StringBuilder updates = new StringBuilder((began ? "`BeganAt` = LEAST(COALESCE(`BeganAt`, `LastModified`),"
+                + " VALUES(`BeganAt`))," : "") + " `IsComplete` = VALUES(`IsComplete`), `LastModified` = VALUES(`LastModified`)");
         StringBuilder completedColumns = new StringBuilder("`ActivityID`, `LastModified`");
         for (ItemDefinition item : items) {
             columns.append(", ").append(item.column());
@@ -392,7 +420,7 @@ final class ActivityBatch {
             completedColumns.append(", ").append(item.column());
         }
         try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO " + definition.activeTable() + " (" + columns
-                + ") VALUES (" + "?, ".repeat(items.size() + 3) + "?) ON DUPLICATE KEY UPDATE " + updates);
+                + ") VALUES (" + "?, ".repeat(items.size() + (began ? 3 : 2)) + "?) ON DUPLICATE KEY UPDATE " + updates);
              PreparedStatement complete = connection.prepareStatement("INSERT INTO " + definition.completedTable() + " ("
                      + completedColumns + ") VALUES (" + "?, ".repeat(items.size() + 1) + "?)");
              PreparedStatement deleteActive = connection.prepareStatement(
@@ -415,8 +443,10 @@ final class ActivityBatch {
                     upsert.setString(1, instance.id);
                     upsert.setBoolean(2, instance.mainEnded);
                     SqlTimes.bind(upsert, 3, instance.lastModified);
-                    SqlTimes.bind(upsert, 4, instance.earliest);
-                    bindValues(upsert, 5, instance);
+                    if (began) {
+                        SqlTimes.bind(upsert, 4, instance.earliest);
+                    }
+                    bindValues(upsert, began ? 5 : 4, instance);
                     upsert.addBatch();
                     upserts++;
                 }

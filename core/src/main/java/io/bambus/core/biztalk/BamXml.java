@@ -69,6 +69,8 @@ final class BamXml {
         return handler.root;
     }
 
+    static final int MAX_DEPTH = 100;
+
     private static SAXParser parser() {
         try {
             SAXParserFactory factory = SAXParserFactory.newInstance();
@@ -83,6 +85,8 @@ final class BamXml {
             SAXParser parser = factory.newSAXParser();
             parser.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             parser.setProperty(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+            // a BAM definition nests a few levels; deeper is an attack on the recursive walks that follow
+            parser.setProperty("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", String.valueOf(MAX_DEPTH));
             return parser;
         } catch (ParserConfigurationException | SAXException e) {
             throw new IllegalStateException("the JDK's XML parser lacks a safety feature: " + e.getMessage(), e);

@@ -108,7 +108,11 @@ class DefinitionFileTest {
         assertTrue(p.contains("index 'ByNote': its key is up to 16002 bytes"), p);
         p = problems("activities: [ { name: Order, items: [ { name: Note, type: integer } ],"
                 + " indexes: [ { name: PRIMARY, items: [Note] } ] } ]");
-        assertTrue(p.contains("index 'PRIMARY': name is one the activity tables use themselves"), p);
+        assertTrue(p.contains("index 'PRIMARY': name is one the bus uses itself"), p);
+        p = problems("activities: [ { name: Order, items: [ { name: Note, type: integer } ],"
+                + " indexes: [ { name: ix_began, items: [Note] }, { name: ix_alert_Note, items: [Note] } ] } ]");
+        assertTrue(p.contains("index 'ix_began': name is one the bus uses itself") && p.contains("index 'ix_alert_Note': name is"
+                + " one the bus uses itself"), p);
     }
 
     @Test

@@ -202,4 +202,15 @@ class ActivityRoundTripTest {
         assertEquals("2020-05-05 05:05:05.000000", bus.one(bus.destination,
                 "SELECT CONCAT(BeganAt) FROM bam_PurchaseOrder_active WHERE ActivityID = 'old'"));
     }
+
+    @Test
+    void aTableWithoutBeganAtStillTakesEventsUntilADeployAddsIt() throws Exception {
+        // a deployment from before BeganAt whose upgrade deploy was refused or failed: the bus must not stop
+        bus.execute(bus.destination, "ALTER TABLE bam_PurchaseOrder_active DROP KEY ix_began, DROP COLUMN BeganAt");
+        try (EventStream events = EventStream.on(bus.source)) {
+            events.beginActivity("PurchaseOrder", "legacy").updateActivity("PurchaseOrder", "legacy", "Customer", "x");
+        }
+        move();
+        assertEquals("x", bus.one(bus.destination, "SELECT Customer FROM bam_PurchaseOrder_active WHERE ActivityID = 'legacy'"));
+    }
 }

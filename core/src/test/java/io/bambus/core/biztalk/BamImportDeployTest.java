@@ -68,10 +68,11 @@ class BamImportDeployTest {
                 "CompletedRelationships")) {
             assertEquals(1, objects("bam_Shipment_Tracking_" + view, "VIEW"), view);
         }
-        assertEquals(List.of("By_Carrier(Carrier,Tracking_Number)", "PRIMARY(ActivityID)"), indexes("bam_Shipment_Tracking_Active"));
+        assertEquals(List.of("By_Carrier(Carrier,Tracking_Number)", "PRIMARY(ActivityID)", "ix_began(BeganAt)"),
+                indexes("bam_Shipment_Tracking_Active"));
         assertEquals(List.of("By_Carrier(Carrier,Tracking_Number)", "PRIMARY(RecordID)", "ix_last_modified(LastModified)",
                 "ux_activity_id(ActivityID)"), indexes("bam_Shipment_Tracking_Completed"));
-        assertEquals(List.of("ByCustomer(Customer)", "PRIMARY(ActivityID)"), indexes("bam_Invoice_Active"));
+        assertEquals(List.of("ByCustomer(Customer)", "PRIMARY(ActivityID)", "ix_began(BeganAt)"), indexes("bam_Invoice_Active"));
         assertEquals(List.of("NCI_ParentActivityID(ParentActivityID)", "PRIMARY(ActivityID)"),
                 indexes("bam_Shipment_Tracking_Continuations"));
 
@@ -89,8 +90,8 @@ class BamImportDeployTest {
         bus.execute(bus.destination, "DROP TABLE bam_PurchaseOrder_active, bam_PurchaseOrder_completed, bam_PurchaseOrder_archive,"
                 + " bam_PurchaseOrder_relationships, bam_PurchaseOrder_continuations");
         new ActivityDeployer(bus.destination).deploy(definitions);
-        assertEquals(List.of("CategoryIndex(ProductCategory)", "LocationIndex(CustomerState,CustomerCity)", "PRIMARY(ActivityID)"),
-                indexes("bam_PurchaseOrder_active"));
+        assertEquals(List.of("CategoryIndex(ProductCategory)", "LocationIndex(CustomerState,CustomerCity)", "PRIMARY(ActivityID)",
+                "ix_began(BeganAt)"), indexes("bam_PurchaseOrder_active"));
         assertTrue(indexes("bam_PurchaseOrder_completed").contains("LocationIndex(CustomerState,CustomerCity)"));
     }
 

@@ -105,6 +105,15 @@ class BamImportTest {
     }
 
     @Test
+    void deepNestingIsRefusedWithAMessageNotAStackOverflow() {
+        String deep = "<BAMDefinition xmlns=\"" + BamImport.NAMESPACE + "\">" + "<Extension>".repeat(50_000)
+                + "</Extension>".repeat(50_000) + "</BAMDefinition>";
+        BamImportException e = assertThrows(BamImportException.class, () -> BamImport.read("deep.xml",
+                new java.io.ByteArrayInputStream(deep.getBytes(java.nio.charset.StandardCharsets.UTF_8)), Naming.BIZTALK, Map.of()));
+        assertTrue(e.getMessage().startsWith("deep.xml"), e.getMessage());
+    }
+
+    @Test
     void externalEntitiesAreRefusedAndNothingIsRead() {
         BamImportException e = refused("external-entity.xml");
         assertTrue(e.getMessage().startsWith("external-entity.xml line 2: a DOCTYPE declaration is not allowed"), e.getMessage());

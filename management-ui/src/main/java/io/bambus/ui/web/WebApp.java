@@ -449,7 +449,7 @@ public final class WebApp {
         }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("failedEvents", cached[1]);
-        view.put("overviewCountsedMillis", cached[0]);
+        view.put("failedCountedMillis", cached[0]);
         view.put("openAlerts", cached[2]);
         view.put("lastMemberLeft", lastLoss);
         ctx.json(view);
