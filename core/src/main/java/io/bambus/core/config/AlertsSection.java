@@ -178,7 +178,8 @@ final class AlertsSection {
             // credentials in the URL become Basic authorization: the address itself never carries them further
             String userInfo = URLDecoder.decode(uri.getRawUserInfo().replace("+", "%2B"), StandardCharsets.UTF_8);
             authorization = "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
-            uri = URI.create(Webhook.safeUrl(uri) + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+            uri = URI.create(uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                    + (uri.getRawPath() == null ? "" : uri.getRawPath()) + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         }
         return new Webhook(uri, timeout, retryFor, authorization == null ? "" : authorization);
     }
