@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.bambus.core.event.EventStream;
-import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +22,6 @@ class StallDetectorTest {
 
     private BusFixture bus;
     private StallDetector detector;
-    private long epoch;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -45,9 +43,7 @@ class StallDetectorTest {
     }
 
     private void move() throws Exception {
-        SessionMover mover = bus.mover("s1", ++epoch, 100);
-        mover.claim();
-        BusFixture.drain(mover);
+        bus.moveAll();
     }
 
     private StallDetector.Evaluation evaluate(List<AlertRule> rules) throws Exception {

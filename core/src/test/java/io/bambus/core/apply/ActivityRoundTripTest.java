@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.bambus.core.event.EventStream;
-import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -29,13 +28,9 @@ class ActivityRoundTripTest {
         bus.close();
     }
 
-    private long epoch;
 
-    /** Moves everything with a new runner (a new epoch) each time. */
     private void move() throws Exception {
-        SessionMover mover = bus.mover("s1", ++epoch, 100);
-        mover.claim();
-        BusFixture.drain(mover);
+        bus.moveAll();
     }
 
     @Test

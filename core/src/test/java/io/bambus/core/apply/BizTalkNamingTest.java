@@ -8,7 +8,6 @@ import io.bambus.core.activity.ActivityDeployer;
 import io.bambus.core.activity.DefinitionChangeRefusedException;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.event.EventStream;
-import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +29,6 @@ class BizTalkNamingTest {
             """;
 
     private BusFixture bus;
-    private long epoch;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -43,9 +41,7 @@ class BizTalkNamingTest {
     }
 
     private void move() throws Exception {
-        SessionMover mover = bus.mover("s1", ++epoch, 100);
-        mover.claim();
-        BusFixture.drain(mover);
+        bus.moveAll();
     }
 
     private String one(String sql) throws Exception {

@@ -73,8 +73,17 @@ public final class BusFixture implements AutoCloseable {
         return new Applier(destination, sessionId);
     }
 
+    private long moveEpoch;
+
     public SessionMover mover(String sessionId, long epoch, int batchSize) {
         return new SessionMover(reader(Duration.ofDays(1)), applier(sessionId), batchSize, epoch);
+    }
+
+    /** Moves everything of session "s1" with a new runner (the next epoch) each time; returns the events moved. */
+    public long moveAll() throws SQLException {
+        SessionMover mover = mover("s1", ++moveEpoch, 100);
+        mover.claim();
+        return drain(mover);
     }
 
     /** Moves batches until the outbox is empty; returns the events moved. */

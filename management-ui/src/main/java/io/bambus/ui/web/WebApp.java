@@ -442,9 +442,10 @@ public final class WebApp {
             overviewCounts = cached;
         }
         Views.TimelineView lastLoss = null;
-        for (Views.TimelineView entry : live.recentTimeline(2_000)) {
-            if (entry.kind().equals("MEMBER_LEFT")) {
-                lastLoss = entry;
+        List<Views.TimelineView> recent = live.recentTimeline(2_000);
+        for (int i = recent.size() - 1; i >= 0 && lastLoss == null; i--) {
+            if (recent.get(i).kind().equals("MEMBER_LEFT")) {
+                lastLoss = recent.get(i);
             }
         }
         Map<String, Object> view = new LinkedHashMap<>();
