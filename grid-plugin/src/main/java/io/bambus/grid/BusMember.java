@@ -11,12 +11,14 @@ import io.bambus.grid.status.Addresses;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.Pools;
+import io.bambus.core.db.SourcePools;
 import io.bambus.grid.metrics.HazelcastMetrics;
 import io.bambus.grid.metrics.MemberFigures;
 import io.bambus.grid.metrics.PrometheusEndpoint;
 import io.bambus.grid.placement.Placement;
 import io.bambus.grid.placement.PlacementPlan;
 import io.bambus.grid.runner.SessionRunner;
+import io.bambus.grid.runner.SessionScheduler;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.SessionRecordMergePolicy;
 import io.bambus.grid.status.MemberStatus;
@@ -51,6 +53,9 @@ public final class BusMember {
     private HazelcastMetrics hazelcastMetrics;
     private volatile PrometheusEndpoint prometheus;
     private HikariDataSource destination;
+    /** Sessions run on these threads and source pools; sized at start (a change of sessions.threads takes a restart). */
+    private SourcePools sourcePools;
+    private volatile SessionScheduler scheduler;
     private IMap<String, SessionRecord> sessions;
     private IMap<String, PlacementPlan> plans;
     private Placement placement;
@@ -82,6 +87,8 @@ public final class BusMember {
         plans = hz.getMap(PlacementPlan.MAP);
         Timeline.configure(hz);
         destination = Pools.open("bambus-destination", config.destination());
+        sourcePools = new SourcePools(config.sessionThreads() + 1); // + the lag probe of paused sessions
+        scheduler = new SessionScheduler(config.sessionThreads(), sourcePools);
         hz.getUserContext().put(CONTEXT_KEY, this);
         placement = new Placement(this);
         placement.start();
@@ -169,7 +176,9 @@ public final class BusMember {
         alertSchedule.close();
         Collection<SessionRunner> stopped = placement.stopAll(STOP_WAIT_MILLIS);
         placement = null;
+        scheduler.close();
         hz.getUserContext().remove(CONTEXT_KEY);
+        sourcePools.close();
         destination.close();
         LOG.info("BAM event bus stopped on this member ({} session(s) still running were stopped after their batches, in {} ms)",
                 stopped.size(), (System.nanoTime() - started) / 1_000_000);
@@ -211,10 +220,14 @@ public final class BusMember {
                 java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** The runner of {@code sessionId} under {@code epoch} on this member, or null. */
-    public SessionRunner runner(String sessionId, long epoch) {
-        Placement current = placement;
-        return current == null ? null : current.runner(sessionId, epoch);
+    /** What runs this member's sessions (the pump processor of its Jet job asks for it). */
+    public SessionScheduler scheduler() {
+        return scheduler;
+    }
+
+    /** The member's shared source pools. */
+    public SourcePools sourcePools() {
+        return sourcePools;
     }
 
     public HazelcastInstance hazelcast() {

@@ -27,8 +27,9 @@ import java.util.regex.Pattern;
  * key before anything starts and reports all problems at once, each naming its key and the fix.
  */
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
-                        long batchBytes, long gapWaitMillis, long pollIntervalMillis, long maxBackoffMillis,
-                        Duration retention, String sessionsMap, int sessionBackupCount, Archive archive,
+                        long batchBytes, long gapWaitMillis, long pollIntervalMillis, long idlePollMaxMillis,
+                        long maxBackoffMillis, Duration retention, String sessionsMap, int sessionBackupCount,
+                        int sessionThreads, Archive archive,
                         boolean loadBalance, Metrics metrics, boolean drills, Alerts alerts) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
@@ -77,14 +78,14 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*");
 
     private static final Set<String> TOP_KEYS = Set.of("destination", "sources", "definitions", "batchSize",
-            "batchBytes", "gapWaitMillis", "pollIntervalMillis", "maxBackoffMillis", "retention", "sessions", "archive",
+            "batchBytes", "gapWaitMillis", "pollIntervalMillis", "idlePollMaxMillis", "maxBackoffMillis", "retention", "sessions", "archive",
             "loadBalance", "metrics", "drills", "alerts");
     private static final Set<String> METRICS_KEYS = Set.of("port", "host");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
     private static final Set<String> SOURCE_KEYS;
-    private static final Set<String> SESSIONS_KEYS = Set.of("map", "backupCount");
+    private static final Set<String> SESSIONS_KEYS = Set.of("map", "backupCount", "threads");
 
     static {
         Set<String> keys = new HashSet<>(DATABASE_KEYS);
@@ -181,11 +182,19 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         long gapWait = ConfigSections.number(root, "gapWaitMillis", SessionMover.DEFAULT_GAP_WAIT_MILLIS, 0, 600_000,
                 problems, "");
         long poll = ConfigSections.number(root, "pollIntervalMillis", 100, 1, 60_000, problems, "");
+        long idlePollMax = ConfigSections.number(root, "idlePollMaxMillis", Math.max(poll, 2_000), 1, 60_000, problems, "");
+        if (idlePollMax < poll) {
+            problems.add("idlePollMaxMillis: " + idlePollMax + " is below pollIntervalMillis (" + poll + "); an idle session"
+                    + " polls from pollIntervalMillis up to idlePollMaxMillis, so give at least " + poll);
+        }
         long backoff = ConfigSections.number(root, "maxBackoffMillis", 30_000, 100, 600_000, problems, "");
         Duration retention = ConfigSections.duration(root, "retention", Duration.ofDays(7), problems);
 
         String map = "eventbus.sessions";
         int backups = 1;
+        // each session thread holds at most one destination connection: twice the pool keeps it busy while others read sources
+        int defaultThreads = Math.max(4, 2 * (destination == null ? 4 : destination.poolSize()));
+        int threads = defaultThreads;
         JsonNode sessions = root.get("sessions");
         if (sessions != null && sessions.isObject()) {
             ConfigSections.unknownKeys("sessions.", sessions, SESSIONS_KEYS, problems);
@@ -194,6 +203,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
                 map = name;
             }
             backups = (int) ConfigSections.number(sessions, "backupCount", 1, 1, 6, problems, "sessions.");
+            threads = (int) ConfigSections.number(sessions, "threads", defaultThreads, 1, 256, problems, "sessions.");
         } else if (sessions != null) {
             problems.add("sessions: must be a mapping with map and backupCount");
         }
@@ -225,8 +235,8 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
-        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, backoff,
-                retention, map, backups, archive, loadBalance, metrics, drills, alerts);
+        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, idlePollMax,
+                backoff, retention, map, backups, threads, archive, loadBalance, metrics, drills, alerts);
     }
 
     private static Metrics metrics(JsonNode node, List<String> problems) {

@@ -260,9 +260,10 @@ public final class SourcesFile {
     }
 
     private static BusConfig withSources(BusConfig c, List<SourceConfig> sources) {
-        return new BusConfig(c.destination(), List.copyOf(sources), c.definitions(), c.batchSize(), c.batchBytes(), c.gapWaitMillis(), c.pollIntervalMillis(),
-                c.maxBackoffMillis(), c.retention(), c.sessionsMap(), c.sessionBackupCount(), c.archive(),
-                c.loadBalance(), c.metrics(), c.drills(), c.alerts());
+        return new BusConfig(c.destination(), List.copyOf(sources), c.definitions(), c.batchSize(), c.batchBytes(),
+                c.gapWaitMillis(), c.pollIntervalMillis(), c.idlePollMaxMillis(), c.maxBackoffMillis(), c.retention(),
+                c.sessionsMap(), c.sessionBackupCount(), c.sessionThreads(), c.archive(), c.loadBalance(), c.metrics(),
+                c.drills(), c.alerts());
     }
 
     private static String scalar(Object value) {

@@ -16,6 +16,11 @@ public final class Pools {
 
     /** A pool whose connections are read-only when {@code readOnly} (the server refuses writes through them). */
     public static HikariDataSource open(String poolName, DatabaseConfig database, boolean readOnly) {
+        return new HikariDataSource(config(poolName, database, readOnly));
+    }
+
+    /** The settings of {@link #open}, for a caller that changes some before it opens the pool. */
+    static HikariConfig config(String poolName, DatabaseConfig database, boolean readOnly) {
         HikariConfig config = new HikariConfig();
         config.setReadOnly(readOnly);
         config.setPoolName(poolName);
@@ -39,6 +44,6 @@ public final class Pools {
         // a hung server must fail a statement, not block a session forever
         config.addDataSourceProperty("socketTimeout", String.valueOf(database.socketTimeoutMillis()));
         config.addDataSourceProperty("tcpKeepAlive", "true");
-        return new HikariDataSource(config);
+        return config;
     }
 }

@@ -4,6 +4,7 @@ import io.bambus.core.apply.Checkpoint;
 import io.bambus.core.apply.OutboxIdentityException;
 import io.bambus.core.apply.StaleEpochException;
 import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,9 +43,13 @@ public final class OutboxReader {
     /** Missing seqs probed one by one when a range probe finds a held one; past that the batch stops there. */
     private static final int MAX_GAP_PROBES = 64;
 
+    /** Up to this many waiting events are counted exactly; above it the lag is the span of waiting seqs. */
+    public static final int EXACT_LAG_LIMIT = 10_000;
+
     private final DataSource source;
     private final String tableName;
     private final String table;
+    private final String ownerTable;
     private final Duration retention;
 
     /**
@@ -52,9 +57,19 @@ public final class OutboxReader {
      *                  destination commit covers them (and gives up replay after a restore)
      */
     public OutboxReader(DataSource source, String table, Duration retention) {
+        this(source, null, table, retention);
+    }
+
+    /**
+     * A reader whose statements name {@code database} (null: the connection's own), for a pool
+     * shared by the outboxes of many databases on one server.
+     */
+    public OutboxReader(DataSource source, String database, String table, Duration retention) {
         this.source = source;
         this.tableName = table;
-        this.table = OutboxSchema.quoted(table);
+        String prefix = database == null ? "" : Identifiers.quote(Identifiers.check("source database", database, 64)) + ".";
+        this.table = prefix + OutboxSchema.quoted(table);
+        this.ownerTable = prefix + OutboxSchema.OWNER_TABLE;
         this.retention = retention;
     }
 
@@ -240,14 +255,44 @@ public final class OutboxReader {
         }
     }
 
-    /** Events waiting in the outbox and the time of the oldest (null when none wait). */
+    /**
+     * Events waiting in the outbox and the time of the oldest (null when none wait), in one indexed
+     * statement whose cost does not grow with the backlog: up to {@value #EXACT_LAG_LIMIT} waiting
+     * events are counted, above that the lag is the span from the oldest waiting seq to the newest.
+     */
     public Lag lag() throws SQLException {
         try (Connection connection = source.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT seq, event_time, (SELECT MAX(seq) FROM " + table
+                     + "), (SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE moved_batch IS NULL LIMIT "
+                     + (EXACT_LAG_LIMIT + 1) + ") waiting) FROM " + table + " WHERE moved_batch IS NULL ORDER BY seq LIMIT 1");
+             ResultSet row = statement.executeQuery()) {
+            if (!row.next()) {
+                return new Lag(0, null);
+            }
+            long counted = row.getLong(4);
+            long span = row.getLong(3) - row.getLong(1) + 1;
+            return new Lag(counted <= EXACT_LAG_LIMIT ? counted : Math.max(counted, span), row.getObject(2, LocalDateTime.class));
+        }
+    }
+
+    /**
+     * In how many milliseconds the oldest moved row passes the retention (0: now), by the source's
+     * clock; -1 when no moved row is left (or nothing is retained). One indexed statement.
+     */
+    public long purgeDueInMillis() throws SQLException {
+        if (retention.isZero()) {
+            return -1;
+        }
+        try (Connection connection = source.getConnection();
              PreparedStatement statement = connection.prepareStatement(
-                     "SELECT COUNT(*), MIN(event_time) FROM " + table + " WHERE moved_batch IS NULL");
+                     "SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(moved_at)) FROM " + table);
              ResultSet row = statement.executeQuery()) {
             row.next();
-            return new Lag(row.getLong(1), row.getObject(2, LocalDateTime.class));
+            long inMicros = row.getLong(1);
+            if (row.wasNull()) {
+                return -1;
+            }
+            return Math.max(0, inMicros / 1_000 + retention.toMillis());
         }
     }
 
@@ -276,7 +321,7 @@ public final class OutboxReader {
         try {
             boolean created = false;
             if (claim) {
-                try (PreparedStatement insert = connection.prepareStatement("INSERT IGNORE INTO " + OutboxSchema.OWNER_TABLE
+                try (PreparedStatement insert = connection.prepareStatement("INSERT IGNORE INTO " + ownerTable
                         + " (session_id, outbox_table, outbox_id, epoch, max_seq, batch_no, updated_at)"
                         + " VALUES (?, ?, ?, 0, 0, 0, UTC_TIMESTAMP(6))")) {
                     insert.setString(1, sessionId);
@@ -288,7 +333,7 @@ public final class OutboxReader {
             }
             Owner owner;
             try (PreparedStatement select = connection.prepareStatement("SELECT outbox_table, outbox_id, epoch, batch_no FROM "
-                    + OutboxSchema.OWNER_TABLE + " WHERE session_id = ? FOR UPDATE")) {
+                    + ownerTable + " WHERE session_id = ? FOR UPDATE")) {
                 select.setString(1, sessionId);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
@@ -302,7 +347,7 @@ public final class OutboxReader {
                 throw new StaleEpochException(sessionId, epoch, owner.epoch(), "source outbox '" + tableName + "'");
             }
             T result = work.run(owner);
-            try (PreparedStatement update = connection.prepareStatement("UPDATE " + OutboxSchema.OWNER_TABLE
+            try (PreparedStatement update = connection.prepareStatement("UPDATE " + ownerTable
                     + " SET epoch = ?, outbox_table = ?, max_seq = GREATEST(max_seq, ?), batch_no = GREATEST(batch_no, ?),"
                     + " updated_at = UTC_TIMESTAMP(6) WHERE session_id = ?")) {
                 update.setLong(1, epoch);
@@ -364,9 +409,9 @@ public final class OutboxReader {
     }
 
     /** Creates the owner table unless it exists: a user allowed only to use it (created by a DBA) never needs CREATE. */
-    private static void createOwnerTable(Connection connection) throws SQLException {
+    private void createOwnerTable(Connection connection) throws SQLException {
         try (Statement probe = connection.createStatement()) {
-            probe.executeQuery("SELECT 1 FROM " + OutboxSchema.OWNER_TABLE + " LIMIT 0").close();
+            probe.executeQuery("SELECT 1 FROM " + ownerTable + " LIMIT 0").close();
             return;
         } catch (SQLException e) {
             if (e.getErrorCode() != 1146) { // table doesn't exist
@@ -374,7 +419,7 @@ public final class OutboxReader {
             }
         }
         try (Statement ddl = connection.createStatement()) {
-            ddl.execute(OutboxSchema.OWNER_DDL);
+            ddl.execute(OutboxSchema.ownerDdl(ownerTable));
         } catch (SQLException e) {
             if (e.getErrorCode() == 1142) { // CREATE command denied
                 throw new SQLException("the source user may not create " + OutboxSchema.OWNER_TABLE + "; create it once"

@@ -41,16 +41,21 @@ public final class OutboxSchema {
      */
     public static final String OWNER_TABLE = "bam_outbox_owner";
 
-    public static final String OWNER_DDL = "CREATE TABLE IF NOT EXISTS " + OWNER_TABLE + " (\n"
-            + "  session_id   VARCHAR(64)  NOT NULL,\n"
-            + "  outbox_table VARCHAR(64)  NOT NULL,\n"
-            + "  outbox_id    CHAR(36)     NOT NULL,\n"
-            + "  epoch        BIGINT       NOT NULL,\n"
-            + "  max_seq      BIGINT       NOT NULL,\n"
-            + "  batch_no     BIGINT       NOT NULL,\n"
-            + "  updated_at   DATETIME(6)  NOT NULL,\n"
-            + "  PRIMARY KEY (session_id)\n"
-            + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+    public static final String OWNER_DDL = ownerDdl(OWNER_TABLE);
+
+    /** The owner table's DDL under a (qualified, quoted) name. */
+    static String ownerDdl(String name) {
+        return "CREATE TABLE IF NOT EXISTS " + name + " (\n"
+                + "  session_id   VARCHAR(64)  NOT NULL,\n"
+                + "  outbox_table VARCHAR(64)  NOT NULL,\n"
+                + "  outbox_id    CHAR(36)     NOT NULL,\n"
+                + "  epoch        BIGINT       NOT NULL,\n"
+                + "  max_seq      BIGINT       NOT NULL,\n"
+                + "  batch_no     BIGINT       NOT NULL,\n"
+                + "  updated_at   DATETIME(6)  NOT NULL,\n"
+                + "  PRIMARY KEY (session_id)\n"
+                + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+    }
 
     /** Creates the outbox and the owner table the bus keeps beside it. */
     public static void create(Connection connection, String table) throws SQLException {

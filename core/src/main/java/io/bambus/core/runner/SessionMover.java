@@ -129,6 +129,11 @@ public final class SessionMover {
         return heldSeq == 0 ? 0 : (System.nanoTime() - heldSinceNanos) / 1_000_000;
     }
 
+    /** Whether the last batch stopped below a seq an open transaction holds (the session waits for it). */
+    public boolean waitsForHeldSeq() {
+        return heldSeq != 0;
+    }
+
     public Checkpoint checkpoint() {
         return checkpoint;
     }

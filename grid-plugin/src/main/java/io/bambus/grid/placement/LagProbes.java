@@ -1,11 +1,9 @@
 package io.bambus.grid.placement;
 
 import com.hazelcast.map.IMap;
-import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.config.BusConfig;
-import io.bambus.core.config.DatabaseConfig;
 import io.bambus.core.config.SourceConfig;
-import io.bambus.core.db.Pools;
+import io.bambus.core.db.SourcePools;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.grid.session.RecordLag;
 import io.bambus.grid.session.SessionRecord;
@@ -21,18 +19,19 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Measures the lag of the sessions this member owns but does not run (paused or disabled), so
- * operators see events pile up while a session is stopped. One thread ("bambus-lag-probe") and a
- * one-connection pool per such session; owned and closed by {@link Placement}.
+ * operators see events pile up while a session is stopped. One thread ("bambus-lag-probe"), on the
+ * member's shared source pools; owned and closed by {@link Placement}.
  */
 final class LagProbes implements AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(LagProbes.class);
     static final long INTERVAL_MILLIS = 5_000;
 
-    private record Probe(SourceConfig source, HikariDataSource pool, OutboxReader reader) {
+    private record Probe(SourceConfig source, SourcePools.Lease lease, OutboxReader reader) {
     }
 
     private final IMap<String, SessionRecord> sessions;
+    private final SourcePools sourcePools;
     private final Map<String, Probe> probes = new HashMap<>();
     private final Map<String, Future<?>> inFlight = new HashMap<>();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
@@ -42,8 +41,9 @@ final class LagProbes implements AutoCloseable {
     });
     private long nextMillis;
 
-    LagProbes(IMap<String, SessionRecord> sessions) {
+    LagProbes(IMap<String, SessionRecord> sessions, SourcePools sourcePools) {
         this.sessions = sessions;
+        this.sourcePools = sourcePools;
     }
 
     /** Called by the placement loop with the records this member owns. */
@@ -74,12 +74,10 @@ final class LagProbes implements AutoCloseable {
         }
     }
 
-    private static Probe open(SourceConfig source) {
-        DatabaseConfig db = source.database();
-        DatabaseConfig one = new DatabaseConfig(db.jdbcUrl(), db.username(), db.password(), 1, db.connectTimeoutMillis(),
-                db.socketTimeoutMillis());
-        HikariDataSource pool = Pools.open("bambus-lag-" + source.id(), one);
-        return new Probe(source, pool, new OutboxReader(pool, source.outboxTable(), java.time.Duration.ZERO));
+    private Probe open(SourceConfig source) {
+        SourcePools.Lease lease = sourcePools.acquire(source.id(), source.database());
+        return new Probe(source, lease, new OutboxReader(lease.pool(), lease.database(), source.outboxTable(),
+                java.time.Duration.ZERO));
     }
 
     private void measure(String id, Probe probe) {
@@ -97,7 +95,7 @@ final class LagProbes implements AutoCloseable {
         if (running != null) {
             running.cancel(true);
         }
-        probe.pool().close();
+        probe.lease().release().run();
     }
 
     @Override

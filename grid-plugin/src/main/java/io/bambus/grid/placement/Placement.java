@@ -47,6 +47,8 @@ public final class Placement {
 
     private static final Logger LOG = LogManager.getLogger(Placement.class);
     static final long TICK_MILLIS = 500;
+    /** How long one reconcile waits for the epochs it takes (the rest are taken at the next). */
+    private static final long TAKE_WAIT_MILLIS = 10_000;
     /** How a member's status reports a definitions file the destination refused (CLI and UI show it). */
     public static final String DEPLOY_ERROR = "activity definitions not deployed";
     private static final long CONFIG_CHECK_MILLIS = 2_000;
@@ -100,7 +102,7 @@ public final class Placement {
 
     public Placement(BusMember member) {
         this.member = member;
-        this.lagProbes = new LagProbes(member.sessions());
+        this.lagProbes = new LagProbes(member.sessions(), member.sourcePools());
         // failure detection's timeout plus a second, at most 10 s
         long noHeartbeat = new HazelcastProperties(member.hazelcast().getConfig()).getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
         this.takenOverWaitMillis = Math.min(noHeartbeat + 1_000, 10_000);
@@ -141,25 +143,22 @@ public final class Placement {
     }
 
     /**
-     * Runs one empty light job, so the first session this member takes does not pay for Jet's first
-     * job here (classes, threads): a join's first commit comes that much sooner.
+     * Submits this member's sessions job and waits until its pump runs, so the first session this
+     * member takes does not pay for Jet's first job here (classes, threads).
      */
     private void warmUpJet() {
-        Member local = member.hazelcast().getCluster().getLocalMember();
-        java.util.concurrent.CompletableFuture<Void> warmUp = java.util.concurrent.CompletableFuture.runAsync(() ->
-                member.hazelcast().getJet().newLightJob(SessionRunner.warmUpDag(local.getAddress()), SessionRunner.localOnly())
-                        .join(), runnable -> {
-                    Thread thread = new Thread(runnable, "bambus-jet-warm-up");
-                    thread.setDaemon(true);
-                    thread.start();
-                });
+        pump();
         try {
-            warmUp.get(10, TimeUnit.SECONDS);
+            if (!member.scheduler().awaitPumping(10_000)) {
+                LOG.warn("The sessions' Jet job is not running after 10 s; sessions wait for it");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.debug("Jet warm-up job did not finish (the first session starts a little later): {}", e.toString());
         }
+    }
+
+    private void pump() {
+        member.scheduler().ensurePumping(member.hazelcast().getJet(), member.hazelcast().getCluster().getLocalMember().getAddress());
     }
 
     public void wake() {
@@ -175,10 +174,6 @@ public final class Placement {
         wakeups.release();
     }
 
-    public SessionRunner runner(String sessionId, long epoch) {
-        SessionRunner runner = runners.get(sessionId);
-        return runner != null && runner.epoch() == epoch ? runner : null;
-    }
 
     public Collection<SessionRunner> runners() {
         return List.copyOf(runners.values());
@@ -233,6 +228,7 @@ public final class Placement {
         if (!running) {
             return;
         }
+        pump();
         long now = System.currentTimeMillis();
         if (now >= nextConfigCheckMillis) {
             nextConfigCheckMillis = now + CONFIG_CHECK_MILLIS;
@@ -295,8 +291,14 @@ public final class Placement {
         member.figures().retain(runners.keySet());
     }
 
-    /** Starts a runner for each session of {@code records} that should run here and does not. */
+    /**
+     * Starts a runner for each session of {@code records} that should run here and does not. Their
+     * epochs are taken all at once (one asynchronous entry processor each); their claims then queue
+     * for the session threads, so a thousand sessions start without a storm on the destination.
+     */
     private void startRunners(Map<String, SessionRecord> records, BusConfig config, long now) {
+        Map<String, java.util.concurrent.CompletableFuture<SessionRecord>> taking = new HashMap<>();
+        Member local = member.hazelcast().getCluster().getLocalMember();
         for (Map.Entry<String, SessionRecord> entry : records.entrySet()) {
             String id = entry.getKey();
             if (entry.getValue().state().runs() && !runners.containsKey(id)
@@ -310,7 +312,30 @@ public final class Placement {
                     }
                     continue;
                 }
-                startRunner(id, config, source);
+                taking.put(id, member.sessions().submitToKey(id, new TakeEpoch(local.getUuid().toString(), Addresses.of(local),
+                        floors.getOrDefault(id, 0L))).toCompletableFuture());
+            }
+        }
+        long deadline = System.currentTimeMillis() + TAKE_WAIT_MILLIS;
+        for (Map.Entry<String, java.util.concurrent.CompletableFuture<SessionRecord>> taken : taking.entrySet()) {
+            String id = taken.getKey();
+            SessionRecord record;
+            try {
+                record = taken.getValue().get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // a late answer may still have raised the epoch: the next try takes one above it, fencing holds
+                if (!String.valueOf(e.getCause()).equals(submitErrors.put(id, String.valueOf(e.getCause())))) {
+                    LOG.warn("Session '{}' could not take an epoch here, retrying every {} ms: {}", id, TICK_MILLIS,
+                            e.getCause() == null ? e.toString() : e.getCause().toString());
+                }
+                continue;
+            }
+            if (record != null) {
+                submitErrors.remove(id);
+                startRunner(id, record.epoch(), config, config.source(id));
             }
         }
     }
@@ -436,27 +461,13 @@ public final class Placement {
         return sum;
     }
 
-    private void startRunner(String id, BusConfig config, SourceConfig source) {
-        Member local = member.hazelcast().getCluster().getLocalMember();
-        SessionRecord taken = member.sessions().executeOnKey(id,
-                new TakeEpoch(local.getUuid().toString(), Addresses.of(local), floors.getOrDefault(id, 0L)));
-        if (taken == null) {
-            return;
-        }
-        String address = Addresses.of(local);
-        SessionRunner runner = new SessionRunner(id, taken.epoch(), config, source, member.destination(), member.sessions(),
+    private void startRunner(String id, long epoch, BusConfig config, SourceConfig source) {
+        String address = Addresses.of(member.hazelcast().getCluster().getLocalMember());
+        SessionRunner runner = new SessionRunner(id, epoch, config, source, member.destination(), member.sessions(),
                 ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail),
                 member.figures().session(id));
         runners.put(id, runner);
-        try {
-            runner.submit(member.hazelcast().getJet(), local);
-            submitErrors.remove(id);
-        } catch (RuntimeException e) {
-            runners.remove(id, runner);
-            if (!e.toString().equals(submitErrors.put(id, e.toString()))) {
-                LOG.warn("Session '{}' could not be submitted as a Jet job, retrying every {} ms: {}", id, TICK_MILLIS, e.toString());
-            }
-        }
+        runner.submit(member.scheduler());
     }
 
     /**

@@ -1,13 +1,12 @@
 package io.bambus.grid.runner;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.apply.Applier;
 import io.bambus.core.apply.Checkpoint;
 import io.bambus.core.apply.CheckpointMismatchException;
 import io.bambus.core.apply.StaleEpochException;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
-import io.bambus.core.db.Pools;
+import io.bambus.core.db.SourcePools;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.grid.metrics.SessionFigures;
@@ -17,7 +16,6 @@ import io.bambus.grid.session.RecordProgress;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.timeline.TimelineEntry;
 import com.hazelcast.map.IMap;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -25,19 +23,27 @@ import org.apache.logging.log4j.Logger;
 /**
  * One running session under one epoch: claim, then move batches, with bounded exponential back-off
  * while the source or destination is unreachable. {@link #step()} does a bounded amount of work
- * (one batch, or one wait of at most {@link #SLICE_MILLIS}) so its caller can stop it promptly.
- * Owns the source pool and closes it.
+ * (one batch) and never waits: it says when it is due again, and the {@link SessionScheduler}
+ * runs it then on one of the member's session threads. An idle session polls less and less often
+ * (from {@code pollIntervalMillis} up to {@code idlePollMaxMillis}); one that finds events polls
+ * again at once. Holds a lease on its server's shared source pool and returns it at close.
  */
 public final class SessionLoop implements AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(SessionLoop.class);
-    /** Longest single wait inside a step: how quickly a stop request is noticed. */
-    static final long SLICE_MILLIS = 100;
+    /** What {@link #step()} returns when the loop is finished for good. */
+    static final long FINISHED = -1;
     private static final long FIRST_BACKOFF_MILLIS = 250;
     private static final long PUBLISH_INTERVAL_MILLIS = 250;
-    /** How often the lag (events waiting in the source) is counted: one indexed query on the source. */
+    /**
+     * How often the lag (events waiting in the source) is measured while the session moves events or
+     * waits for a held seq: one indexed query. An empty poll shows it is zero without one.
+     */
     private static final long LAG_INTERVAL_MILLIS = 2_000;
-    /** Moved rows past the retention are purged this often, {@value #PURGE_BATCH} rows a statement. */
+    /**
+     * Moved rows past the retention are purged {@value #PURGE_BATCH} rows a statement, at most this
+     * often; between purges the session waits until its oldest moved row passes the retention.
+     */
     static final long PURGE_INTERVAL_MILLIS = 10_000;
     static final int PURGE_BATCH = 1_000;
     /** Longest purge run between two batches, so a backlog of old rows never holds events up for long. */
@@ -47,7 +53,7 @@ public final class SessionLoop implements AutoCloseable {
     private final BusConfig config;
     private final SourceConfig source;
     private final IMap<String, SessionRecord> sessions;
-    private final HikariDataSource sourcePool;
+    private final SourcePools.Lease sourcePool;
     private final OutboxReader reader;
     private final Applier applier;
 
@@ -57,6 +63,8 @@ public final class SessionLoop implements AutoCloseable {
     private int failures;
     private long nextAttemptMillis;
     private long idleUntilMillis;
+    /** The wait before the next poll while the outbox stays empty: doubles from pollIntervalMillis to idlePollMaxMillis. */
+    private long idleWaitMillis;
     private long lastPublishMillis;
     private volatile boolean unpublished;
     /** The record update on its way, if any. */
@@ -71,29 +79,32 @@ public final class SessionLoop implements AutoCloseable {
     private CommitTimes newCommitTimes = CommitTimes.EMPTY;
 
     SessionLoop(SessionRunner runner, BusConfig config, SourceConfig source, DataSource destination,
-                IMap<String, SessionRecord> sessions) {
+                IMap<String, SessionRecord> sessions, SourcePools sourcePools) {
         this.runner = runner;
         this.config = config;
         this.source = source;
         this.sessions = sessions;
-        this.sourcePool = Pools.open("bambus-source-" + source.id(), source.database());
-        this.reader = new OutboxReader(sourcePool, source.outboxTable(), config.retention());
+        this.sourcePool = sourcePools.acquire(source.id(), source.database());
+        this.reader = new OutboxReader(sourcePool.pool(), sourcePool.database(), source.outboxTable(), config.retention());
         this.applier = new Applier(destination, runner.sessionId());
         this.mover = new SessionMover(reader, applier, config.batchSize(), config.batchBytes(), config.gapWaitMillis(),
                 runner.epoch());
         this.figures = runner.figures();
     }
 
-    /** Does a bounded amount of work; returns true when this loop is finished for good. */
-    public boolean step() {
+    /**
+     * Does a bounded amount of work without waiting; returns when it is due again (epoch millis, at
+     * once when not in the future), or {@link #FINISHED} when this loop is finished for good.
+     */
+    public long step() {
         if (runner.stopping()) {
             publish(true);
-            return true;
+            return FINISHED;
         }
         long now = System.currentTimeMillis();
-        if (now < nextAttemptMillis || now < idleUntilMillis) {
-            sleep(Math.min(SLICE_MILLIS, Math.max(nextAttemptMillis, idleUntilMillis) - now));
-            return false;
+        long due = Math.max(nextAttemptMillis, idleUntilMillis);
+        if (now < due) {
+            return due;
         }
         try {
             if (!claimed) {
@@ -110,8 +121,8 @@ public final class SessionLoop implements AutoCloseable {
             }
             long started = System.nanoTime();
             int moved = mover.moveBatch();
-            measureLag();
             long gapAge = mover.gapAgeMillis();
+            measureLag(moved == 0 && !mover.waitsForHeldSeq());
             long held = gapAge == 0 ? 0 : System.currentTimeMillis() - gapAge;
             if ((held == 0) != (heldSinceMillis == 0)) {
                 heldSinceMillis = held;
@@ -126,12 +137,18 @@ public final class SessionLoop implements AutoCloseable {
                 runner.committed(mover.checkpoint());
                 figures.committed(mover.checkpoint(), took);
                 publish(false);
+                idleWaitMillis = 0;
+                // these rows pass the retention then: purge no later
+                nextPurgeMillis = Math.min(nextPurgeMillis, System.currentTimeMillis() + config.retention().toMillis());
             } else {
                 publish(true);
-                idleUntilMillis = System.currentTimeMillis() + config.pollIntervalMillis();
+                // a held seq is waited for at the base interval; an empty outbox is polled less and less often
+                idleWaitMillis = mover.waitsForHeldSeq() || idleWaitMillis == 0 ? config.pollIntervalMillis()
+                        : Math.min(config.idlePollMaxMillis(), idleWaitMillis * 2);
+                idleUntilMillis = System.currentTimeMillis() + idleWaitMillis;
             }
             purgeIfDue();
-            return false;
+            return moved > 0 ? 0 : idleUntilMillis;
         } catch (StaleEpochException fenced) {
             if (claimed) {
                 LOG.warn("Session '{}' stops on this member: {}", runner.sessionId(), fenced.getMessage());
@@ -141,14 +158,14 @@ public final class SessionLoop implements AutoCloseable {
                         + " epoch above it", runner.sessionId(), fenced.recordedEpoch());
             }
             runner.fenced(fenced.recordedEpoch(), claimed);
-            return true;
+            return FINISHED;
         } catch (CheckpointMismatchException mismatch) {
             LOG.warn("Session '{}': {}", runner.sessionId(), mismatch.getMessage());
             claimed = false;
-            return false;
+            return 0;
         } catch (Exception e) {
             failed(e);
-            return false;
+            return nextAttemptMillis;
         }
     }
 
@@ -165,25 +182,42 @@ public final class SessionLoop implements AutoCloseable {
             rows = reader.purge(runner.sessionId(), runner.epoch(), PURGE_BATCH);
             purged += rows;
         } while (rows == PURGE_BATCH && System.currentTimeMillis() < sliceEnd && !runner.stopping());
-        // a full last batch means more are due: come back soon rather than in a full interval
-        nextPurgeMillis = System.currentTimeMillis() + (rows == PURGE_BATCH ? config.pollIntervalMillis() : PURGE_INTERVAL_MILLIS);
+        if (rows == PURGE_BATCH) {
+            // more are due: come back soon rather than in a full interval
+            nextPurgeMillis = System.currentTimeMillis() + config.pollIntervalMillis();
+        } else {
+            // none is due: wait until the oldest moved row passes the retention (an idle session purges rarely)
+            long dueIn = reader.purgeDueInMillis();
+            nextPurgeMillis = dueIn < 0 ? Long.MAX_VALUE : System.currentTimeMillis() + Math.max(PURGE_INTERVAL_MILLIS, dueIn);
+        }
         if (purged > 0) {
             LOG.debug("Session '{}': purged {} outbox rows moved more than {} ago", runner.sessionId(), purged, config.retention());
         }
     }
 
-    /** Counts the events waiting in the source every {@value #LAG_INTERVAL_MILLIS} ms, for the record. */
-    private void measureLag() throws java.sql.SQLException {
+    /**
+     * The events waiting in the source, for the record: none after a poll that found none (no
+     * query), otherwise measured every {@value #LAG_INTERVAL_MILLIS} ms.
+     */
+    private void measureLag(boolean emptyPoll) throws java.sql.SQLException {
         long now = System.currentTimeMillis();
-        if (now < nextLagMillis) {
+        long events;
+        long oldest;
+        if (emptyPoll) {
+            events = 0;
+            oldest = 0;
+            nextLagMillis = 0; // the first batch after an idle spell is measured at once
+        } else if (now < nextLagMillis) {
             return;
+        } else {
+            nextLagMillis = now + LAG_INTERVAL_MILLIS;
+            OutboxReader.Lag lag = reader.lag();
+            events = lag.events();
+            oldest = lag.oldestEventTime() == null ? 0 : lag.oldestEventTime().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
         }
-        nextLagMillis = now + LAG_INTERVAL_MILLIS;
-        OutboxReader.Lag lag = reader.lag();
-        long oldest = lag.oldestEventTime() == null ? 0 : lag.oldestEventTime().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
-        figures.lag(lag.events(), oldest);
-        if (lag.events() != lagEvents || oldest != oldestWaitingMillis) {
-            lagEvents = lag.events();
+        figures.lag(events, oldest);
+        if (events != lagEvents || oldest != oldestWaitingMillis) {
+            lagEvents = events;
             oldestWaitingMillis = oldest;
             unpublished = true;
         }
@@ -256,19 +290,8 @@ public final class SessionLoop implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
-        if (millis <= 0) {
-            return;
-        }
-        try {
-            TimeUnit.MILLISECONDS.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
-        sourcePool.close();
+        sourcePool.release().run();
     }
 }

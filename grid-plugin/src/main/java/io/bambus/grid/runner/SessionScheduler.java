@@ -1,0 +1,299 @@
+package io.bambus.grid.runner;
+
+import com.hazelcast.cluster.Address;
+import com.hazelcast.jet.JetService;
+import com.hazelcast.jet.Job;
+import com.hazelcast.jet.core.DAG;
+import com.hazelcast.jet.core.Edge;
+import com.hazelcast.jet.core.ProcessorMetaSupplier;
+import com.hazelcast.jet.core.ProcessorSupplier;
+import com.hazelcast.jet.core.Vertex;
+import com.hazelcast.jet.core.processor.Processors;
+import io.bambus.core.db.SourcePools;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Runs every session of this member on a fixed pool of session threads, however many sessions
+ * there are. Each session is a {@link SessionLoop} whose step does one bounded piece of JDBC work
+ * and says when it is due again; a due session waits in one delay queue. The member's one Jet job,
+ * {@code bambus-sessions}, is the engine: its cooperative {@link PumpProcessor} hands due sessions
+ * to the session threads and never blocks. A session is stepped by one thread at a time.
+ *
+ * <p>Threads: {@code sessions.threads} session threads, plus Jet's own; connections: at most one
+ * source and one destination connection per session thread. Owned and closed by the placement loop.
+ */
+public final class SessionScheduler implements AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(SessionScheduler.class);
+    static final String JOB_NAME = "bambus-sessions";
+    /** Before the pump job is submitted again after it ended (it should not end while the member runs). */
+    private static final long RESUBMIT_MILLIS = 1_000;
+
+    private final ThreadPoolExecutor threads;
+    private final DelayQueue<Slot> due = new DelayQueue<>();
+    private final java.util.Set<Slot> slots = ConcurrentHashMap.newKeySet();
+    private final SourcePools sourcePools;
+    private final CountDownLatch pumping = new CountDownLatch(1);
+    private volatile boolean closed;
+    private volatile Job job;
+    private long nextSubmitMillis;
+
+    public SessionScheduler(int sessionThreads, SourcePools sourcePools) {
+        this.sourcePools = sourcePools;
+        AtomicInteger number = new AtomicInteger();
+        this.threads = new ThreadPoolExecutor(sessionThreads, sessionThreads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "bambus-session-" + number.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /**
+     * Submits the pump job unless it runs (called by the placement loop every tick); a job that ended
+     * while the member runs is submitted again, and its sessions wait meanwhile, losing nothing.
+     */
+    public void ensurePumping(JetService jet, Address local) {
+        Job current = job;
+        long now = System.currentTimeMillis();
+        if (closed || (current != null && !current.getFuture().isDone()) || now < nextSubmitMillis) {
+            return;
+        }
+        nextSubmitMillis = now + RESUBMIT_MILLIS;
+        try {
+            job = jet.newLightJob(dag(local), SessionRunner.localOnly());
+        } catch (RuntimeException e) {
+            LOG.warn("The sessions' Jet job could not be submitted, retrying in {} ms (sessions wait): {}", RESUBMIT_MILLIS,
+                    e.toString());
+            return;
+        }
+        if (current != null) {
+            LOG.warn("The sessions' Jet job had ended ({}); submitted it again", outcome(current));
+        }
+    }
+
+    /** Waits (at most {@code millis}) until the pump job runs: a member says it is ready only then. */
+    public boolean awaitPumping(long millis) throws InterruptedException {
+        return pumping.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The job: the pump processor on this member alone, with an edge to a no-op vertex there. With
+     * {@link SessionRunner#localOnly()} Jet prunes every other member from the job, so another
+     * member's loss does not cancel it. ({@code JobBuilder.withMemberSelector} is Enterprise-only.)
+     */
+    static DAG dag(Address local) {
+        DAG dag = new DAG();
+        Vertex pump = dag.newVertex(JOB_NAME, ProcessorMetaSupplier.forceTotalParallelismOne(
+                ProcessorSupplier.of(PumpProcessor::new), local)).localParallelism(1);
+        Vertex end = dag.newVertex("end", ProcessorMetaSupplier.forceTotalParallelismOne(
+                ProcessorSupplier.of(Processors.noopP()), local)).localParallelism(1);
+        dag.edge(Edge.between(pump, end).distributeTo(local));
+        return dag;
+    }
+
+    /** Schedules {@code runner}'s loop at once. */
+    void add(SessionRunner runner) {
+        Slot slot = new Slot(runner);
+        runner.slot(slot);
+        slots.add(slot);
+        if (closed) {
+            slot.finish();
+            return;
+        }
+        slot.queue(0);
+    }
+
+    /** Brings the session of {@code slot} forward to now (a stop request), or right after its step in flight. */
+    void wake(Slot slot) {
+        slot.wake();
+    }
+
+    /**
+     * Hands every session that is due to the session threads; called by the pump processor on a
+     * Jet cooperative thread, so it must not block. Returns whether it handed any.
+     */
+    boolean pump() {
+        pumping.countDown();
+        boolean any = false;
+        Slot slot;
+        while ((slot = due.poll()) != null) {
+            slot.dequeued();
+            try {
+                threads.execute(slot);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                slot.finish(); // the scheduler closed between two calls
+                return any;
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Sessions scheduled here now (running or waiting). */
+    public int sessions() {
+        return slots.size();
+    }
+
+    /**
+     * Stops handing out work, finishes every session that is not in a step (its loop closed, its
+     * runner ended) and waits up to {@code waitMillis} for the steps in flight; then the pool threads
+     * are interrupted. The placement loop has asked each runner to stop before.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (Slot slot : slots) {
+            if (due.remove(slot)) {
+                slot.finish();
+            }
+        }
+        threads.shutdown();
+        try {
+            if (!threads.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Session threads still busy after 10 s at shutdown; interrupting them");
+                threads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            threads.shutdownNow();
+        }
+        // steps that never started (queued in the executor at shutdown, or re-queued meanwhile) end here
+        for (Slot slot : slots) {
+            slot.finish();
+        }
+        Job current = job;
+        if (current != null && !current.getFuture().isDone()) {
+            try {
+                current.getFuture().get(5, TimeUnit.SECONDS); // the pump sees closed() and completes
+            } catch (Exception e) {
+                current.cancel();
+            }
+        }
+    }
+
+    private static String outcome(Job ended) {
+        try {
+            ended.getFuture().join();
+            return "completed";
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return root.getClass().getSimpleName() + ": " + root.getMessage();
+        }
+    }
+
+    /** One session's place in the schedule: waiting in the delay queue, handed to a thread, or in a step. */
+    final class Slot implements Delayed, Runnable {
+        private final SessionRunner runner;
+        private SessionLoop loop;
+        private boolean opened;
+        private boolean finished;
+        /** Guarded by this: in the delay queue; a wake-up came while it was not. */
+        private boolean queued;
+        private boolean woken;
+        private boolean stepping;
+        private volatile long dueAtMillis;
+
+        Slot(SessionRunner runner) {
+            this.runner = runner;
+        }
+
+        synchronized void queue(long atMillis) {
+            if (woken) {
+                woken = false;
+                atMillis = 0;
+            }
+            dueAtMillis = atMillis;
+            queued = true;
+            due.add(this);
+        }
+
+        synchronized void dequeued() {
+            queued = false;
+        }
+
+        synchronized void wake() {
+            if (queued && due.remove(this)) {
+                dueAtMillis = 0;
+                due.add(this);
+            } else {
+                woken = true; // in a step, or on its way to one: queued at once after it
+            }
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                woken = false;
+                if (finished) {
+                    return;
+                }
+                stepping = true;
+            }
+            long next;
+            try {
+                if (!opened) {
+                    opened = true;
+                    loop = runner.openLoop(sourcePools);
+                }
+                next = loop == null || closed ? SessionLoop.FINISHED : loop.step();
+            } catch (Throwable e) {
+                LOG.error("Session '{}' stopped on this member by an unexpected error (it starts again): {}", runner.sessionId(),
+                        e.toString(), e);
+                next = SessionLoop.FINISHED;
+            }
+            synchronized (this) {
+                stepping = false;
+            }
+            if (next == SessionLoop.FINISHED || closed) {
+                finish();
+            } else {
+                queue(next);
+            }
+        }
+
+        /** Closes the loop (returning its source pool lease) and ends the runner; once, and never during a step. */
+        void finish() {
+            synchronized (this) {
+                if (finished || stepping) {
+                    return; // a step in flight finishes the slot itself when it sees the scheduler closed
+                }
+                finished = true;
+            }
+            slots.remove(this);
+            try {
+                if (loop != null) {
+                    loop.close();
+                }
+            } finally {
+                runner.loopClosed();
+            }
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(dueAtMillis - System.currentTimeMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed other) {
+            return Long.compare(dueAtMillis, ((Slot) other).dueAtMillis);
+        }
+    }
+}
