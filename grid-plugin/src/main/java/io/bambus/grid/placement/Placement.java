@@ -134,7 +134,7 @@ public final class Placement {
             warmUpJet();
             // ready at once: the deciding member may give this one sessions before its first tick
             member.plans().executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(localUuid()));
-            LOG.info("Ready for sessions (definitions checked in {} ms, Jet's first job {} ms)",
+            LOG.info("Ready for sessions (definitions checked in {} ms, sessions job running in {} ms)",
                     (deployedAt - started) / 1_000_000, (System.nanoTime() - deployedAt) / 1_000_000);
         } catch (RuntimeException e) {
             LOG.warn("Placement: preparing failed ({}); the first reconcile says this member is ready", e.toString());

@@ -45,6 +45,7 @@ public final class SessionScheduler implements AutoCloseable {
     private final CountDownLatch pumping = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile Job job;
+    private volatile int jobsSubmitted;
     private long nextSubmitMillis;
 
     public SessionScheduler(int sessionThreads, SourcePools sourcePools) {
@@ -71,6 +72,7 @@ public final class SessionScheduler implements AutoCloseable {
         nextSubmitMillis = now + RESUBMIT_MILLIS;
         try {
             job = jet.newLightJob(dag(local), SessionRunner.localOnly());
+            jobsSubmitted++;
         } catch (RuntimeException e) {
             LOG.warn("The sessions' Jet job could not be submitted, retrying in {} ms (sessions wait): {}", RESUBMIT_MILLIS,
                     e.toString());
@@ -141,6 +143,16 @@ public final class SessionScheduler implements AutoCloseable {
 
     boolean closed() {
         return closed;
+    }
+
+    private boolean pumpAlive() {
+        Job current = job;
+        return current != null && !current.getFuture().isDone();
+    }
+
+    /** How often the pump job was submitted: once, unless it ended while the member ran. */
+    public int jobsSubmitted() {
+        return jobsSubmitted;
     }
 
     /** Sessions scheduled here now (running or waiting). */
@@ -230,8 +242,18 @@ public final class SessionScheduler implements AutoCloseable {
 
         synchronized void wake() {
             if (queued && due.remove(this)) {
-                dueAtMillis = 0;
-                due.add(this);
+                if (pumpAlive()) {
+                    dueAtMillis = 0;
+                    due.add(this);
+                    return;
+                }
+                // the member is shutting down and Jet has ended the job: a stop request must still be heard
+                queued = false;
+                try {
+                    threads.execute(this);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    finish(); // closed: nothing is in flight for this session
+                }
             } else {
                 woken = true; // in a step, or on its way to one: queued at once after it
             }

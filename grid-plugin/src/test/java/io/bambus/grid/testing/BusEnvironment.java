@@ -40,6 +40,8 @@ public final class BusEnvironment implements AutoCloseable {
     /** Sources the bus reaches through a proxy port instead of the server's own. */
     private final Map<String, Integer> routes = new LinkedHashMap<>();
     private String[] destinationOverride;
+    /** The user the bus reaches every source as, when not the server's own. */
+    private String[] sourceUser;
 
     public BusEnvironment(List<String> sourceIds, String extraConfig) throws IOException, SQLException {
         dir = Files.createTempDirectory("bambus-test");
@@ -72,8 +74,8 @@ public final class BusEnvironment implements AutoCloseable {
         for (String id : sourceIds) {
             String url = routes.containsKey(id) ? server.jdbcUrlVia(routes.get(id), sourceDbs.get(id)) : server.jdbcUrl(sourceDbs.get(id));
             yaml.append("  - { id: ").append(id).append(", jdbcUrl: \"").append(url)
-                    .append("\", username: ").append(server.user()).append(", password: \"").append(server.password())
-                    .append("\" }\n");
+                    .append("\", username: ").append(sourceUser == null ? server.user() : sourceUser[0]).append(", password: \"")
+                    .append(sourceUser == null ? server.password() : sourceUser[1]).append("\" }\n");
         }
         yaml.append("definitions: definitions.yaml\n");
         yaml.append("pollIntervalMillis: 20\n");
@@ -89,6 +91,12 @@ public final class BusEnvironment implements AutoCloseable {
     public void destinationUrl(String url, String user, String password) throws IOException {
         destinationOverride = new String[] {url, user, password};
         writeConfig(sourceIds(), null);
+    }
+
+    /** Makes the bus reach every source as {@code user} (set before the members start). */
+    public void sourceUser(String user, String password, String extraConfig) throws IOException {
+        sourceUser = new String[] {user, password};
+        writeConfig(sourceIds(), extraConfig);
     }
 
     /** Makes the bus reach {@code sourceId} through {@code port} (set before the members start). */

@@ -1,0 +1,112 @@
+package io.bambus.core.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.bambus.core.config.DatabaseConfig;
+import io.bambus.core.event.EventStream;
+import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.outbox.OutboxReader;
+import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.testing.TestDatabase;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Outboxes in many databases of one server share one pool, and each session still reads only its own outbox. */
+class SourcePoolsTest {
+
+    private final TestDatabase server = TestDatabase.get();
+    private final List<String> databases = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("SourcePoolsTest seed " + seed);
+        Random random = new Random(seed);
+        for (int i = 0; i < 5; i++) {
+            String db = server.create("tenant");
+            databases.add(db);
+            try (HikariDataSource pool = server.pool(db, 1); Connection connection = pool.getConnection()) {
+                OutboxSchema.create(connection, OutboxSchema.DEFAULT_TABLE);
+                try (EventStream events = EventStream.on(connection)) {
+                    // a different number of orders per tenant: a reader of the wrong database shows
+                    for (int order = 0; order <= i + random.nextInt(3); order++) {
+                        events.beginActivity("Order", db + "-" + order);
+                    }
+                }
+            }
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        databases.forEach(server::drop);
+    }
+
+    @Test
+    void outboxesOnOneServerShareOnePoolAndEachReaderReadsItsOwnDatabase() throws Exception {
+        try (SourcePools pools = new SourcePools(3)) {
+            List<SourcePools.Lease> leases = new ArrayList<>();
+            for (String db : databases) {
+                SourcePools.Lease lease = pools.acquire("s-" + db, server.config(db, 1));
+                leases.add(lease);
+                assertEquals(db, lease.database());
+                OutboxReader reader = new OutboxReader(lease.pool(), lease.database(), OutboxSchema.DEFAULT_TABLE, Duration.ZERO);
+                List<OutboxEvent> events = reader.read(100);
+                long expected;
+                try (HikariDataSource own = server.pool(db, 1)) {
+                    expected = countRows(own);
+                }
+                assertEquals(expected, events.size(), "the reader of " + db + " reads that database's outbox");
+                events.forEach(event -> assertTrue(event.instanceId().startsWith(db + "-"), event.instanceId()));
+                assertEquals(expected, reader.lag().events());
+            }
+            assertEquals(1, pools.openPools(), "one pool for the server and user");
+            HikariDataSource shared = (HikariDataSource) leases.get(0).pool();
+            assertTrue(shared.getMaximumPoolSize() == 3 && shared.getMinimumIdle() == 0, "bounded, and keeps no idle connection");
+
+            leases.forEach(lease -> lease.release().run());
+            leases.get(0).release().run(); // a second release of one lease changes nothing
+            assertEquals(0, pools.openPools(), "the last release closes the pool");
+            assertTrue(shared.isClosed());
+        }
+    }
+
+    @Test
+    void aUrlWithoutAPlainDatabaseNameGetsAPoolOfItsOwn() throws Exception {
+        try (SourcePools pools = new SourcePools(2)) {
+            String db = databases.get(0);
+            DatabaseConfig plain = server.config(db, 1);
+            // a database named by a percent-escape is not parsed here: that source keeps a pool of its own
+            DatabaseConfig escaped = new DatabaseConfig(plain.jdbcUrl().replace(db, db.replace("_", "%5F")), plain.username(),
+                    plain.password(), 1, plain.connectTimeoutMillis(), plain.socketTimeoutMillis());
+            SourcePools.Lease a = pools.acquire("a", plain);
+            SourcePools.Lease b = pools.acquire("b", escaped);
+            assertNull(b.database());
+            assertEquals(2, pools.openPools());
+            OutboxReader reader = new OutboxReader(b.pool(), b.database(), OutboxSchema.DEFAULT_TABLE, Duration.ZERO);
+            try (HikariDataSource own = server.pool(db, 1)) {
+                assertEquals(countRows(own), reader.read(100).size(), "the driver's own database still applies");
+            }
+            a.release().run();
+            b.release().run();
+        }
+    }
+
+    private static long countRows(HikariDataSource pool) throws Exception {
+        try (Connection connection = pool.getConnection();
+             var statement = connection.createStatement();
+             var row = statement.executeQuery("SELECT COUNT(*) FROM bam_outbox")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+}
