@@ -79,7 +79,9 @@ public final class SourcePools implements AutoCloseable {
             schema = url.group(2);
             // no default database: every statement names its own (OutboxReader qualifies its tables)
             jdbcUrl = url.group(1) + "/" + (url.group(3) == null ? "" : url.group(3));
-            name = "bambus-source-" + database.username() + "@" + url.group(1).replaceFirst("^jdbc:[^/]*//", "");
+            // named by user and hosts only: credentials a URL may carry (user:password@host) stay out of logs
+            name = "bambus-source-" + database.username() + "@" + url.group(1).replaceFirst("^jdbc:[^/]*//", "")
+                    .replaceAll("[^,@]*@", "");
         } else {
             key = sourceId; // an unusual URL (a database with other characters, or none): this source's own pool
             schema = null;

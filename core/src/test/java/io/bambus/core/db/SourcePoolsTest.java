@@ -98,6 +98,14 @@ class SourcePoolsTest {
             }
             a.release().run();
             b.release().run();
+
+            // credentials in a URL never reach the pool's name (it is logged)
+            DatabaseConfig withCredentials = new DatabaseConfig("jdbc:mysql://app:s3cret@127.0.0.1:3306/" + db, plain.username(),
+                    plain.password(), 1, plain.connectTimeoutMillis(), plain.socketTimeoutMillis());
+            SourcePools.Lease c = pools.acquire("c", withCredentials);
+            String name = ((HikariDataSource) c.pool()).getPoolName();
+            assertTrue(!name.contains("s3cret") && name.endsWith("127.0.0.1:3306"), name);
+            c.release().run();
         }
     }
 
