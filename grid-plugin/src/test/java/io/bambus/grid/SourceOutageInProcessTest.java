@@ -15,6 +15,7 @@ import io.bambus.grid.testing.Producer;
 import io.bambus.grid.testing.TcpProxy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,6 +66,61 @@ class SourceOutageInProcessTest {
 
                 DeliveryCheck.assertExactlyOnce(env, "healthy", healthy.stop(), timeout);
                 DeliveryCheck.assertExactlyOnce(env, "remote", remote.stop(), timeout);
+            }
+        }
+    }
+
+    /**
+     * Five sessions on a source server that hangs (bytes stop, connections stay open: each of their
+     * statements blocks for the socket timeout) and two on a healthy server, on four session threads:
+     * the hung server's sessions hold at most three, and the healthy ones keep committing.
+     */
+    @Test
+    @Timeout(180)
+    void aHungSourceServerHoldsAtMostItsShareOfTheSessionThreads() throws Exception {
+        List<String> hung = List.of("tenant1", "tenant2", "tenant3", "tenant4", "tenant5");
+        List<String> healthy = List.of("shop", "billing");
+        List<String> all = new java.util.ArrayList<>(hung);
+        all.addAll(healthy);
+        try (BusEnvironment env = new BusEnvironment(all, null);
+             TcpProxy server = new TcpProxy(env.serverPort())) {
+            for (String id : hung) {
+                env.route(id, server.port(), "sessions: { threads: 4 }\n");
+            }
+            java.util.Map<String, Producer> producers = new java.util.LinkedHashMap<>();
+            try (ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+                for (String id : all) {
+                    producers.put(id, new Producer(id, env.sources.get(id), 5));
+                }
+                Duration timeout = Duration.ofSeconds(60);
+                HazelcastInstance member = cluster.start(0);
+                Await.until("every session to commit", timeout, () -> all.stream().allMatch(id -> env.applied(id) > 0));
+
+                server.hang();
+                // every hung session's next statement blocks at once (they poll every 20 ms): from here on
+                // the healthy ones must go on committing, again and again
+                for (int round = 0; round < 3; round++) {
+                    for (String id : healthy) {
+                        long before = env.applied(id);
+                        Await.until(id + " to commit while the other server hangs (round " + round + ")", Duration.ofSeconds(15),
+                                () -> env.applied(id) > before + 20);
+                    }
+                }
+                long stuck = hung.stream().mapToLong(env::applied).sum();
+                assertEquals(stuck, hung.stream().mapToLong(env::applied).sum(), "nothing moves from a hung server");
+
+                server.release();
+                Map<String, Long> written = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, Producer> entry : producers.entrySet()) {
+                    written.put(entry.getKey(), entry.getValue().stop());
+                }
+                for (Map.Entry<String, Long> entry : written.entrySet()) {
+                    DeliveryCheck.assertExactlyOnce(env, entry.getKey(), entry.getValue(), timeout);
+                }
+            } finally {
+                for (Producer producer : producers.values()) {
+                    producer.close();
+                }
             }
         }
     }

@@ -25,8 +25,12 @@ public final class SourcePools implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(SourcePools.class);
     /** An unused connection is closed after this long (HikariCP's lowest allowed idle timeout is 10 s). */
     static final long IDLE_TIMEOUT_MILLIS = 30_000;
-    /** {@code jdbc:mysql://hosts/database?properties}: the part before the database, the database, the rest. */
-    private static final Pattern URL = Pattern.compile("(jdbc:(?:mysql|mariadb)(?::[a-z]+)?(?:\\+srv)?://[^/?#]+)/([A-Za-z0-9_$-]{1,64})(\\?[^#]*)?");
+    /**
+     * {@code jdbc:mysql://hosts/database?properties}: the part before the database, the database, the
+     * rest. Only a database name the bus's identifier check accepts is shared; any other keeps its
+     * own pool with the database in its URL, as before.
+     */
+    private static final Pattern URL = Pattern.compile("(jdbc:(?:mysql|mariadb)(?::[a-z]+)?(?:\\+srv)?://[^/?#]+)/([A-Za-z][A-Za-z0-9_]{0,63})(\\?[^#]*)?");
 
     /** What one lease gives a session: the pool, and the database its tables must be qualified with (null: the URL's). */
     public record Lease(DataSource pool, String database, Runnable release) {
@@ -60,6 +64,34 @@ public final class SourcePools implements AutoCloseable {
         housekeeping.setRemoveOnCancelPolicy(true);
     }
 
+    /** Where a source's connections come from: its shared pool's key, URL, name and the database its statements name. */
+    private record Target(Object key, String jdbcUrl, String poolName, String database) {
+    }
+
+    private static Target target(String sourceId, DatabaseConfig database) {
+        Matcher url = URL.matcher(database.jdbcUrl());
+        if (!url.matches()) {
+            // an unusual URL (a database with other characters, or none): this source's own pool
+            return new Target(sourceId, database.jdbcUrl(), "bambus-source-" + sourceId, null);
+        }
+        String params = url.group(3) == null ? "" : url.group(3);
+        Key key = new Key(url.group(1) + params, database.username(), database.password(), database.connectTimeoutMillis(),
+                database.socketTimeoutMillis());
+        // named by user and hosts only: credentials a URL may carry (user:password@host) stay out of logs
+        String name = "bambus-source-" + database.username() + "@" + url.group(1).replaceFirst("^jdbc:[^/]*//", "")
+                .replaceAll("[^,@]*@", "");
+        // no default database: every statement names its own (OutboxReader qualifies its tables)
+        return new Target(key, url.group(1) + "/" + params, name, url.group(2));
+    }
+
+    /**
+     * What a source's sessions share a pool by (its server, user and connection settings), so that the
+     * scheduler can keep one hung server from holding every session thread.
+     */
+    public static Object server(String sourceId, DatabaseConfig database) {
+        return target(sourceId, database).key();
+    }
+
     /**
      * A pool for {@code database}, shared with every other source on the same server and user; the
      * caller runs {@link Lease#release()} once when it no longer uses it (the last release closes the pool).
@@ -68,48 +100,33 @@ public final class SourcePools implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the member's source pools are closed");
         }
-        Matcher url = URL.matcher(database.jdbcUrl());
-        Object key;
-        String schema;
-        String jdbcUrl;
-        String name;
-        if (url.matches()) {
-            key = new Key(url.group(1) + (url.group(3) == null ? "" : url.group(3)), database.username(), database.password(),
-                    database.connectTimeoutMillis(), database.socketTimeoutMillis());
-            schema = url.group(2);
-            // no default database: every statement names its own (OutboxReader qualifies its tables)
-            jdbcUrl = url.group(1) + "/" + (url.group(3) == null ? "" : url.group(3));
-            // named by user and hosts only: credentials a URL may carry (user:password@host) stay out of logs
-            name = "bambus-source-" + database.username() + "@" + url.group(1).replaceFirst("^jdbc:[^/]*//", "")
-                    .replaceAll("[^,@]*@", "");
-        } else {
-            key = sourceId; // an unusual URL (a database with other characters, or none): this source's own pool
-            schema = null;
-            jdbcUrl = database.jdbcUrl();
-            name = "bambus-source-" + sourceId;
-        }
-        Shared shared = pools.get(key);
+        Target target = target(sourceId, database);
+        Shared shared = pools.get(target.key());
         if (shared == null) {
-            shared = new Shared(open(name, jdbcUrl, database));
-            pools.put(key, shared);
-            LOG.info("Source pool {} opened (at most {} connections, none kept idle)", name, maxConnections);
+            shared = new Shared(open(target.poolName(), target.jdbcUrl(), database));
+            pools.put(target.key(), shared);
+            LOG.info("Source pool {} opened (at most {} connections, none kept idle)", target.poolName(), maxConnections);
         }
         shared.leases++;
         Shared leased = shared;
         boolean[] released = {false};
-        return new Lease(shared.pool, schema, () -> release(key, leased, released));
+        return new Lease(shared.pool, target.database(), () -> release(target.key(), leased, released));
     }
 
-    private synchronized void release(Object key, Shared shared, boolean[] released) {
-        if (released[0]) {
-            return;
-        }
-        released[0] = true;
-        if (--shared.leases == 0 && pools.get(key) == shared) {
+    private void release(Object key, Shared shared, boolean[] released) {
+        synchronized (this) {
+            if (released[0]) {
+                return;
+            }
+            released[0] = true;
+            if (--shared.leases > 0 || pools.get(key) != shared) {
+                return;
+            }
             pools.remove(key);
-            shared.pool.close();
-            LOG.info("Source pool {} closed: no session here uses it any more", shared.pool.getPoolName());
         }
+        // outside the lock: closing can wait for a connection being opened, and sessions acquire meanwhile
+        shared.pool.close();
+        LOG.info("Source pool {} closed: no session here uses it any more", shared.pool.getPoolName());
     }
 
     /** Pools open now (for tests and status). */

@@ -99,6 +99,20 @@ class SourcePoolsTest {
             a.release().run();
             b.release().run();
 
+            // a database name the bus does not quote (a hyphen) keeps its own pool too, and still reads its outbox
+            String hyphenated = server.create("ten-ant");
+            databases.add(hyphenated);
+            try (HikariDataSource own = server.pool(hyphenated, 1); Connection connection = own.getConnection()) {
+                OutboxSchema.create(connection, OutboxSchema.DEFAULT_TABLE);
+                try (EventStream events = EventStream.on(connection)) {
+                    events.beginActivity("Order", "hyphen-1");
+                }
+            }
+            SourcePools.Lease h = pools.acquire("h", server.config(hyphenated, 1));
+            assertNull(h.database());
+            assertEquals(1, new OutboxReader(h.pool(), h.database(), OutboxSchema.DEFAULT_TABLE, Duration.ZERO).read(10).size());
+            h.release().run();
+
             // credentials in a URL never reach the pool's name (it is logged)
             DatabaseConfig withCredentials = new DatabaseConfig("jdbc:mysql://app:s3cret@127.0.0.1:3306/" + db, plain.username(),
                     plain.password(), 1, plain.connectTimeoutMillis(), plain.socketTimeoutMillis());

@@ -66,7 +66,13 @@ final class LagProbes implements AutoCloseable {
             if (record.state().runs() || source == null) {
                 continue;
             }
-            Probe probe = probes.computeIfAbsent(id, key -> open(source));
+            Probe probe;
+            try {
+                probe = probes.computeIfAbsent(id, key -> open(source));
+            } catch (RuntimeException e) {
+                LOG.debug("Session '{}': lag not measured: {}", id, e.toString());
+                continue;
+            }
             Future<?> previous = inFlight.get(id);
             if (previous == null || previous.isDone()) {
                 inFlight.put(id, executor.submit(() -> measure(id, probe)));
@@ -76,8 +82,13 @@ final class LagProbes implements AutoCloseable {
 
     private Probe open(SourceConfig source) {
         SourcePools.Lease lease = sourcePools.acquire(source.id(), source.database());
-        return new Probe(source, lease, new OutboxReader(lease.pool(), lease.database(), source.outboxTable(),
-                java.time.Duration.ZERO));
+        try {
+            return new Probe(source, lease, new OutboxReader(lease.pool(), lease.database(), source.outboxTable(),
+                    java.time.Duration.ZERO));
+        } catch (RuntimeException e) {
+            lease.release().run();
+            throw e;
+        }
     }
 
     private void measure(String id, Probe probe) {

@@ -313,7 +313,7 @@ public final class Placement {
                     continue;
                 }
                 taking.put(id, member.sessions().submitToKey(id, new TakeEpoch(local.getUuid().toString(), Addresses.of(local),
-                        floors.getOrDefault(id, 0L))).toCompletableFuture());
+                        floors.getOrDefault(id, 0L), entry.getValue().epoch())).toCompletableFuture());
             }
         }
         long deadline = System.currentTimeMillis() + TAKE_WAIT_MILLIS;

@@ -85,7 +85,12 @@ public final class SessionLoop implements AutoCloseable {
         this.source = source;
         this.sessions = sessions;
         this.sourcePool = sourcePools.acquire(source.id(), source.database());
-        this.reader = new OutboxReader(sourcePool.pool(), sourcePool.database(), source.outboxTable(), config.retention());
+        try {
+            this.reader = new OutboxReader(sourcePool.pool(), sourcePool.database(), source.outboxTable(), config.retention());
+        } catch (RuntimeException e) {
+            sourcePool.release().run();
+            throw e;
+        }
         this.applier = new Applier(destination, runner.sessionId());
         this.mover = new SessionMover(reader, applier, config.batchSize(), config.batchBytes(), config.gapWaitMillis(),
                 runner.epoch());

@@ -79,6 +79,10 @@ public final class SessionRunner {
         return new SessionLoop(this, config, source, destination, sessions, sourcePools);
     }
 
+    SourceConfig source() {
+        return source;
+    }
+
     void slot(SessionScheduler.Slot scheduled) {
         slot = scheduled;
     }

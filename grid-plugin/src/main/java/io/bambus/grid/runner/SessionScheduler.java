@@ -29,7 +29,9 @@ import org.apache.logging.log4j.Logger;
  * to the session threads and never blocks. A session is stepped by one thread at a time.
  *
  * <p>Threads: {@code sessions.threads} session threads, plus Jet's own; connections: at most one
- * source and one destination connection per session thread. Owned and closed by the placement loop.
+ * source and one destination connection per session thread. The sessions of one source server
+ * (and user) hold at most {@link #perServerLimit} threads at once, so a server that hangs cannot
+ * hold up the sessions of the others. Owned and closed by the member.
  */
 public final class SessionScheduler implements AutoCloseable {
 
@@ -37,11 +39,16 @@ public final class SessionScheduler implements AutoCloseable {
     static final String JOB_NAME = "bambus-sessions";
     /** Before the pump job is submitted again after it ended (it should not end while the member runs). */
     private static final long RESUBMIT_MILLIS = 1_000;
+    /** How soon a session whose server already holds its share of the threads is looked at again. */
+    private static final long SERVER_BUSY_RETRY_MILLIS = 50;
 
     private final ThreadPoolExecutor threads;
     private final DelayQueue<Slot> due = new DelayQueue<>();
     private final java.util.Set<Slot> slots = ConcurrentHashMap.newKeySet();
     private final SourcePools sourcePools;
+    private final int perServerLimit;
+    /** Steps in flight (handed to a thread, not yet returned) per source server. */
+    private final java.util.Map<Object, AtomicInteger> busy = new ConcurrentHashMap<>();
     private final CountDownLatch pumping = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile Job job;
@@ -50,6 +57,8 @@ public final class SessionScheduler implements AutoCloseable {
 
     public SessionScheduler(int sessionThreads, SourcePools sourcePools) {
         this.sourcePools = sourcePools;
+        // a quarter of the threads (at least one) stays for the other servers' sessions
+        this.perServerLimit = Math.max(1, sessionThreads - Math.max(1, sessionThreads / 4));
         AtomicInteger number = new AtomicInteger();
         this.threads = new ThreadPoolExecutor(sessionThreads, sessionThreads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 runnable -> {
@@ -105,7 +114,8 @@ public final class SessionScheduler implements AutoCloseable {
 
     /** Schedules {@code runner}'s loop at once. */
     void add(SessionRunner runner) {
-        Slot slot = new Slot(runner);
+        Slot slot = new Slot(runner, busy.computeIfAbsent(SourcePools.server(runner.sessionId(), runner.source().database()),
+                key -> new AtomicInteger()));
         runner.slot(slot);
         slots.add(slot);
         if (closed) {
@@ -130,9 +140,15 @@ public final class SessionScheduler implements AutoCloseable {
         Slot slot;
         while ((slot = due.poll()) != null) {
             slot.dequeued();
+            if (slot.server.get() >= perServerLimit) {
+                slot.queue(System.currentTimeMillis() + SERVER_BUSY_RETRY_MILLIS); // its server has its share of threads
+                continue;
+            }
+            slot.server.incrementAndGet();
             try {
                 threads.execute(slot);
             } catch (java.util.concurrent.RejectedExecutionException closing) {
+                slot.server.decrementAndGet();
                 slot.finish(); // the scheduler closed between two calls
                 return any;
             }
@@ -213,6 +229,8 @@ public final class SessionScheduler implements AutoCloseable {
     /** One session's place in the schedule: waiting in the delay queue, handed to a thread, or in a step. */
     final class Slot implements Delayed, Runnable {
         private final SessionRunner runner;
+        /** Steps in flight of this session's source server. */
+        private final AtomicInteger server;
         private SessionLoop loop;
         private boolean opened;
         private boolean finished;
@@ -222,18 +240,36 @@ public final class SessionScheduler implements AutoCloseable {
         private boolean stepping;
         private volatile long dueAtMillis;
 
-        Slot(SessionRunner runner) {
+        Slot(SessionRunner runner, AtomicInteger server) {
             this.runner = runner;
+            this.server = server;
         }
 
         synchronized void queue(long atMillis) {
             if (woken) {
                 woken = false;
+                if (!pumpAlive()) {
+                    // a stop request while the member shuts down (Jet ended the pump): step again on a thread now
+                    dispatchNow();
+                    return;
+                }
                 atMillis = 0;
             }
             dueAtMillis = atMillis;
             queued = true;
             due.add(this);
+        }
+
+        /** Hands the slot to a session thread without the pump; it is in no queue. */
+        private void dispatchNow() {
+            queued = false;
+            server.incrementAndGet();
+            try {
+                threads.execute(this);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                server.decrementAndGet();
+                finish(); // closed: nothing is in flight for this session
+            }
         }
 
         synchronized void dequeued() {
@@ -248,12 +284,7 @@ public final class SessionScheduler implements AutoCloseable {
                     return;
                 }
                 // the member is shutting down and Jet has ended the job: a stop request must still be heard
-                queued = false;
-                try {
-                    threads.execute(this);
-                } catch (java.util.concurrent.RejectedExecutionException closing) {
-                    finish(); // closed: nothing is in flight for this session
-                }
+                dispatchNow();
             } else {
                 woken = true; // in a step, or on its way to one: queued at once after it
             }
@@ -264,6 +295,7 @@ public final class SessionScheduler implements AutoCloseable {
             synchronized (this) {
                 woken = false;
                 if (finished) {
+                    server.decrementAndGet();
                     return;
                 }
                 stepping = true;
@@ -283,6 +315,7 @@ public final class SessionScheduler implements AutoCloseable {
             synchronized (this) {
                 stepping = false;
             }
+            server.decrementAndGet();
             if (next == SessionLoop.FINISHED || closed) {
                 finish();
             } else {

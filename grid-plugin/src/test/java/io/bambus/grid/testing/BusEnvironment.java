@@ -78,9 +78,15 @@ public final class BusEnvironment implements AutoCloseable {
                     .append(sourceUser == null ? server.password() : sourceUser[1]).append("\" }\n");
         }
         yaml.append("definitions: definitions.yaml\n");
-        yaml.append("pollIntervalMillis: 20\n");
-        yaml.append("maxBackoffMillis: 1000\n");
-        yaml.append(extraConfig == null ? "" : extraConfig);
+        String extra = extraConfig == null ? "" : extraConfig;
+        // the tests' quick defaults, unless the caller gives its own (a key twice is a configuration error)
+        if (!extra.contains("pollIntervalMillis:")) {
+            yaml.append("pollIntervalMillis: 20\n");
+        }
+        if (!extra.contains("maxBackoffMillis:")) {
+            yaml.append("maxBackoffMillis: 1000\n");
+        }
+        yaml.append(extra);
         Path temp = dir.resolve("bus.yaml.tmp");
         Files.writeString(temp, yaml);
         Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,

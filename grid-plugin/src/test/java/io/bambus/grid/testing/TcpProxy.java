@@ -21,6 +21,9 @@ public final class TcpProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
     private volatile Thread acceptor;
+    /** Guarded by {@link #stall}: bytes stop moving (a hung server or a black-holed link), connections stay open. */
+    private boolean hung;
+    private final Object stall = new Object();
 
     public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -62,6 +65,29 @@ public final class TcpProxy implements AutoCloseable {
         sockets.clear();
     }
 
+    /** Stops forwarding bytes in both directions without closing anything: whoever reads waits. */
+    public void hang() {
+        synchronized (stall) {
+            hung = true;
+        }
+    }
+
+    /** Forwards again what waited. */
+    public void release() {
+        synchronized (stall) {
+            hung = false;
+            stall.notifyAll();
+        }
+    }
+
+    private void awaitNotHung() throws InterruptedException {
+        synchronized (stall) {
+            while (hung) {
+                stall.wait();
+            }
+        }
+    }
+
     private void accept(ServerSocket listening) {
         while (!listening.isClosed()) {
             try {
@@ -83,11 +109,14 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    awaitNotHung();
                     out.write(buffer, 0, n);
                     out.flush();
                 }
             } catch (IOException ignored) {
                 // one side went away; close both below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -109,6 +138,7 @@ public final class TcpProxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        release();
         down();
     }
 }
