@@ -70,11 +70,12 @@ public final class MemberProcesses implements AutoCloseable {
         return this;
     }
 
-    /** The -Xmx of members started from now on. */
+    /** The Hazelcast cluster name the members join (one per test process). */
     public String cluster() {
         return cluster;
     }
 
+    /** The -Xmx of members started from now on. */
     public MemberProcesses heap(String size) {
         this.heap = size;
         return this;
