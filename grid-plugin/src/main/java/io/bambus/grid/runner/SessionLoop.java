@@ -123,6 +123,12 @@ public final class SessionLoop implements AutoCloseable {
                 unpublished = true; // the record shows the claimed checkpoint at once (the CLI waits for it)
                 runner.record(TimelineEntry.Kind.SESSION_STARTED, "epoch " + runner.epoch() + ", from batch "
                         + checkpoint.batchNo());
+                if (nextPurgeMillis == 0) {
+                    // the first purge comes within one interval, spread: a thousand sessions starting at once
+                    // (or taken over after a loss) do not all purge together with their claims
+                    nextPurgeMillis = System.currentTimeMillis()
+                            + java.util.concurrent.ThreadLocalRandom.current().nextLong(PURGE_INTERVAL_MILLIS);
+                }
             }
             long started = System.nanoTime();
             int moved = mover.moveBatch();
@@ -180,6 +186,13 @@ public final class SessionLoop implements AutoCloseable {
         if (now < nextPurgeMillis) {
             return;
         }
+        // one indexed read first: a purge is a fenced source transaction (a commit), run only when a row is due
+        long dueIn = reader.purgeDueInMillis();
+        if (dueIn != 0) {
+            // wait until the oldest moved row passes the retention (an idle session purges rarely)
+            nextPurgeMillis = dueIn < 0 ? Long.MAX_VALUE : now + Math.max(PURGE_INTERVAL_MILLIS, dueIn);
+            return;
+        }
         long sliceEnd = now + PURGE_SLICE_MILLIS;
         int purged = 0;
         int rows;
@@ -187,14 +200,8 @@ public final class SessionLoop implements AutoCloseable {
             rows = reader.purge(runner.sessionId(), runner.epoch(), PURGE_BATCH);
             purged += rows;
         } while (rows == PURGE_BATCH && System.currentTimeMillis() < sliceEnd && !runner.stopping());
-        if (rows == PURGE_BATCH) {
-            // more are due: come back soon rather than in a full interval
-            nextPurgeMillis = System.currentTimeMillis() + config.pollIntervalMillis();
-        } else {
-            // none is due: wait until the oldest moved row passes the retention (an idle session purges rarely)
-            long dueIn = reader.purgeDueInMillis();
-            nextPurgeMillis = dueIn < 0 ? Long.MAX_VALUE : System.currentTimeMillis() + Math.max(PURGE_INTERVAL_MILLIS, dueIn);
-        }
+        // more due: come back soon rather than in a full interval; otherwise the next round reads when
+        nextPurgeMillis = System.currentTimeMillis() + (rows == PURGE_BATCH ? config.pollIntervalMillis() : PURGE_INTERVAL_MILLIS);
         if (purged > 0) {
             LOG.debug("Session '{}': purged {} outbox rows moved more than {} ago", runner.sessionId(), purged, config.retention());
         }
