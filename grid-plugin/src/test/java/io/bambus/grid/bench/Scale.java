@@ -110,7 +110,9 @@ public final class Scale {
                 IMap<String, SessionRecord> sessions = members.sessions(); // connected before anything is counted
                 awaitBalanced(sessions, n);
                 BenchSupport.sleep(SETTLE_SECONDS * 1000L); // a fixed settling time: sessions go idle, pools settle
-                out.append("        ").append(idle(statistics, users, n)).append('\n');
+                long moved = count(destination, "SELECT COUNT(*) FROM bam_checkpoints WHERE events_applied >= "
+                        + BenchSupport.EVENTS_PER_ORDER);
+                out.append("        ").append(idle(statistics, users, n, moved)).append('\n');
                 for (String line : perMember(members, destination, users)) {
                     out.append("        ").append(line).append('\n');
                 }
@@ -213,10 +215,11 @@ public final class Scale {
         return owners;
     }
 
-    /** The statements the bus's users run per second while every session is idle. */
-    private static String idle(UserStatistics statistics, BusUsers users, int n) throws Exception {
+    /** The statements the bus's users run per second while every session is idle (has moved its order). */
+    private static String idle(UserStatistics statistics, BusUsers users, int n, long moved) throws Exception {
+        String label = moved >= n ? "idle" : "NOT idle (only " + moved + " had moved their order)";
         if (statistics == null) {
-            return "idle: not measured (the server keeps no per-user statistics: MariaDB's userstat)";
+            return label + ": not measured (the server keeps no per-user statistics: MariaDB's userstat)";
         }
         UserStatistics.Commands sourceBefore = statistics.commands(users.sourceUser());
         UserStatistics.Commands destinationBefore = statistics.commands(users.destinationUser());
@@ -225,9 +228,9 @@ public final class Scale {
         UserStatistics.Commands source = statistics.commands(users.sourceUser()).since(sourceBefore);
         UserStatistics.Commands destination = statistics.commands(users.destinationUser()).since(destinationBefore);
         double seconds = (System.nanoTime() - start) / 1e9;
-        String result = String.format("idle: %,.0f source queries/s in all, %.2f per session (select %,.0f/s, write %,.0f/s,"
+        String result = String.format("%s: %,.0f source queries/s in all, %.2f per session (select %,.0f/s, update %,.0f/s,"
                         + " other %,.0f/s: SET, COMMIT, ...); destination %,.0f queries/s; pings besides, server-wide: %,.0f/s"
-                        + " (over %d s, userstat)", source.total() / seconds, source.total() / seconds / n, source.selects() / seconds,
+                        + " (over %d s, userstat)", label, source.total() / seconds, source.total() / seconds / n, source.selects() / seconds,
                 source.updates() / seconds, source.others() / seconds, destination.total() / seconds,
                 source.serverPings() / seconds, IDLE_WINDOW_SECONDS);
         System.out.println("SCALE " + n + " sessions: " + result);
