@@ -69,6 +69,10 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         }
     }
 
+    public BusConfig {
+        sources = SourceList.of(sources); // source(id) in constant time
+    }
+
     public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     /** A key written twice is an error (Jackson would keep the last one silently). */
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -292,11 +296,6 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
     }
 
     public SourceConfig source(String id) {
-        for (SourceConfig source : sources) {
-            if (source.id().equals(id)) {
-                return source;
-            }
-        }
-        return null;
+        return ((SourceList) sources).byId(id);
     }
 }

@@ -583,7 +583,7 @@ public final class Placement {
      */
     private void restoreLostRecords() {
         // one key set, not a round trip per source: with 10,000 sources the checks were most of a member's CPU
-        Set<String> present = member.sessions().keySet();
+        Set<String> present = new HashSet<>(member.sessions().keySet()); // the map's key set is a list: contains() scans
         for (SourceConfig source : member.config().sources()) {
             if (!present.contains(source.id())
                     && member.sessions().putIfAbsent(source.id(), SessionRecord.create(source.id(), source.enabled())) == null) {

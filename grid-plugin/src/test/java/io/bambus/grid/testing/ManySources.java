@@ -54,6 +54,9 @@ public final class ManySources {
                                  int n, String extraYaml, BusUsers users, Fill fill) throws SQLException, IOException {
         try (Connection connection = source.getConnection(); Statement statement = connection.createStatement()) {
             statement.execute("SET GLOBAL max_connections = GREATEST(@@max_connections, " + Math.max(5000, n + 1000) + ")");
+            // as the README asks of a server with thousands of outbox tables: every table stays cached
+            statement.execute("SET GLOBAL table_definition_cache = GREATEST(@@table_definition_cache, " + (n + 1000) + ")");
+            statement.execute("SET GLOBAL table_open_cache = GREATEST(@@table_open_cache, " + (n + 1000) + ")");
         } catch (SQLException e) {
             System.out.println("(could not raise max_connections: " + e.getMessage() + ")");
         }
