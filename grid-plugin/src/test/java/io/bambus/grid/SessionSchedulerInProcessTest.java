@@ -62,16 +62,7 @@ class SessionSchedulerInProcessTest {
             }
             assertEquals(1, bus.sourcePools().openPools(), "the sources share one server and user: one pool");
 
-            long[] written = new long[ids.size()];
-            for (int i = 0; i < ids.size(); i++) {
-                written[i] = producers.get(i).stop();
-            }
-            for (int i = 0; i < ids.size(); i++) {
-                DeliveryCheck.assertExactlyOnce(env, ids.get(i), written[i], TIMEOUT);
-            }
-            for (Producer producer : producers) {
-                producer.close();
-            }
+            stopAndCheckExactlyOnce(env, ids, producers);
         }
     }
 
@@ -116,16 +107,7 @@ class SessionSchedulerInProcessTest {
             assertEquals(4, survivorsRan.keySet().stream().filter(session -> members.subList(0, 2).stream()
                     .anyMatch(m -> ClusterFixture.running(m).contains(session))).count(), "the survivors kept their four");
 
-            long[] written = new long[ids.size()];
-            for (int i = 0; i < ids.size(); i++) {
-                written[i] = producers.get(i).stop();
-            }
-            for (int i = 0; i < ids.size(); i++) {
-                DeliveryCheck.assertExactlyOnce(env, ids.get(i), written[i], TIMEOUT);
-            }
-            for (Producer producer : producers) {
-                producer.close();
-            }
+            stopAndCheckExactlyOnce(env, ids, producers);
         }
     }
 
@@ -171,6 +153,20 @@ class SessionSchedulerInProcessTest {
                 }
                 admin(env, "DROP USER IF EXISTS '" + user + "'@'%'");
             }
+        }
+    }
+
+    /** Stops every producer, then checks that each session applied every event its producer committed, once. */
+    private static void stopAndCheckExactlyOnce(BusEnvironment env, List<String> ids, List<Producer> producers) throws Exception {
+        long[] written = new long[ids.size()];
+        for (int i = 0; i < ids.size(); i++) {
+            written[i] = producers.get(i).stop();
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            DeliveryCheck.assertExactlyOnce(env, ids.get(i), written[i], TIMEOUT);
+        }
+        for (Producer producer : producers) {
+            producer.close();
         }
     }
 

@@ -68,7 +68,7 @@ public final class Placement {
     private final Map<String, Long> takenOverUntil = new HashMap<>();
     private final long takenOverWaitMillis;
     private final Set<String> unknownSources = new HashSet<>();
-    /** The last submission error per session, so a persisting one is logged once. */
+    /** The kind of the last epoch-taking error per session, so a persisting one is logged once. */
     private final Map<String, String> submitErrors = new HashMap<>();
     private final Semaphore wakeups = new Semaphore(0);
     private final LagProbes lagProbes;
@@ -327,9 +327,10 @@ public final class Placement {
                 return;
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 // a late answer may still have raised the epoch: the next try takes one above it, fencing holds
-                if (!String.valueOf(e.getCause()).equals(submitErrors.put(id, String.valueOf(e.getCause())))) {
-                    LOG.warn("Session '{}' could not take an epoch here, retrying every {} ms: {}", id, TICK_MILLIS,
-                            e.getCause() == null ? e.toString() : e.getCause().toString());
+                Throwable why = e.getCause() == null ? e : e.getCause();
+                // keyed by kind: a timeout's message names its invocation, different every time
+                if (!why.getClass().getName().equals(submitErrors.put(id, why.getClass().getName()))) {
+                    LOG.warn("Session '{}' could not take an epoch here, retrying every {} ms: {}", id, TICK_MILLIS, why.toString());
                 }
                 continue;
             }

@@ -36,7 +36,6 @@ public final class SessionRunner {
     private final CountDownLatch loopClosed = new CountDownLatch(1);
 
     private volatile SessionScheduler.Slot slot;
-    private volatile SessionScheduler scheduler;
     private volatile boolean stopRequested;
     private volatile boolean ended;
     private volatile long fencedBy = -1;
@@ -59,7 +58,6 @@ public final class SessionRunner {
 
     /** Schedules the session's loop on this member's session threads; {@code onEnd} runs when it has closed. */
     public void submit(SessionScheduler on) {
-        scheduler = on;
         on.add(this);
     }
 
@@ -114,7 +112,7 @@ public final class SessionRunner {
             timeline.accept(TimelineEntry.Kind.SESSION_STOPPED, reason);
             SessionScheduler.Slot scheduled = slot;
             if (scheduled != null) {
-                scheduler.wake(scheduled);
+                scheduled.wake();
             }
         }
     }

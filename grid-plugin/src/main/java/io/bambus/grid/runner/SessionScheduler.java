@@ -125,18 +125,12 @@ public final class SessionScheduler implements AutoCloseable {
         slot.queue(0);
     }
 
-    /** Brings the session of {@code slot} forward to now (a stop request), or right after its step in flight. */
-    void wake(Slot slot) {
-        slot.wake();
-    }
-
     /**
      * Hands every session that is due to the session threads; called by the pump processor on a
-     * Jet cooperative thread, so it must not block. Returns whether it handed any.
+     * Jet cooperative thread, so it must not block.
      */
-    boolean pump() {
+    void pump() {
         pumping.countDown();
-        boolean any = false;
         Slot slot;
         while ((slot = due.poll()) != null) {
             slot.dequeued();
@@ -150,11 +144,9 @@ public final class SessionScheduler implements AutoCloseable {
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 slot.server.decrementAndGet();
                 slot.finish(); // the scheduler closed between two calls
-                return any;
+                return;
             }
-            any = true;
         }
-        return any;
     }
 
     boolean closed() {
@@ -169,11 +161,6 @@ public final class SessionScheduler implements AutoCloseable {
     /** How often the pump job was submitted: once, unless it ended while the member ran. */
     public int jobsSubmitted() {
         return jobsSubmitted;
-    }
-
-    /** Sessions scheduled here now (running or waiting). */
-    public int sessions() {
-        return slots.size();
     }
 
     /**
@@ -276,6 +263,7 @@ public final class SessionScheduler implements AutoCloseable {
             queued = false;
         }
 
+        /** Brings the session forward to now (a stop request), or right after its step in flight. */
         synchronized void wake() {
             if (queued && due.remove(this)) {
                 if (pumpAlive()) {
