@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,6 +64,50 @@ class SessionSchedulerInProcessTest {
             assertEquals(1, bus.sourcePools().openPools(), "the sources share one server and user: one pool");
 
             stopAndCheckExactlyOnce(env, ids, producers);
+        }
+    }
+
+    /**
+     * Eight sessions of one source server, each with a backlog, on four session threads (three of
+     * them for one server): the sessions take turns, so none waits behind the others' backlogs. When
+     * the first has moved its whole backlog, each of the others has moved at least half of its own.
+     */
+    @Test
+    @Timeout(300)
+    void theSessionsOfABusyServerTakeTurns() throws Exception {
+        List<String> ids = names(8);
+        try (BusEnvironment env = new BusEnvironment(ids, "sessions: { threads: 4 }\nbatchSize: 20\n");
+             ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+            List<Producer> producers = new ArrayList<>();
+            for (String id : ids) {
+                producers.add(new Producer(id, env.sources.get(id), 0));
+            }
+            Await.until("a backlog of 1,000 events in every source", TIMEOUT,
+                    () -> producers.stream().allMatch(producer -> producer.eventsWritten() >= 1_000));
+            Map<String, Long> orders = new HashMap<>();
+            Map<String, Long> events = new HashMap<>();
+            for (int i = 0; i < ids.size(); i++) {
+                orders.put(ids.get(i), producers.get(i).stop());
+                events.put(ids.get(i), producers.get(i).eventsWritten());
+            }
+            cluster.start(0);
+            Map<String, Double> moved = new TreeMap<>();
+            Await.until("a session to move its whole backlog", TIMEOUT, () -> {
+                for (String id : ids) {
+                    moved.put(id, (double) env.applied(id) / events.get(id));
+                }
+                return moved.values().stream().anyMatch(share -> share >= 1.0);
+            });
+            System.out.println("share of each backlog moved when the first was done: " + moved);
+            for (Map.Entry<String, Double> share : moved.entrySet()) {
+                assertTrue(share.getValue() >= 0.5, share.getKey() + " waited behind the others: " + moved);
+            }
+            for (String id : ids) {
+                DeliveryCheck.assertExactlyOnce(env, id, orders.get(id), TIMEOUT);
+            }
+            for (Producer producer : producers) {
+                producer.close();
+            }
         }
     }
 

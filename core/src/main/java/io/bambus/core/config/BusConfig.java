@@ -147,6 +147,14 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
                     continue;
                 }
                 ConfigSections.unknownKeys(key + ".", node, SOURCE_KEYS, problems);
+                JsonNode idNode = node.get("id");
+                if (idNode != null && idNode.isValueNode() && !idNode.isTextual() && !idNode.isNull()) {
+                    // 04 reads as 4, 1e3 as 1000.0: the id would not be the one written, and a checkpoint is kept by id
+                    problems.add(key + ".id: YAML reads this unquoted id as the " + (idNode.isBoolean() ? "boolean " : "number ")
+                            + idNode.asText() + ", which need not be what is written (04 reads as 4); put the id in quotes"
+                            + " exactly as you mean it, e.g. id: \"04\"");
+                    continue;
+                }
                 String id = ConfigSections.text(node, "id");
                 String idProblem = idProblem(id);
                 if (idProblem != null) {

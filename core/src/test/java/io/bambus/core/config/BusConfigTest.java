@@ -90,6 +90,26 @@ class BusConfigTest {
         assertTrue(p.contains("pollIntervall: unknown key"), p);
     }
 
+    /** YAML reads an unquoted 04 as the number 4: a source (and its checkpoint) would not be the one written. */
+    @Test
+    void anIdThatYamlReadsAsANumberOrBooleanIsRefusedWithTheFix() throws Exception {
+        String head = "destination: { jdbcUrl: \"jdbc:mysql://db/bam\", username: bam }\ndefinitions: definitions.yaml\nsources:\n";
+        String p = problems(head + """
+                  - { id: 04, jdbcUrl: "jdbc:mysql://a/b", username: u }
+                  - { id: 1e3, jdbcUrl: "jdbc:mysql://a/b", username: u }
+                  - { id: true, jdbcUrl: "jdbc:mysql://a/b", username: u }
+                """);
+        assertTrue(p.contains("sources[0].id: YAML reads this unquoted id as the number 4, which need not be what is written"
+                + " (04 reads as 4); put the id in quotes exactly as you mean it, e.g. id: \"04\""), p);
+        assertTrue(p.contains("sources[1].id: YAML reads this unquoted id as the number 1000.0"), p);
+        assertTrue(p.contains("sources[2].id: YAML reads this unquoted id as the boolean true"), p);
+        BusConfig quoted = parse(head + """
+                  - { id: "04", jdbcUrl: "jdbc:mysql://a/b", username: u }
+                  - { id: shop, jdbcUrl: "jdbc:mysql://a/b", username: u }
+                """, Map.of());
+        assertEquals(List.of("04", "shop"), quoted.sources().stream().map(SourceConfig::id).toList());
+    }
+
     private static final String MINIMAL = """
             destination: { jdbcUrl: "jdbc:mysql://db:3306/bam", username: bam }
             definitions: definitions.yaml

@@ -39,16 +39,14 @@ public final class SessionScheduler implements AutoCloseable {
     static final String JOB_NAME = "bambus-sessions";
     /** Before the pump job is submitted again after it ended (it should not end while the member runs). */
     private static final long RESUBMIT_MILLIS = 1_000;
-    /** How soon a session whose server already holds its share of the threads is looked at again. */
-    private static final long SERVER_BUSY_RETRY_MILLIS = 50;
 
     private final ThreadPoolExecutor threads;
     private final DelayQueue<Slot> due = new DelayQueue<>();
     private final java.util.Set<Slot> slots = ConcurrentHashMap.newKeySet();
     private final SourcePools sourcePools;
     private final int perServerLimit;
-    /** Steps in flight (handed to a thread, not yet returned) per source server. */
-    private final java.util.Map<Object, AtomicInteger> busy = new ConcurrentHashMap<>();
+    /** Each source server's steps in flight and the sessions waiting for its share of the threads. */
+    private final java.util.Map<Object, ServerShare> shares = new ConcurrentHashMap<>();
     private final CountDownLatch pumping = new CountDownLatch(1);
     private volatile boolean closed;
     private volatile Job job;
@@ -114,8 +112,8 @@ public final class SessionScheduler implements AutoCloseable {
 
     /** Schedules {@code runner}'s loop at once. */
     void add(SessionRunner runner) {
-        Slot slot = new Slot(runner, busy.computeIfAbsent(SourcePools.server(runner.sessionId(), runner.source().database()),
-                key -> new AtomicInteger()));
+        Slot slot = new Slot(runner, shares.computeIfAbsent(SourcePools.server(runner.sessionId(), runner.source().database()),
+                key -> new ServerShare()));
         runner.slot(slot);
         slots.add(slot);
         if (closed) {
@@ -134,18 +132,26 @@ public final class SessionScheduler implements AutoCloseable {
         Slot slot;
         while ((slot = due.poll()) != null) {
             slot.dequeued();
-            if (slot.server.get() >= perServerLimit) {
-                slot.queue(System.currentTimeMillis() + SERVER_BUSY_RETRY_MILLIS); // its server has its share of threads
-                continue;
+            if (slot.server.enter(slot)) {
+                execute(slot);
             }
-            slot.server.incrementAndGet();
-            try {
-                threads.execute(slot);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                slot.server.decrementAndGet();
-                slot.finish(); // the scheduler closed between two calls
-                return;
-            }
+        }
+    }
+
+    /** Hands a slot that holds one of its server's places to a session thread. */
+    private void execute(Slot slot) {
+        if (!submit(slot)) {
+            slot.server.leave(); // the scheduler closed meanwhile
+            slot.finish();
+        }
+    }
+
+    private boolean submit(Slot slot) {
+        try {
+            threads.execute(slot);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return false;
         }
     }
 
@@ -213,11 +219,56 @@ public final class SessionScheduler implements AutoCloseable {
         }
     }
 
-    /** One session's place in the schedule: waiting in the delay queue, handed to a thread, or in a step. */
+    /**
+     * One source server's share of the session threads: at most {@link #perServerLimit} of its
+     * sessions' steps in flight. A due session beyond that waits in line, and each step that ends
+     * hands its place to the longest waiting one, so every session of a busy server gets its turn
+     * (one that was merely looked at again later could lose every race to sessions with a backlog,
+     * which come due again at once).
+     */
+    private final class ServerShare {
+        private final java.util.ArrayDeque<Slot> waiting = new java.util.ArrayDeque<>();
+        private int inFlight;
+
+        /** Takes a place for {@code slot}, or puts it in line and says false. */
+        synchronized boolean enter(Slot slot) {
+            if (inFlight >= perServerLimit) {
+                waiting.add(slot);
+                return false;
+            }
+            inFlight++;
+            return true;
+        }
+
+        /** Takes a place whatever the limit: a stop request at shutdown, when no pump runs. */
+        synchronized void force() {
+            inFlight++;
+        }
+
+        /** Gives a place back, or hands it on to the longest waiting session. */
+        void leave() {
+            while (true) {
+                Slot next;
+                synchronized (this) {
+                    next = waiting.poll();
+                    if (next == null) {
+                        inFlight--;
+                        return;
+                    }
+                }
+                if (submit(next)) {
+                    return;
+                }
+                next.finish(); // the scheduler closed: the place goes on to the next in line, who ends too
+            }
+        }
+    }
+
+    /** One session's place in the schedule: waiting in the delay queue or its server's line, handed to a thread, or in a step. */
     final class Slot implements Delayed, Runnable {
         private final SessionRunner runner;
-        /** Steps in flight of this session's source server. */
-        private final AtomicInteger server;
+        /** This session's source server's share of the threads. */
+        private final ServerShare server;
         private SessionLoop loop;
         private boolean opened;
         private boolean finished;
@@ -227,7 +278,7 @@ public final class SessionScheduler implements AutoCloseable {
         private boolean stepping;
         private volatile long dueAtMillis;
 
-        Slot(SessionRunner runner, AtomicInteger server) {
+        Slot(SessionRunner runner, ServerShare server) {
             this.runner = runner;
             this.server = server;
         }
@@ -250,13 +301,8 @@ public final class SessionScheduler implements AutoCloseable {
         /** Hands the slot to a session thread without the pump; it is in no queue. */
         private void dispatchNow() {
             queued = false;
-            server.incrementAndGet();
-            try {
-                threads.execute(this);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                server.decrementAndGet();
-                finish(); // closed: nothing is in flight for this session
-            }
+            server.force();
+            execute(this);
         }
 
         synchronized void dequeued() {
@@ -283,7 +329,7 @@ public final class SessionScheduler implements AutoCloseable {
             synchronized (this) {
                 woken = false;
                 if (finished) {
-                    server.decrementAndGet();
+                    server.leave();
                     return;
                 }
                 stepping = true;
@@ -303,7 +349,7 @@ public final class SessionScheduler implements AutoCloseable {
             synchronized (this) {
                 stepping = false;
             }
-            server.decrementAndGet();
+            server.leave();
             if (next == SessionLoop.FINISHED || closed) {
                 finish();
             } else {

@@ -73,7 +73,7 @@ public final class BusEnvironment implements AutoCloseable {
         yaml.append("sources:\n");
         for (String id : sourceIds) {
             String url = routes.containsKey(id) ? server.jdbcUrlVia(routes.get(id), sourceDbs.get(id)) : server.jdbcUrl(sourceDbs.get(id));
-            yaml.append("  - { id: ").append(id).append(", jdbcUrl: \"").append(url)
+            yaml.append("  - { id: \"").append(id).append("\", jdbcUrl: \"").append(url)
                     .append("\", username: ").append(sourceUser == null ? server.user() : sourceUser[0]).append(", password: \"")
                     .append(sourceUser == null ? server.password() : sourceUser[1]).append("\" }\n");
         }
