@@ -49,6 +49,8 @@ public final class Placement {
     static final long TICK_MILLIS = 500;
     /** How long one reconcile waits for the epochs it takes (the rest are taken at the next). */
     private static final long TAKE_WAIT_MILLIS = 10_000;
+    /** From this many sessions started in one tick (a start, a member's loss), one line says how long their epochs took. */
+    private static final int MANY_STARTS = 10;
     /** How a member's status reports a definitions file the destination refused (CLI and UI show it). */
     public static final String DEPLOY_ERROR = "activity definitions not deployed";
     private static final long CONFIG_CHECK_MILLIS = 2_000;
@@ -316,28 +318,61 @@ public final class Placement {
                         floors.getOrDefault(id, 0L), entry.getValue().epoch())).toCompletableFuture());
             }
         }
-        long deadline = System.currentTimeMillis() + TAKE_WAIT_MILLIS;
-        for (Map.Entry<String, java.util.concurrent.CompletableFuture<SessionRecord>> taken : taking.entrySet()) {
-            String id = taken.getKey();
-            SessionRecord record;
+        if (taking.isEmpty()) {
+            return;
+        }
+        // each session starts as soon as its epoch is taken: one slow answer (its partition still being
+        // promoted after a member's loss) holds up none of the others
+        java.util.concurrent.BlockingQueue<String> answered = new java.util.concurrent.LinkedBlockingQueue<>();
+        taking.forEach((id, future) -> future.whenComplete((record, error) -> answered.add(id)));
+        long started = System.currentTimeMillis();
+        long deadline = started + TAKE_WAIT_MILLIS;
+        int startedRunners = 0;
+        int left = taking.size();
+        while (left > 0) {
+            String id;
             try {
-                record = taken.getValue().get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                id = answered.poll(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            }
+            if (id == null) {
+                break; // the rest are retried next tick
+            }
+            left--;
+            SessionRecord record;
+            try {
+                record = taking.get(id).join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
                 // a late answer may still have raised the epoch: the next try takes one above it, fencing holds
-                Throwable why = e.getCause() == null ? e : e.getCause();
-                // keyed by kind: a timeout's message names its invocation, different every time
-                if (!why.getClass().getName().equals(submitErrors.put(id, why.getClass().getName()))) {
-                    LOG.warn("Session '{}' could not take an epoch here, retrying every {} ms: {}", id, TICK_MILLIS, why.toString());
-                }
+                epochNotTaken(id, e.getCause() == null ? e : e.getCause());
                 continue;
             }
             if (record != null) {
                 submitErrors.remove(id);
                 startRunner(id, record.epoch(), config, config.source(id));
+                startedRunners++;
             }
+        }
+        if (left > 0) {
+            for (Map.Entry<String, java.util.concurrent.CompletableFuture<SessionRecord>> taken : taking.entrySet()) {
+                if (!taken.getValue().isDone()) {
+                    epochNotTaken(taken.getKey(), new java.util.concurrent.TimeoutException("no answer within "
+                            + TAKE_WAIT_MILLIS + " ms"));
+                }
+            }
+        }
+        if (taking.size() >= MANY_STARTS) {
+            LOG.info("Took epochs for {} sessions in {} ms and started them here ({} not started: retried, or no longer ours)", startedRunners,
+                    System.currentTimeMillis() - started, taking.size() - startedRunners);
+        }
+    }
+
+    private void epochNotTaken(String id, Throwable why) {
+        // keyed by kind: a timeout's message names its invocation, different every time
+        if (!why.getClass().getName().equals(submitErrors.put(id, why.getClass().getName()))) {
+            LOG.warn("Session '{}' could not take an epoch here, retrying every {} ms: {}", id, TICK_MILLIS, why.toString());
         }
     }
 

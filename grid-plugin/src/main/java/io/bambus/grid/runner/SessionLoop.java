@@ -64,7 +64,8 @@ public final class SessionLoop implements AutoCloseable {
 
     private final SessionMover mover;
     private final SessionFigures figures;
-    private boolean claimed;
+    /** Read by the scheduler too (claims go first): volatile. */
+    private volatile boolean claimed;
     private int failures;
     private long nextAttemptMillis;
     private long idleUntilMillis;
@@ -136,6 +137,9 @@ public final class SessionLoop implements AutoCloseable {
                     nextPurgeMillis = System.currentTimeMillis()
                             + java.util.concurrent.ThreadLocalRandom.current().nextLong(PURGE_INTERVAL_MILLIS);
                 }
+                publish(true);
+                // the first batch is the next step: sessions waiting for their claims (a member's loss, a start) go first
+                return 0;
             }
             long started = System.nanoTime();
             int moved = mover.moveBatch();
@@ -313,6 +317,11 @@ public final class SessionLoop implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), e.getMessage());
         }
+    }
+
+    /** Whether this loop holds its claim (its session moves batches); false until the first claim and after a failure. */
+    boolean claimed() {
+        return claimed;
     }
 
     @Override

@@ -224,16 +224,19 @@ public final class SessionScheduler implements AutoCloseable {
      * sessions' steps in flight. A due session beyond that waits in line, and each step that ends
      * hands its place to the longest waiting one, so every session of a busy server gets its turn
      * (one that was merely looked at again later could lose every race to sessions with a backlog,
-     * which come due again at once).
+     * which come due again at once). Sessions waiting for their claim (taken over after a member's
+     * loss, or starting) have a line of their own that goes first: a claim is one short step, and
+     * until it commits the session is not running anywhere.
      */
     private final class ServerShare {
+        private final java.util.ArrayDeque<Slot> claiming = new java.util.ArrayDeque<>();
         private final java.util.ArrayDeque<Slot> waiting = new java.util.ArrayDeque<>();
         private int inFlight;
 
         /** Takes a place for {@code slot}, or puts it in line and says false. */
         synchronized boolean enter(Slot slot) {
             if (inFlight >= perServerLimit) {
-                waiting.add(slot);
+                (slot.claiming() ? claiming : waiting).add(slot);
                 return false;
             }
             inFlight++;
@@ -250,7 +253,10 @@ public final class SessionScheduler implements AutoCloseable {
             while (true) {
                 Slot next;
                 synchronized (this) {
-                    next = waiting.poll();
+                    next = claiming.poll();
+                    if (next == null) {
+                        next = waiting.poll();
+                    }
                     if (next == null) {
                         inFlight--;
                         return;
@@ -269,7 +275,8 @@ public final class SessionScheduler implements AutoCloseable {
         private final SessionRunner runner;
         /** This session's source server's share of the threads. */
         private final ServerShare server;
-        private SessionLoop loop;
+        /** Written by the session thread, read by the pump (claims go first). */
+        private volatile SessionLoop loop;
         private boolean opened;
         private boolean finished;
         /** Guarded by this: in the delay queue; a wake-up came while it was not. */
@@ -303,6 +310,12 @@ public final class SessionScheduler implements AutoCloseable {
             queued = false;
             server.force();
             execute(this);
+        }
+
+        /** Whether the session's next step is its claim (it has none yet, or lost it to an error). */
+        boolean claiming() {
+            SessionLoop current = loop;
+            return current == null || !current.claimed();
         }
 
         synchronized void dequeued() {
