@@ -2,9 +2,12 @@ package io.bambus.grid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.bambus.grid.ops.BusOperations;
+import io.bambus.grid.session.SessionCommand;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.SessionState;
 import io.bambus.grid.testing.Await;
@@ -71,6 +74,60 @@ class SourceOutageInProcessTest {
     }
 
     /**
+     * A destination that refuses every batch (its activity table renamed away) but not the claim:
+     * the session's retries back off (250 ms doubling up to maxBackoffMillis, 1 s here) instead of
+     * starting again at 250 ms after each claim that works; and it moves everything once the table
+     * is back.
+     */
+    @Test
+    @Timeout(180)
+    void aSessionWhoseBatchesFailButClaimsWorkBacksOff() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("shop"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile);
+             Producer producer = new Producer("shop", env.sources.get("shop"), 5)) {
+            Duration timeout = Duration.ofSeconds(60);
+            HazelcastInstance member = cluster.start(0);
+            IMap<String, SessionRecord> sessions = BusMember.of(member).sessions();
+            Await.until("events to flow", timeout, () -> env.applied("shop") > 0);
+            String active;
+            try (java.sql.Connection connection = env.destination.getConnection();
+                 java.sql.ResultSet tables = connection.getMetaData().getTables(env.destinationDb, null, "%", null)) {
+                List<String> names = new java.util.ArrayList<>();
+                while (tables.next()) {
+                    names.add(tables.getString("TABLE_NAME"));
+                }
+                active = names.stream().filter(name -> name.toLowerCase().contains("order") && name.toLowerCase().contains("active"))
+                        .findFirst().orElseThrow(() -> new AssertionError("no active table for Order in " + names));
+            }
+            try (java.sql.Connection connection = env.destination.getConnection();
+                 java.sql.Statement statement = connection.createStatement()) {
+                statement.execute("RENAME TABLE `" + active + "` TO `" + active + "_away`");
+            }
+            Await.until("the session to show FAILING", timeout, () -> sessions.get("shop").state() == SessionState.FAILING);
+            // a measurement window, not a wait for a state: the failures recorded in it
+            Set<Long> failures = new java.util.TreeSet<>();
+            long end = System.nanoTime() + 6_000_000_000L;
+            while (System.nanoTime() < end) {
+                SessionRecord record = sessions.get("shop");
+                if (record.state() == SessionState.FAILING) {
+                    failures.add(record.updatedMillis());
+                }
+                Thread.sleep(20);
+            }
+            System.out.println("failures recorded in 6 s: " + failures.size() + " " + failures);
+            // backing off: 250, 500, then 1,000 ms apart (about 8 in 6 s); without back-off, one every 250 ms (24)
+            assertTrue(failures.size() <= 12, "no back-off: " + failures.size() + " failures in 6 s " + failures);
+            try (java.sql.Connection connection = env.destination.getConnection();
+                 java.sql.Statement statement = connection.createStatement()) {
+                statement.execute("RENAME TABLE `" + active + "_away` TO `" + active + "`");
+            }
+            Await.until("the session to recover by itself", timeout,
+                    () -> sessions.get("shop").state() == SessionState.RUNNING, () -> "" + sessions.get("shop"));
+            DeliveryCheck.assertExactlyOnce(env, "shop", producer.stop(), timeout);
+        }
+    }
+
+    /**
      * Five sessions on a source server that hangs (bytes stop, connections stay open: each of their
      * statements blocks for the socket timeout) and two on a healthy server, on four session threads:
      * the hung server's sessions hold at most three, and the healthy ones keep committing.
@@ -99,15 +156,32 @@ class SourceOutageInProcessTest {
                 server.hang();
                 // every hung session's next statement blocks at once (they poll every 20 ms): from here on
                 // the healthy ones must go on committing, again and again
+                long stuck = -1;
                 for (int round = 0; round < 3; round++) {
                     for (String id : healthy) {
                         long before = env.applied(id);
                         Await.until(id + " to commit while the other server hangs (round " + round + ")", Duration.ofSeconds(15),
                                 () -> env.applied(id) > before + 20);
                     }
+                    if (round == 0) {
+                        stuck = hung.stream().mapToLong(env::applied).sum(); // a batch in flight at the hang has ended by now
+                    }
                 }
-                long stuck = hung.stream().mapToLong(env::applied).sum();
                 assertEquals(stuck, hung.stream().mapToLong(env::applied).sum(), "nothing moves from a hung server");
+
+                // an operator pauses the hung server's sessions: the three blocked in a statement stop when it
+                // times out (60 s), the two waiting in the server's line stop at once
+                BusOperations ops = new BusOperations(member, "eventbus.sessions");
+                for (String id : hung) {
+                    ops.command(id, SessionCommand.PAUSE, "tester");
+                }
+                Await.until("the hung server's sessions waiting for a thread to stop", Duration.ofSeconds(15), () ->
+                        BusMember.of(member).runners().stream().filter(r -> hung.contains(r.sessionId()) && r.ended()).count()
+                                + hung.stream().filter(id -> BusMember.of(member).runners().stream()
+                                        .noneMatch(r -> r.sessionId().equals(id))).count() >= 2);
+                for (String id : hung) {
+                    ops.command(id, SessionCommand.RESUME, "tester");
+                }
 
                 server.release();
                 Map<String, Long> written = new java.util.LinkedHashMap<>();

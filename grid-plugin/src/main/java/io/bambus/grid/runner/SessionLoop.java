@@ -125,7 +125,6 @@ public final class SessionLoop implements AutoCloseable {
                 claimed = true;
                 LOG.info("Session '{}' running on this member with epoch {} from checkpoint batch {} (max seq {})",
                         runner.sessionId(), runner.epoch(), checkpoint.batchNo(), checkpoint.maxSeq());
-                recovered();
                 runner.claimed(checkpoint);
                 figures.claimed(runner.epoch(), checkpoint);
                 unpublished = true; // the record shows the claimed checkpoint at once (the CLI waits for it)
@@ -137,12 +136,18 @@ public final class SessionLoop implements AutoCloseable {
                     nextPurgeMillis = System.currentTimeMillis()
                             + java.util.concurrent.ThreadLocalRandom.current().nextLong(PURGE_INTERVAL_MILLIS);
                 }
-                publish(true);
+                if (failures == 0) {
+                    // a failing session's record says RUNNING again only when a batch works
+                    publish(true);
+                }
                 // the first batch is the next step: sessions waiting for their claims (a member's loss, a start) go first
                 return 0;
             }
             long started = System.nanoTime();
             int moved = mover.moveBatch();
+            // recovered only when a batch (or an empty poll) works: a claim that works before a batch that
+            // fails again must not reset the back-off to its first step
+            recovered();
             long gapAge = mover.gapAgeMillis();
             measureLag(moved == 0 && !mover.waitsForHeldSeq());
             long held = gapAge == 0 ? 0 : System.currentTimeMillis() - gapAge;
@@ -154,7 +159,6 @@ public final class SessionLoop implements AutoCloseable {
             if (moved > 0) {
                 long took = System.nanoTime() - started;
                 newCommitTimes = newCommitTimes.plus(took / 1e9);
-                recovered();
                 unpublished = true;
                 runner.committed(mover.checkpoint());
                 figures.committed(mover.checkpoint(), took);

@@ -39,6 +39,8 @@ public final class SessionScheduler implements AutoCloseable {
     static final String JOB_NAME = "bambus-sessions";
     /** Before the pump job is submitted again after it ended (it should not end while the member runs). */
     private static final long RESUBMIT_MILLIS = 1_000;
+    /** A pump that has not run for this long (Jet shutting down, or a long pause) is not relied on for a stop request. */
+    private static final long PUMP_SILENT_NANOS = 500_000_000L;
 
     private final ThreadPoolExecutor threads;
     private final DelayQueue<Slot> due = new DelayQueue<>();
@@ -49,6 +51,10 @@ public final class SessionScheduler implements AutoCloseable {
     private final java.util.Map<Object, ServerShare> shares = new ConcurrentHashMap<>();
     private final CountDownLatch pumping = new CountDownLatch(1);
     private volatile boolean closed;
+    /** Set at close: wake-ups no longer wait for the pump. */
+    private volatile boolean draining;
+    /** When the pump last ran (nanos): a pump that has not run for a while (Jet stopping it) is not relied on. */
+    private volatile long lastPumpNanos;
     private volatile Job job;
     private volatile int jobsSubmitted;
     private long nextSubmitMillis;
@@ -129,6 +135,7 @@ public final class SessionScheduler implements AutoCloseable {
      */
     void pump() {
         pumping.countDown();
+        lastPumpNanos = System.nanoTime();
         Slot slot;
         while ((slot = due.poll()) != null) {
             slot.dequeued();
@@ -161,7 +168,8 @@ public final class SessionScheduler implements AutoCloseable {
 
     private boolean pumpAlive() {
         Job current = job;
-        return current != null && !current.getFuture().isDone();
+        return !draining && current != null && !current.getFuture().isDone()
+                && System.nanoTime() - lastPumpNanos < PUMP_SILENT_NANOS;
     }
 
     /** How often the pump job was submitted: once, unless it ended while the member ran. */
@@ -176,6 +184,8 @@ public final class SessionScheduler implements AutoCloseable {
      */
     @Override
     public void close() {
+        // from here on a stop request is dispatched without the pump (Jet may already have stopped it)
+        draining = true;
         closed = true;
         for (Slot slot : slots) {
             if (due.remove(slot)) {
@@ -243,7 +253,12 @@ public final class SessionScheduler implements AutoCloseable {
             return true;
         }
 
-        /** Takes a place whatever the limit: a stop request at shutdown, when no pump runs. */
+        /** Takes {@code slot} out of its line (a stop request for it); false when it is not in one. */
+        synchronized boolean remove(Slot slot) {
+            return claiming.remove(slot) || waiting.remove(slot);
+        }
+
+        /** Takes a place whatever the limit: a stop request, which is one short step. */
         synchronized void force() {
             inFlight++;
         }
@@ -265,7 +280,11 @@ public final class SessionScheduler implements AutoCloseable {
                 if (submit(next)) {
                     return;
                 }
-                next.finish(); // the scheduler closed: the place goes on to the next in line, who ends too
+                try {
+                    next.finish(); // the scheduler closed: the place goes on to the next in line, who ends too
+                } catch (RuntimeException e) {
+                    LOG.warn("Session '{}' did not close cleanly at shutdown: {}", next.runner.sessionId(), e.toString());
+                }
             }
         }
     }
@@ -331,6 +350,10 @@ public final class SessionScheduler implements AutoCloseable {
                     return;
                 }
                 // the member is shutting down and Jet has ended the job: a stop request must still be heard
+                dispatchNow();
+            } else if (server.remove(this)) {
+                // waiting in its server's line (the server's share is taken, perhaps by a hung server's
+                // steps): the stop is heard now, beyond the share; it is one short step
                 dispatchNow();
             } else {
                 woken = true; // in a step, or on its way to one: queued at once after it
