@@ -153,21 +153,21 @@ class SourceOutageInProcessTest {
                 HazelcastInstance member = cluster.start(0);
                 Await.until("every session to commit", timeout, () -> all.stream().allMatch(id -> env.applied(id) > 0));
 
+                long atHang = hung.stream().mapToLong(env::applied).sum();
                 server.hang();
                 // every hung session's next statement blocks at once (they poll every 20 ms): from here on
                 // the healthy ones must go on committing, again and again
-                long stuck = -1;
                 for (int round = 0; round < 3; round++) {
                     for (String id : healthy) {
                         long before = env.applied(id);
                         Await.until(id + " to commit while the other server hangs (round " + round + ")", Duration.ofSeconds(15),
                                 () -> env.applied(id) > before + 20);
                     }
-                    if (round == 0) {
-                        stuck = hung.stream().mapToLong(env::applied).sum(); // a batch in flight at the hang has ended by now
-                    }
                 }
-                assertEquals(stuck, hung.stream().mapToLong(env::applied).sum(), "nothing moves from a hung server");
+                // a batch read before the hang may still be applied (the destination is not behind the proxy); its
+                // acknowledgement then hangs: at most one batch (500) for each of the three sessions in flight
+                long movedWhileHung = hung.stream().mapToLong(env::applied).sum() - atHang;
+                assertTrue(movedWhileHung <= 3 * 500, "moved from a hung server: " + movedWhileHung + " events");
 
                 // an operator pauses the hung server's sessions: the three blocked in a statement stop when it
                 // times out (60 s), the two waiting in the server's line stop at once
