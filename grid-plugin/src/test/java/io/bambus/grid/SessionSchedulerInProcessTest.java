@@ -11,11 +11,7 @@ import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.Producer;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -163,14 +159,14 @@ class SessionSchedulerInProcessTest {
         String user = "bt_idle_" + ProcessHandle.current().pid();
         String password = Long.toHexString(new Random().nextLong());
         try (BusEnvironment env = new BusEnvironment(ids, null)) {
-            admin(env, "CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'");
-            boolean userstatWasOn = "1".equals(adminValue(env, "SELECT @@GLOBAL.userstat"));
+            env.execute(env.destination, "CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'");
+            boolean userstatWasOn = env.query(env.destination, "SELECT @@GLOBAL.userstat") == 1;
             try {
                 for (String id : ids) {
-                    admin(env, "GRANT SELECT, INSERT, UPDATE, DELETE ON `" + env.sourceDbs.get(id) + "`.* TO '" + user + "'@'%'");
+                    env.execute(env.destination, "GRANT SELECT, INSERT, UPDATE, DELETE ON `" + env.sourceDbs.get(id) + "`.* TO '" + user + "'@'%'");
                     order(env, id, id + "-1");
                 }
-                admin(env, "SET GLOBAL userstat = 1");
+                env.execute(env.destination, "SET GLOBAL userstat = 1");
                 env.sourceUser(user, password, null);
                 try (ClusterFixture cluster = new ClusterFixture(env.configFile)) {
                     cluster.start(0);
@@ -194,9 +190,9 @@ class SessionSchedulerInProcessTest {
                 }
             } finally {
                 if (!userstatWasOn) {
-                    admin(env, "SET GLOBAL userstat = 0");
+                    env.execute(env.destination, "SET GLOBAL userstat = 0");
                 }
-                admin(env, "DROP USER IF EXISTS '" + user + "'@'%'");
+                env.execute(env.destination, "DROP USER IF EXISTS '" + user + "'@'%'");
             }
         }
     }
@@ -225,24 +221,8 @@ class SessionSchedulerInProcessTest {
 
     /** Statements the server counted for {@code user} (MariaDB's user statistics). */
     private static long sourceStatements(BusEnvironment env, String user) throws SQLException {
-        return Long.parseLong(adminValue(env, "SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)"
-                + " FROM information_schema.USER_STATISTICS WHERE USER = '" + user + "'"));
-    }
-
-    private static void admin(BusEnvironment env, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(env.destinationJdbcUrl(), env.user(), env.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
-
-    private static String adminValue(BusEnvironment env, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(env.destinationJdbcUrl(), env.user(), env.password());
-             Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery(sql)) {
-            row.next();
-            return row.getString(1);
-        }
+        return env.query(env.destination, "SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)"
+                + " FROM information_schema.USER_STATISTICS WHERE USER = '" + user + "'");
     }
 
     /** Seeded-random source names, the seed printed. */

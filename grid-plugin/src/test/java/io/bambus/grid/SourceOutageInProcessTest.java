@@ -99,10 +99,7 @@ class SourceOutageInProcessTest {
                 active = names.stream().filter(name -> name.toLowerCase().contains("order") && name.toLowerCase().contains("active"))
                         .findFirst().orElseThrow(() -> new AssertionError("no active table for Order in " + names));
             }
-            try (java.sql.Connection connection = env.destination.getConnection();
-                 java.sql.Statement statement = connection.createStatement()) {
-                statement.execute("RENAME TABLE `" + active + "` TO `" + active + "_away`");
-            }
+            env.execute(env.destination, "RENAME TABLE `" + active + "` TO `" + active + "_away`");
             Await.until("the session to show FAILING", timeout, () -> sessions.get("shop").state() == SessionState.FAILING);
             // a measurement window, not a wait for a state: the failures recorded in it
             Set<Long> failures = new java.util.TreeSet<>();
@@ -117,10 +114,7 @@ class SourceOutageInProcessTest {
             System.out.println("failures recorded in 6 s: " + failures.size() + " " + failures);
             // backing off: 250, 500, then 1,000 ms apart (about 8 in 6 s); without back-off, one every 250 ms (24)
             assertTrue(failures.size() <= 12, "no back-off: " + failures.size() + " failures in 6 s " + failures);
-            try (java.sql.Connection connection = env.destination.getConnection();
-                 java.sql.Statement statement = connection.createStatement()) {
-                statement.execute("RENAME TABLE `" + active + "_away` TO `" + active + "`");
-            }
+            env.execute(env.destination, "RENAME TABLE `" + active + "_away` TO `" + active + "`");
             Await.until("the session to recover by itself", timeout,
                     () -> sessions.get("shop").state() == SessionState.RUNNING, () -> "" + sessions.get("shop"));
             DeliveryCheck.assertExactlyOnce(env, "shop", producer.stop(), timeout);

@@ -15,6 +15,7 @@ import io.bambus.core.config.SourceConfig;
 import io.bambus.grid.BusMember;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.session.CreateRecord;
 import io.bambus.grid.session.TakeEpoch;
 import io.bambus.grid.timeline.Timeline;
 import io.bambus.grid.timeline.TimelineEntry;
@@ -175,7 +176,6 @@ public final class Placement {
         nextRecordCheckMillis = 0;
         wakeups.release();
     }
-
 
     public Collection<SessionRunner> runners() {
         return List.copyOf(runners.values());
@@ -622,7 +622,7 @@ public final class Placement {
         Set<String> present = new HashSet<>(member.sessions().keySet()); // the map's key set is a list: contains() scans
         for (SourceConfig source : member.config().sources()) {
             if (!present.contains(source.id())
-                    && member.sessions().putIfAbsent(source.id(), SessionRecord.create(source.id(), source.enabled())) == null) {
+                    && member.sessions().executeOnKey(source.id(), new CreateRecord(source.enabled())) != null) {
                 LOG.warn("Session '{}' had no record (all its replicas were lost); created it again", source.id());
             }
         }
@@ -632,7 +632,7 @@ public final class Placement {
         // sent together and then awaited: one round trip's time for thousands of sources, not one each
         List<java.util.concurrent.CompletableFuture<SessionRecord>> creating = new ArrayList<>();
         for (SourceConfig source : config.sources()) {
-            creating.add(member.sessions().submitToKey(source.id(), new io.bambus.grid.session.CreateRecord(source.enabled()))
+            creating.add(member.sessions().submitToKey(source.id(), new CreateRecord(source.enabled()))
                     .toCompletableFuture());
         }
         creating.forEach(java.util.concurrent.CompletableFuture::join);

@@ -51,8 +51,6 @@ public final class SessionScheduler implements AutoCloseable {
     private final java.util.Map<Object, ServerShare> shares = new ConcurrentHashMap<>();
     private final CountDownLatch pumping = new CountDownLatch(1);
     private volatile boolean closed;
-    /** Set at close: wake-ups no longer wait for the pump. */
-    private volatile boolean draining;
     /** When the pump last ran (nanos): a pump that has not run for a while (Jet stopping it) is not relied on. */
     private volatile long lastPumpNanos;
     private volatile Job job;
@@ -168,7 +166,7 @@ public final class SessionScheduler implements AutoCloseable {
 
     private boolean pumpAlive() {
         Job current = job;
-        return !draining && current != null && !current.getFuture().isDone()
+        return !closed && current != null && !current.getFuture().isDone()
                 && System.nanoTime() - lastPumpNanos < PUMP_SILENT_NANOS;
     }
 
@@ -185,7 +183,6 @@ public final class SessionScheduler implements AutoCloseable {
     @Override
     public void close() {
         // from here on a stop request is dispatched without the pump (Jet may already have stopped it)
-        draining = true;
         closed = true;
         for (Slot slot : slots) {
             if (due.remove(slot)) {

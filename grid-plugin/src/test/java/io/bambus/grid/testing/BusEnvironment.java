@@ -131,6 +131,13 @@ public final class BusEnvironment implements AutoCloseable {
         return server.port();
     }
 
+    public void execute(javax.sql.DataSource dataSource, String sql) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
     public long query(javax.sql.DataSource dataSource, String sql) throws SQLException {
         try (Connection connection = dataSource.getConnection();
              Statement statement = connection.createStatement();
