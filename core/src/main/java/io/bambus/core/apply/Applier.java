@@ -66,34 +66,55 @@ public final class Applier {
      * of record, from which the runner continues.
      */
     public Checkpoint claim(long epoch, boolean resume) throws SQLException {
+        // two statements in autocommit, not a locking transaction: the conditional update is the check and
+        // the take in one atomic step, and what is read after it can change only by a newer epoch's claim
+        // (a member's loss moves thousands of sessions at once: each claim's round trips count)
         try (Connection connection = destination.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                // create the row before locking it: locking a missing row takes a gap lock, and two
-                // sessions claiming at once would deadlock on their inserts
-                try (PreparedStatement insert = connection.prepareStatement(
-                        "INSERT IGNORE INTO bam_checkpoints (session_id, epoch, batch_no, batch_seqs, max_seq, events_applied,"
-                                + " events_failed, updated_at) VALUES (?, 0, 0, '', 0, 0, 0, UTC_TIMESTAMP(6))")) {
-                    insert.setString(1, sessionId);
-                    insert.executeUpdate();
-                }
-                Checkpoint recorded = lockCheckpoint(connection);
-                if (epoch < recorded.epoch() || (epoch == recorded.epoch() && !resume)) {
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true); // our pools' connections are; a round trip saved on each claim
+            }
+            if (!takeEpoch(connection, epoch, resume)) {
+                Checkpoint recorded = read(connection, false);
+                if (recorded != null && !(resume && recorded.epoch() == epoch)) { // (a URL may ask for changed rows)
                     throw new StaleEpochException(sessionId, epoch, recorded.epoch());
                 }
-                try (PreparedStatement update = connection.prepareStatement(
-                        "UPDATE bam_checkpoints SET epoch = ? WHERE session_id = ?")) {
-                    update.setLong(1, epoch);
-                    update.setString(2, sessionId);
-                    update.executeUpdate();
+                if (recorded == null) {
+                    insertCheckpoint(connection);
+                    if (!takeEpoch(connection, epoch, resume)) {
+                        Checkpoint raced = read(connection, false);
+                        throw new StaleEpochException(sessionId, epoch, raced == null ? 0 : raced.epoch());
+                    }
                 }
-                connection.commit();
-                return new Checkpoint(sessionId, epoch, recorded.batchNo(), recorded.batchSeqs(), recorded.maxSeq(),
-                        recorded.eventsApplied(), recorded.eventsFailed(), recorded.outboxId());
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
             }
+            Checkpoint recorded = read(connection, false);
+            if (recorded == null || recorded.epoch() != epoch) {
+                // a newer epoch took the session between the two statements
+                throw new StaleEpochException(sessionId, epoch, recorded == null ? 0 : recorded.epoch());
+            }
+            return recorded;
+        }
+    }
+
+    private void insertCheckpoint(Connection connection) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT IGNORE INTO bam_checkpoints (session_id, epoch, batch_no, batch_seqs, max_seq, events_applied,"
+                        + " events_failed, updated_at) VALUES (?, 0, 0, '', 0, 0, 0, UTC_TIMESTAMP(6))")) {
+            insert.setString(1, sessionId);
+            insert.executeUpdate();
+        }
+    }
+
+    /** Raises the checkpoint's epoch to {@code epoch} if it is below (or equal, for {@code resume}); false when it is not, or no row exists. */
+    private boolean takeEpoch(Connection connection, long epoch, boolean resume) throws SQLException {
+        // Connector/J reports matched rows (not changed ones): a resume at the same epoch counts
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE bam_checkpoints SET epoch = ? WHERE session_id = ? AND (epoch < ? OR (epoch = ? AND ?))")) {
+            update.setLong(1, epoch);
+            update.setString(2, sessionId);
+            update.setLong(3, epoch);
+            update.setLong(4, epoch);
+            update.setBoolean(5, resume);
+            return update.executeUpdate() > 0;
         }
     }
 

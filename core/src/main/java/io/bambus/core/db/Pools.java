@@ -40,6 +40,9 @@ public final class Pools {
         config.addDataSourceProperty("cachePrepStmts", "true");
         config.addDataSourceProperty("prepStmtCacheSize", "256");
         config.addDataSourceProperty("prepStmtCacheSqlLimit", "4096");
+        // autocommit and isolation are set only through JDBC here, so the driver knows them and sends a SET only
+        // for a change (by default it sends one for every call, and HikariCP's reset sends another)
+        config.addDataSourceProperty("useLocalSessionState", "true");
         config.addDataSourceProperty("connectTimeout", String.valueOf(database.connectTimeoutMillis()));
         // a hung server must fail a statement, not block a session forever
         config.addDataSourceProperty("socketTimeout", String.valueOf(database.socketTimeoutMillis()));

@@ -137,6 +137,9 @@ public final class SourcePools implements AutoCloseable {
     private HikariDataSource open(String name, String jdbcUrl, DatabaseConfig database) {
         HikariConfig config = Pools.config(name, new DatabaseConfig(jdbcUrl, database.username(), database.password(),
                 maxConnections, database.connectTimeoutMillis(), database.socketTimeoutMillis()), false);
+        // the outbox reader's transactions read committed rows (OutboxReader): as the connections' own level,
+        // no SET before and after each one
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         config.setMinimumIdle(0);
         config.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
         config.setScheduledExecutor(housekeeping);

@@ -205,22 +205,38 @@ public final class OutboxReader {
      */
     public String claim(Checkpoint checkpoint) throws SQLException {
         try (Connection connection = source.getConnection()) {
-            createOwnerTable(connection);
-            return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
-                    true, owner -> {
-                checkIdentity(connection, checkpoint, owner);
-                markBatch(connection, checkpoint.batchNo(), checkpoint.batchSeqs());
-                if (!retention.isZero()) {
-                    int replay = unmarkAfter(connection, checkpoint.batchNo());
-                    if (replay > 0) {
-                        LOG.warn("Session '{}': {} outbox rows were moved after the destination's checkpoint (batch {}); "
-                                + "the destination lost them (restored or failed over), replaying them", checkpoint.sessionId(),
-                                replay, checkpoint.batchNo());
-                    }
+            try {
+                return claim(connection, checkpoint);
+            } catch (SQLException e) {
+                if (e.getErrorCode() != 1146) { // table doesn't exist: the owner table on a source's first claim
+                    throw e;
                 }
-                return owner.outboxId;
-            });
+                createOwnerTable(connection); // (nothing when the missing table is the outbox: the claim fails again)
+                return claim(connection, checkpoint);
+            }
         }
+    }
+
+    private String claim(Connection connection, Checkpoint checkpoint) throws SQLException {
+        return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
+                true, owner -> {
+            checkIdentity(connection, checkpoint, owner);
+            // the owner row takes a batch's number in the transaction that marks it, and batches are marked in
+            // order: a row of the checkpoint's outbox at the checkpoint's batch has it marked and no later one
+            boolean known = !owner.created() && checkpoint.outboxId() != null;
+            if (!known || owner.batchNo() < checkpoint.batchNo()) {
+                markBatch(connection, checkpoint.batchNo(), checkpoint.batchSeqs());
+            }
+            if (!retention.isZero() && (!known || owner.batchNo() > checkpoint.batchNo())) {
+                int replay = unmarkAfter(connection, checkpoint.batchNo());
+                if (replay > 0) {
+                    LOG.warn("Session '{}': {} outbox rows were moved after the destination's checkpoint (batch {}); "
+                            + "the destination lost them (restored or failed over), replaying them", checkpoint.sessionId(),
+                            replay, checkpoint.batchNo());
+                }
+            }
+            return owner.outboxId;
+        });
     }
 
     /** Marks (or, with no retention, deletes) the rows of a batch the destination has committed. */
@@ -319,8 +335,9 @@ public final class OutboxReader {
         connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         connection.setAutoCommit(false);
         try {
-            boolean created = false;
-            if (claim) {
+            // read committed: locking a missing row takes no gap lock, so two first claims do not deadlock on their inserts
+            Owner owner = lockOwner(connection, sessionId, false);
+            if (owner == null && claim) {
                 try (PreparedStatement insert = connection.prepareStatement("INSERT IGNORE INTO " + ownerTable
                         + " (session_id, outbox_table, outbox_id, epoch, max_seq, batch_no, updated_at)"
                         + " VALUES (?, ?, ?, 0, 0, 0, UTC_TIMESTAMP(6))")) {
@@ -328,20 +345,12 @@ public final class OutboxReader {
                     insert.setString(2, tableName);
                     // made here, not by the server: UUID() replicates differently under statement-based binlogs
                     insert.setString(3, UUID.randomUUID().toString());
-                    created = insert.executeUpdate() == 1;
+                    owner = lockOwner(connection, sessionId, insert.executeUpdate() == 1);
                 }
             }
-            Owner owner;
-            try (PreparedStatement select = connection.prepareStatement("SELECT outbox_table, outbox_id, epoch, batch_no FROM "
-                    + ownerTable + " WHERE session_id = ? FOR UPDATE")) {
-                select.setString(1, sessionId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        throw new OutboxIdentityException(sessionId, "source outbox '" + tableName + "' has no owner row for"
-                                + " this session in " + OutboxSchema.OWNER_TABLE + " (the source database changed under it)");
-                    }
-                    owner = new Owner(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), created);
-                }
+            if (owner == null) {
+                throw new OutboxIdentityException(sessionId, "source outbox '" + tableName + "' has no owner row for"
+                        + " this session in " + OutboxSchema.OWNER_TABLE + " (the source database changed under it)");
             }
             if (owner.epoch() > epoch) {
                 throw new StaleEpochException(sessionId, epoch, owner.epoch(), "source outbox '" + tableName + "'");
@@ -362,6 +371,17 @@ public final class OutboxReader {
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
             throw e;
+        }
+    }
+
+    /** The session's owner row, locked for the transaction; null when there is none. */
+    private Owner lockOwner(Connection connection, String sessionId, boolean created) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT outbox_table, outbox_id, epoch, batch_no FROM "
+                + ownerTable + " WHERE session_id = ? FOR UPDATE")) {
+            select.setString(1, sessionId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? new Owner(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), created) : null;
+            }
         }
     }
 
