@@ -218,7 +218,9 @@ public final class Placement {
                 LOG.warn("Placement: reconcile failed, retrying: {}", e.toString());
             }
             try {
-                wakeups.tryAcquire(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                // the tick after a loss's settling time comes as it ends, not up to a tick later: sessions wait for it
+                long settled = splitGuard.settledInMillis(System.currentTimeMillis());
+                wakeups.tryAcquire(settled > 0 ? Math.min(TICK_MILLIS, settled) : TICK_MILLIS, TimeUnit.MILLISECONDS);
                 wakeups.drainPermits();
             } catch (InterruptedException e) {
                 return;

@@ -43,6 +43,11 @@ final class SplitGuard {
         return agreed > 2 && last < agreed && nowMillis - lastChangeMillis < SETTLE_MILLIS;
     }
 
+    /** In how many ms {@link #settling} ends (0 when it does not settle now). */
+    synchronized long settledInMillis(long nowMillis) {
+        return settling(nowMillis) ? Math.max(1, SETTLE_MILLIS - (nowMillis - lastChangeMillis)) : 0;
+    }
+
     /** A member that announced its graceful shutdown has left: not a split, the agreed size follows at once. */
     synchronized void departed() {
         if (agreed > 0) {

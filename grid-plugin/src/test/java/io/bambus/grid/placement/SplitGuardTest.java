@@ -1,5 +1,6 @@
 package io.bambus.grid.placement;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,9 @@ class SplitGuardTest {
         assertFalse(cutOff.update(1, 1_000), "one of three is a minority");
         assertTrue(majority.update(2, 1_000), "two of three is a majority");
         assertTrue(majority.settling(1_500), "new sessions wait until the loss has settled");
+        assertEquals(SETTLED - 500, majority.settledInMillis(1_500), "the placement loop wakes as the settling ends");
         assertFalse(majority.settling(1_000 + SETTLED));
+        assertEquals(0, majority.settledInMillis(1_000 + SETTLED));
         assertFalse(cutOff.update(1, 50_000), "it stays a minority while cut off");
         assertTrue(cutOff.update(3, 60_000), "merged back");
         assertTrue(majority.update(3, 60_000));
