@@ -131,4 +131,48 @@ class SourcePoolsTest {
             return row.getLong(1);
         }
     }
+
+    /**
+     * The drivers keep session state locally (no SET unless it changes), so what a connection's
+     * isolation is must be asked of the server: a source pool's connections read committed, also
+     * after a borrower changed them; another pool's stay at repeatable read.
+     */
+    @Test
+    void sourceConnectionsReadCommittedOnTheServerAndOtherPoolsRepeatableRead() throws Exception {
+        try (SourcePools pools = new SourcePools(1); HikariDataSource other = server.pool(databases.get(0), 1)) {
+            SourcePools.Lease lease = pools.acquire("s-iso", server.config(databases.get(0), 1));
+            try {
+                try (Connection connection = lease.pool().getConnection()) {
+                    assertEquals("READ-COMMITTED", isolationOnServer(connection));
+                    connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                    assertEquals("SERIALIZABLE", isolationOnServer(connection));
+                }
+                try (Connection connection = lease.pool().getConnection()) { // the same one: the pool holds one
+                    assertEquals("READ-COMMITTED", isolationOnServer(connection), "reset when it came back");
+                    connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    connection.setAutoCommit(false);
+                    assertEquals("READ-COMMITTED", isolationOnServer(connection));
+                    connection.commit();
+                }
+                try (Connection connection = other.getConnection()) {
+                    assertEquals("REPEATABLE-READ", isolationOnServer(connection));
+                }
+            } finally {
+                lease.release().run();
+            }
+        }
+    }
+
+    private static String isolationOnServer(Connection connection) throws Exception {
+        for (String variable : List.of("@@session.transaction_isolation", "@@session.tx_isolation")) {
+            try (java.sql.Statement statement = connection.createStatement();
+                 java.sql.ResultSet row = statement.executeQuery("SELECT " + variable)) {
+                row.next();
+                return row.getString(1);
+            } catch (java.sql.SQLException unknown) {
+                // MariaDB before 11.1 knows only tx_isolation, MySQL 8 only transaction_isolation
+            }
+        }
+        throw new AssertionError("the server names no isolation variable");
+    }
 }
