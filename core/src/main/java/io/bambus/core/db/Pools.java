@@ -43,6 +43,9 @@ public final class Pools {
         // autocommit and isolation are set only through JDBC here, so the driver knows them and sends a SET only
         // for a change (by default it sends one for every call, and HikariCP's reset sends another)
         config.addDataSourceProperty("useLocalSessionState", "true");
+        // ...which takes a new session's autocommit for on without asking: a server whose sessions start without it
+        // (autocommit=0 in its configuration) would leave the bus's autocommit statements uncommitted, holding locks
+        config.setConnectionInitSql("SET autocommit=1");
         config.addDataSourceProperty("connectTimeout", String.valueOf(database.connectTimeoutMillis()));
         // a hung server must fail a statement, not block a session forever
         config.addDataSourceProperty("socketTimeout", String.valueOf(database.socketTimeoutMillis()));

@@ -221,13 +221,16 @@ public final class OutboxReader {
         return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
                 true, owner -> {
             checkIdentity(connection, checkpoint, owner);
-            // the owner row takes a batch's number in the transaction that marks it, and batches are marked in
-            // order: a row of the checkpoint's outbox at the checkpoint's batch has it marked and no later one
+            // the owner row takes a batch's number in the transaction that marks it (batches are marked in order), and
+            // a claim sets it to the batch it reconciled to: a row of the checkpoint's outbox at exactly the
+            // checkpoint's batch has that batch marked and no later one
             boolean known = !owner.created() && checkpoint.outboxId() != null;
-            if (!known || owner.batchNo() < checkpoint.batchNo()) {
+            boolean marked = known && owner.batchNo() == checkpoint.batchNo(); // its batch marked, no later one
+            boolean behind = known && owner.batchNo() < checkpoint.batchNo(); // its last acknowledgement lost, no later one
+            if (!marked) {
                 markBatch(connection, checkpoint.batchNo(), checkpoint.batchSeqs());
             }
-            if (!retention.isZero() && (!known || owner.batchNo() > checkpoint.batchNo())) {
+            if (!retention.isZero() && !marked && !behind) {
                 int replay = unmarkAfter(connection, checkpoint.batchNo());
                 if (replay > 0) {
                     LOG.warn("Session '{}': {} outbox rows were moved after the destination's checkpoint (batch {}); "
@@ -356,9 +359,11 @@ public final class OutboxReader {
                 throw new StaleEpochException(sessionId, epoch, owner.epoch(), "source outbox '" + tableName + "'");
             }
             T result = work.run(owner);
+            // a claim has brought the outbox to its checkpoint's batch (marked it, unmarked what came after): the row
+            // says exactly that, also when the destination went back (restored) and the row had counted further
             try (PreparedStatement update = connection.prepareStatement("UPDATE " + ownerTable
-                    + " SET epoch = ?, outbox_table = ?, max_seq = GREATEST(max_seq, ?), batch_no = GREATEST(batch_no, ?),"
-                    + " updated_at = UTC_TIMESTAMP(6) WHERE session_id = ?")) {
+                    + " SET epoch = ?, outbox_table = ?, max_seq = GREATEST(max_seq, ?), batch_no = "
+                    + (claim ? "?" : "GREATEST(batch_no, ?)") + ", updated_at = UTC_TIMESTAMP(6) WHERE session_id = ?")) {
                 update.setLong(1, epoch);
                 update.setString(2, tableName);
                 update.setLong(3, markedUpTo);
