@@ -22,17 +22,7 @@ class DestinationRestoreTest {
     @Test
     void destinationRestoredToAnOlderCheckpointReplaysWhatItLacksExactlyOnce() throws Exception {
         try (BusFixture bus = new BusFixture()) {
-            write(bus, 0, 20);
-            SessionMover mover = bus.mover("s", 1, 8);
-            mover.claim();
-            BusFixture.drain(mover);
-            List<String> tables = copyTables(bus, "backup_");      // the "backup" at this checkpoint
-
-            write(bus, 20, 40);
-            BusFixture.drain(mover);
-            String expected = bus.dumpDestination();
-
-            restoreTables(bus, tables, "backup_");                 // the DBA restores the backup
+            String expected = moveAndRestore(bus);
             SessionMover afterRestore = bus.mover("s", 2, 8);
             afterRestore.claim();
             BusFixture.drain(afterRestore);
@@ -51,15 +41,7 @@ class DestinationRestoreTest {
     @Test
     void aBatchReplayedAfterARestoreWhoseAcknowledgementWasLostIsNotAppliedTwice() throws Exception {
         try (BusFixture bus = new BusFixture()) {
-            write(bus, 0, 20);
-            SessionMover mover = bus.mover("s", 1, 8);
-            mover.claim();
-            BusFixture.drain(mover);
-            List<String> tables = copyTables(bus, "backup_");
-            write(bus, 20, 40);
-            BusFixture.drain(mover);
-            String expected = bus.dumpDestination();
-            restoreTables(bus, tables, "backup_");
+            String expected = moveAndRestore(bus);
 
             // epoch 2 claims (unmarking what the restored destination lacks), commits one batch and dies before its acknowledgement
             OutboxReader reader = bus.reader(Duration.ofDays(1));
@@ -77,6 +59,23 @@ class DestinationRestoreTest {
             assertEquals(80, bus.count(bus.destination, "SELECT events_applied FROM bam_checkpoints"));
             assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
         }
+    }
+
+    /**
+     * Moves 20 orders, backs the destination up, moves 20 more, then restores the backup; returns the
+     * destination as it was before the restore, which the bus must bring back exactly.
+     */
+    private static String moveAndRestore(BusFixture bus) throws Exception {
+        write(bus, 0, 20);
+        SessionMover mover = bus.mover("s", 1, 8);
+        mover.claim();
+        BusFixture.drain(mover);
+        List<String> tables = copyTables(bus, "backup_");      // the "backup" at this checkpoint
+        write(bus, 20, 40);
+        BusFixture.drain(mover);
+        String expected = bus.dumpDestination();
+        restoreTables(bus, tables, "backup_");                 // the DBA restores the backup
+        return expected;
     }
 
     private static void write(BusFixture bus, int from, int to) throws Exception {

@@ -45,7 +45,8 @@ import java.util.concurrent.Future;
  * survivors were restarted too, and the time until one new event per moved session is applied.</li>
  * </ul>
  * Arguments: session counts (default 1000 3000 10000), member heap (default 1g up to 1,000
- * sessions, 2g above).
+ * sessions, 2g above), {@code cold} to kill without first waiting for the members' JIT compilers
+ * to settle (by default the kill waits until they have compiled for less than 0.25 s in 10 s).
  */
 public final class Scale {
 
@@ -55,6 +56,11 @@ public final class Scale {
     private static final long KILL_DEADLINE_MILLIS = 120_000;
     private static final long NEW_EVENT_DEADLINE_MILLIS = 60_000;
     private static final long POLL_MILLIS = 50;
+    /** How long the members' JIT compilers must have been (nearly) idle before the kill, and how long to wait for it at most. */
+    private static final long JIT_QUIET_MILLIS = 10_000;
+    private static final long JIT_WAIT_MILLIS = 240_000;
+    /** "cold": kill without waiting for the members' JIT compilers to settle. */
+    private static boolean cold;
 
     public static void main(String[] args) throws Exception {
         List<Integer> counts = new ArrayList<>();
@@ -62,6 +68,8 @@ public final class Scale {
         for (String arg : args) {
             if (arg.matches("\\d+")) {
                 counts.add(Integer.parseInt(arg));
+            } else if (arg.equals("cold")) {
+                cold = true;
             } else {
                 heap = arg;
             }
@@ -280,6 +288,7 @@ public final class Scale {
                 moving.add(record.sessionId());
             }
         }
+        String jit = cold ? "killed without waiting for the members' JIT compilers (cold)" : awaitJitQuiet(members);
         Map<String, long[]> before = checkpoints(destination);
 
         long killed = System.nanoTime();
@@ -301,6 +310,7 @@ public final class Scale {
         }
         double pollMillis = (System.nanoTime() - killed) / 1e6 / Math.max(1, polls);
         List<String> lines = new ArrayList<>();
+        lines.add(jit);
         lines.add(String.format("kill -9 m%d (%,d of %,d sessions) -> each claimed elsewhere (checkpoint epoch up, polled every"
                         + " %.0f ms): %s; never within %d s: %,d", victim, moving.size(), before.size(), pollMillis,
                 stats(new ArrayList<>(claimedAt.values())), KILL_DEADLINE_MILLIS / 1000, moving.size() - claimedAt.size()));
@@ -358,6 +368,49 @@ public final class Scale {
         }
         return String.format("after the move, one new event per moved session -> applied: %s; never within %d s: %,d",
                 stats(new ArrayList<>(appliedAt.values())), NEW_EVENT_DEADLINE_MILLIS / 1000, moved.size() - appliedAt.size());
+    }
+
+    /**
+     * Waits until the members' JIT compilers have spent less than 0.25 s compiling over the last
+     * {@value #JIT_QUIET_MILLIS} ms (jstat's compile time), at most {@value #JIT_WAIT_MILLIS} ms: members
+     * that started minutes ago still compile the code they run, which on two cores takes CPU from the
+     * failover. A long-running cluster's members are past that; the "cold" argument measures without it.
+     */
+    private static String awaitJitQuiet(MemberProcesses members) throws Exception {
+        long start = System.currentTimeMillis();
+        java.util.ArrayDeque<double[]> history = new java.util.ArrayDeque<>(); // {millis, compile seconds of all members}
+        while (true) {
+            double seconds = 0;
+            for (int i = 0; i < MEMBERS; i++) {
+                seconds += compileSeconds(members.pid(i));
+            }
+            long now = System.currentTimeMillis();
+            history.addLast(new double[] {now, seconds});
+            while (history.size() > 1 && now - history.peekFirst()[0] > JIT_QUIET_MILLIS) {
+                history.removeFirst();
+            }
+            double recent = seconds - history.peekFirst()[1];
+            boolean full = now - history.peekFirst()[0] >= JIT_QUIET_MILLIS - 1_000;
+            if (full && recent < 0.25) {
+                return String.format("members' JIT compilers quiet (%.2f s compiling in the last %d s) after waiting %.1f s; then the kill",
+                        recent, JIT_QUIET_MILLIS / 1000, (now - start) / 1000.0);
+            }
+            if (now - start > JIT_WAIT_MILLIS) {
+                return String.format("members' JIT compilers still busy after %d s (%.2f s compiling in the last %d s); killed anyway",
+                        JIT_WAIT_MILLIS / 1000, recent, JIT_QUIET_MILLIS / 1000);
+            }
+            BenchSupport.sleep(1_000);
+        }
+    }
+
+    /** A process's total JIT compile time so far, from {@code jstat -compiler}. */
+    private static double compileSeconds(long pid) throws Exception {
+        Process jstat = new ProcessBuilder("jstat", "-compiler", String.valueOf(pid)).redirectErrorStream(true).start();
+        List<String> lines = new String(jstat.getInputStream().readAllBytes()).lines().toList();
+        if (!jstat.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || lines.size() < 2) {
+            throw new IllegalStateException("jstat -compiler " + pid + " gave: " + lines);
+        }
+        return Double.parseDouble(lines.get(1).trim().split("\\s+")[3]);
     }
 
     /** Every session's checkpoint: {epoch, events applied}, in one query. */
