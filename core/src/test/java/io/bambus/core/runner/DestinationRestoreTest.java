@@ -23,13 +23,7 @@ class DestinationRestoreTest {
     void destinationRestoredToAnOlderCheckpointReplaysWhatItLacksExactlyOnce() throws Exception {
         try (BusFixture bus = new BusFixture()) {
             String expected = moveAndRestore(bus);
-            SessionMover afterRestore = bus.mover("s", 2, 8);
-            afterRestore.claim();
-            BusFixture.drain(afterRestore);
-
-            assertEquals(expected, bus.dumpDestination());
-            assertEquals(80, bus.count(bus.destination, "SELECT events_applied FROM bam_checkpoints"));
-            assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
+            takeOverAndCheck(bus, 2, expected);
         }
     }
 
@@ -52,12 +46,7 @@ class DestinationRestoreTest {
             assertEquals(8, batch.size());
             applier.apply(2, replaying.checkpoint(), batch);
 
-            SessionMover next = bus.mover("s", 3, 8);
-            next.claim();
-            BusFixture.drain(next);
-            assertEquals(expected, bus.dumpDestination());
-            assertEquals(80, bus.count(bus.destination, "SELECT events_applied FROM bam_checkpoints"));
-            assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
+            takeOverAndCheck(bus, 3, expected);
         }
     }
 
@@ -76,6 +65,16 @@ class DestinationRestoreTest {
         String expected = bus.dumpDestination();
         restoreTables(bus, tables, "backup_");                 // the DBA restores the backup
         return expected;
+    }
+
+    /** A runner of {@code epoch} claims and moves everything: the destination ends as {@code expected}, each event once. */
+    private static void takeOverAndCheck(BusFixture bus, long epoch, String expected) throws Exception {
+        SessionMover mover = bus.mover("s", epoch, 8);
+        mover.claim();
+        BusFixture.drain(mover);
+        assertEquals(expected, bus.dumpDestination());
+        assertEquals(80, bus.count(bus.destination, "SELECT events_applied FROM bam_checkpoints"));
+        assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
     }
 
     private static void write(BusFixture bus, int from, int to) throws Exception {
