@@ -16,6 +16,7 @@ import io.bambus.grid.testing.ClusterFixture;
 import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.Producer;
 import io.bambus.grid.testing.TcpProxy;
+import io.bambus.grid.timeline.TimelineEntry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -148,6 +149,7 @@ class SourceOutageInProcessTest {
                 Await.until("every session to commit", timeout, () -> all.stream().allMatch(id -> env.applied(id) > 0));
 
                 long atHang = hung.stream().mapToLong(env::applied).sum();
+                long hangMillis = System.currentTimeMillis();
                 server.hang();
                 // every hung session's next statement blocks at once (they poll every 20 ms): from here on
                 // the healthy ones must go on committing, again and again
@@ -163,16 +165,34 @@ class SourceOutageInProcessTest {
                 long movedWhileHung = hung.stream().mapToLong(env::applied).sum() - atHang;
                 assertTrue(movedWhileHung <= 3 * 500, "moved from a hung server: " + movedWhileHung + " events");
 
-                // an operator pauses the hung server's sessions: the three blocked in a statement stop when it
-                // times out (60 s), the two waiting in the server's line stop at once
+                // an operator pauses the hung server's sessions, one at a time: the three blocked in a statement
+                // stop when it times out (60 s), the two waiting in the server's line stop at once; the stop of
+                // one in line is a step beyond the server's share, and must not hand a place on to the other
+                // (whose next statement would hang on the last free thread): the healthy ones go on committing
                 BusOperations ops = new BusOperations(member, "eventbus.sessions");
                 for (String id : hung) {
                     ops.command(id, SessionCommand.PAUSE, "tester");
+                    Await.until(id + "'s pause to reach its runner", Duration.ofSeconds(15), () -> BusMember.of(member).runners()
+                            .stream().noneMatch(r -> r.sessionId().equals(id) && !r.stopping()));
+                    for (String other : healthy) {
+                        long before = env.applied(other);
+                        Await.until(other + " to commit after " + id + " was paused", Duration.ofSeconds(15),
+                                () -> env.applied(other) > before + 20);
+                    }
                 }
                 Await.until("the hung server's sessions waiting for a thread to stop", Duration.ofSeconds(15), () ->
                         BusMember.of(member).runners().stream().filter(r -> hung.contains(r.sessionId()) && r.ended()).count()
                                 + hung.stream().filter(id -> BusMember.of(member).runners().stream()
-                                        .noneMatch(r -> r.sessionId().equals(id))).count() >= 2);
+                                        .noneMatch(r -> r.sessionId().equals(id))).count() >= 2,
+                        () -> BusMember.of(member).runners().stream().filter(r -> hung.contains(r.sessionId()))
+                                .map(r -> r.sessionId() + (r.ended() ? " ended" : r.stopping() ? " stopping" : " running")).toList()
+                                .toString());
+                // a step beyond the share would have waited for a new connection to the hung server and failed
+                List<String> failing = ops.timeline(0, 10_000).entries().stream()
+                        .filter(entry -> entry.millis() >= hangMillis && entry.kind() == TimelineEntry.Kind.SESSION_FAILING
+                                && hung.contains(entry.session()))
+                        .map(entry -> entry.session() + ": " + entry.detail()).toList();
+                assertEquals(List.of(), failing, "a hung server's session ran a step beyond the server's share");
                 for (String id : hung) {
                     ops.command(id, SessionCommand.RESUME, "tester");
                 }

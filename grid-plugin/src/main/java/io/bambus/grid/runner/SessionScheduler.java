@@ -240,9 +240,13 @@ public final class SessionScheduler implements AutoCloseable {
         private final java.util.ArrayDeque<Slot> waiting = new java.util.ArrayDeque<>();
         private int inFlight;
 
-        /** Takes a place for {@code slot}, or puts it in line and says false. */
+        /**
+         * Takes a place for {@code slot}, or puts it in line and says false. A session asked to stop
+         * takes one whatever the limit (its stop is one short step that runs no statement): a stop
+         * request that reached it on its way from the delay queue must not wait behind a hung server.
+         */
         synchronized boolean enter(Slot slot) {
-            if (inFlight >= perServerLimit) {
+            if (inFlight >= perServerLimit && !slot.runner.stopping()) {
                 (slot.claiming() ? claiming : waiting).add(slot);
                 return false;
             }
@@ -260,13 +264,17 @@ public final class SessionScheduler implements AutoCloseable {
             inFlight++;
         }
 
-        /** Gives a place back, or hands it on to the longest waiting session. */
+        /**
+         * Gives a place back, or hands it on to the longest waiting session. A place taken beyond the
+         * limit (a stop) is only given back: handed on, it would let one more of the server's sessions
+         * run a statement, and on a hung server take a thread the other servers' sessions need.
+         */
         void leave() {
             while (true) {
                 Slot next;
                 synchronized (this) {
-                    next = claiming.poll();
-                    if (next == null) {
+                    next = inFlight > perServerLimit ? null : claiming.poll();
+                    if (next == null && inFlight <= perServerLimit) {
                         next = waiting.poll();
                     }
                     if (next == null) {
