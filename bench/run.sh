@@ -3,10 +3,10 @@
 # management-ui/src/test/java/io/bambus/ui/bench for SessionsPage) with the test class path.
 # Uses BAMBUS_TEST_JDBC_URL's server or the embedded one.
 #
-#   bench/run.sh Throughput|FailoverPauses|Latency|Scale|Claims|SessionsPage [ARGS...]
+#   bench/run.sh Throughput|FailoverPauses|Latency|Scale|Claims|RecordCodec|SessionsPage [ARGS...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-[ $# -ge 1 ] || { echo "usage: bench/run.sh Throughput|FailoverPauses|Latency|Scale|Claims|SessionsPage [args]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: bench/run.sh Throughput|FailoverPauses|Latency|Scale|Claims|RecordCodec|SessionsPage [args]" >&2; exit 2; }
 NAME="$1"; shift
 MODULE=grid-plugin PACKAGE=io.bambus.grid.bench
 if [ "$NAME" = SessionsPage ]; then

@@ -13,11 +13,14 @@ import java.util.List;
  */
 public final class SerializationAllowlist {
 
-    /** What travels Java-serialized: session records, entry processors, tasks, the merge policy, Jet job parts. */
+    /**
+     * What travels Java-serialized: the placement plan, the rarer entry processors, tasks, the merge
+     * policy, Jet job parts (session records and their frequent updates have serializers of their own).
+     */
     public static final List<String> PREFIXES = List.of("io.bambus.core.", "io.bambus.grid.");
 
-    /** A class every bus process must be able to read: the session record. */
-    static final String PROBE = "io.bambus.grid.session.SessionRecord";
+    /** A class of the bus's that a filter must let through (any would do: the prefixes are what is checked). */
+    static final String PROBE = "io.bambus.grid.placement.PlacementPlan";
 
     private SerializationAllowlist() {
     }

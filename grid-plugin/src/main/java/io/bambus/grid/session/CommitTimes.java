@@ -23,6 +23,11 @@ public record CommitTimes(long[] counts, double sumSeconds) implements Serializa
         return counts.clone();
     }
 
+    /** The counts themselves, not a copy: for the record's serializer, which only reads them. */
+    long[] countsView() {
+        return counts;
+    }
+
     public long total() {
         return Arrays.stream(counts).sum();
     }

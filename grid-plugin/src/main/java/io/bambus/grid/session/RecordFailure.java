@@ -1,5 +1,9 @@
 package io.bambus.grid.session;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
+
 /** Marks the session FAILING with the error an operator should see, if the writer holds the epoch. */
 public final class RecordFailure extends RecordUpdate {
 
@@ -9,6 +13,15 @@ public final class RecordFailure extends RecordUpdate {
     public RecordFailure(long epoch, String error) {
         this.epoch = epoch;
         this.error = error;
+    }
+
+    void writeTo(ObjectDataOutput out) throws IOException {
+        out.writeLong(epoch);
+        out.writeString(error);
+    }
+
+    static RecordFailure readFrom(ObjectDataInput in) throws IOException {
+        return new RecordFailure(in.readLong(), in.readString());
     }
 
     @Override

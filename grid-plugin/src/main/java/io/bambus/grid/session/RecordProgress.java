@@ -1,5 +1,9 @@
 package io.bambus.grid.session;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
+
 /** Mirrors a committed checkpoint, the lag, the held seq's wait and new commit times into the record, if the writer still holds its epoch. */
 public final class RecordProgress extends RecordUpdate {
 
@@ -26,6 +30,24 @@ public final class RecordProgress extends RecordUpdate {
         this.oldestWaitingMillis = oldestWaitingMillis;
         this.newCommitTimes = newCommitTimes;
         this.heldSinceMillis = heldSinceMillis;
+    }
+
+    void writeTo(ObjectDataOutput out) throws IOException {
+        out.writeLong(epoch);
+        out.writeLong(batchNo);
+        out.writeLong(maxSeq);
+        out.writeLong(eventsMoved);
+        out.writeLong(eventsFailed);
+        out.writeLong(commitMillis);
+        out.writeLong(lagEvents);
+        out.writeLong(oldestWaitingMillis);
+        RecordSerializers.writeCommitTimes(out, newCommitTimes);
+        out.writeLong(heldSinceMillis);
+    }
+
+    static RecordProgress readFrom(ObjectDataInput in) throws IOException {
+        return new RecordProgress(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                in.readLong(), in.readLong(), RecordSerializers.readCommitTimes(in), in.readLong());
     }
 
     @Override

@@ -37,6 +37,10 @@ abstract class RecordUpdate implements EntryProcessor<String, SessionRecord, Ses
             this.record = record;
         }
 
+        SessionRecord record() {
+            return record;
+        }
+
         @Override
         public SessionRecord process(Map.Entry<String, SessionRecord> entry) {
             entry.setValue(record);

@@ -1,5 +1,9 @@
 package io.bambus.grid.session;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
+
 /**
  * A member starting a session takes the next fencing epoch, above {@code floor} (the destination's
  * recorded epoch when it refused a claim: the record may have been lost with a whole cluster).
@@ -19,6 +23,17 @@ public final class TakeEpoch extends RecordUpdate {
         this.ownerAddress = ownerAddress;
         this.floor = floor;
         this.expectedEpoch = expectedEpoch;
+    }
+
+    void writeTo(ObjectDataOutput out) throws IOException {
+        out.writeString(ownerUuid);
+        out.writeString(ownerAddress);
+        out.writeLong(floor);
+        out.writeLong(expectedEpoch);
+    }
+
+    static TakeEpoch readFrom(ObjectDataInput in) throws IOException {
+        return new TakeEpoch(in.readString(), in.readString(), in.readLong(), in.readLong());
     }
 
     @Override

@@ -1,0 +1,186 @@
+package io.bambus.grid.session;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.Serializer;
+import com.hazelcast.nio.serialization.SerializerHook;
+import com.hazelcast.nio.serialization.StreamSerializer;
+import java.io.IOException;
+
+/**
+ * How session records and the updates sent for them travel and are stored: field by field, not
+ * Java-serialized. Every member reads its sessions' records on each placement tick and every
+ * running session sends its progress as an entry processor, whose partition thread reads the record,
+ * writes the new one and sends it to the backup; Java serialization made each record 780 bytes and
+ * about ten times slower to read (class descriptors, reflection), which a member with thousands of
+ * sessions paid on every tick. Hazelcast finds these serializers through
+ * {@code META-INF/services/com.hazelcast.SerializerHook} wherever the plugin's classes are (members,
+ * the UI, the CLI), ahead of Java serialization; type ids {@value #FIRST_TYPE_ID} to
+ * {@value #LAST_TYPE_ID} are the bus's. Members and clients of one cluster must run the same bus
+ * version (the README says so).
+ */
+public final class RecordSerializers {
+
+    static final int FIRST_TYPE_ID = 7_401;
+    static final int LAST_TYPE_ID = 7_405;
+
+    private RecordSerializers() {
+    }
+
+    /** One type's hook and serializer in one: Hazelcast asks the hook for the serializer once per serialization service. */
+    private abstract static class Hook<T> implements SerializerHook<T>, StreamSerializer<T> {
+
+        private final Class<T> type;
+        private final int typeId;
+
+        Hook(Class<T> type, int typeId) {
+            this.type = type;
+            this.typeId = typeId;
+        }
+
+        @Override
+        public final Class<T> getSerializationType() {
+            return type;
+        }
+
+        @Override
+        public final Serializer createSerializer() {
+            return this;
+        }
+
+        @Override
+        public final boolean isOverwritable() {
+            return false;
+        }
+
+        @Override
+        public final int getTypeId() {
+            return typeId;
+        }
+    }
+
+    public static final class Record extends Hook<SessionRecord> {
+
+        public Record() {
+            super(SessionRecord.class, FIRST_TYPE_ID);
+        }
+
+        @Override
+        public void write(ObjectDataOutput out, SessionRecord record) throws IOException {
+            writeRecord(out, record);
+        }
+
+        @Override
+        public SessionRecord read(ObjectDataInput in) throws IOException {
+            return readRecord(in);
+        }
+    }
+
+    public static final class Progress extends Hook<RecordProgress> {
+
+        public Progress() {
+            super(RecordProgress.class, FIRST_TYPE_ID + 1);
+        }
+
+        @Override
+        public void write(ObjectDataOutput out, RecordProgress progress) throws IOException {
+            progress.writeTo(out);
+        }
+
+        @Override
+        public RecordProgress read(ObjectDataInput in) throws IOException {
+            return RecordProgress.readFrom(in);
+        }
+    }
+
+    public static final class Epoch extends Hook<TakeEpoch> {
+
+        public Epoch() {
+            super(TakeEpoch.class, FIRST_TYPE_ID + 2);
+        }
+
+        @Override
+        public void write(ObjectDataOutput out, TakeEpoch take) throws IOException {
+            take.writeTo(out);
+        }
+
+        @Override
+        public TakeEpoch read(ObjectDataInput in) throws IOException {
+            return TakeEpoch.readFrom(in);
+        }
+    }
+
+    public static final class Failure extends Hook<RecordFailure> {
+
+        public Failure() {
+            super(RecordFailure.class, FIRST_TYPE_ID + 3);
+        }
+
+        @Override
+        public void write(ObjectDataOutput out, RecordFailure failure) throws IOException {
+            failure.writeTo(out);
+        }
+
+        @Override
+        public RecordFailure read(ObjectDataInput in) throws IOException {
+            return RecordFailure.readFrom(in);
+        }
+    }
+
+    /** The backup of every record update. */
+    public static final class Set extends Hook<RecordUpdate.SetRecord> {
+
+        public Set() {
+            super(RecordUpdate.SetRecord.class, LAST_TYPE_ID);
+        }
+
+        @Override
+        public void write(ObjectDataOutput out, RecordUpdate.SetRecord set) throws IOException {
+            writeRecord(out, set.record());
+        }
+
+        @Override
+        public RecordUpdate.SetRecord read(ObjectDataInput in) throws IOException {
+            return new RecordUpdate.SetRecord(readRecord(in));
+        }
+    }
+
+    static void writeRecord(ObjectDataOutput out, SessionRecord record) throws IOException {
+        out.writeString(record.sessionId());
+        out.writeString(record.state().name());
+        out.writeString(record.ownerUuid());
+        out.writeString(record.ownerAddress());
+        out.writeLong(record.epoch());
+        out.writeLong(record.batchNo());
+        out.writeLong(record.maxSeq());
+        out.writeLong(record.eventsMoved());
+        out.writeLong(record.eventsFailed());
+        out.writeString(record.lastError());
+        out.writeLong(record.lastCommitMillis());
+        out.writeLong(record.updatedMillis());
+        out.writeLong(record.lagEvents());
+        out.writeLong(record.oldestWaitingMillis());
+        writeCommitTimes(out, record.commitTimes());
+        out.writeLong(record.heldSinceMillis());
+    }
+
+    static SessionRecord readRecord(ObjectDataInput in) throws IOException {
+        return new SessionRecord(in.readString(), SessionState.valueOf(in.readString()), in.readString(), in.readString(),
+                in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readString(), in.readLong(),
+                in.readLong(), in.readLong(), in.readLong(), readCommitTimes(in), in.readLong());
+    }
+
+    static void writeCommitTimes(ObjectDataOutput out, CommitTimes times) throws IOException {
+        out.writeLongArray(times.countsView());
+        out.writeDouble(times.sumSeconds());
+    }
+
+    static CommitTimes readCommitTimes(ObjectDataInput in) throws IOException {
+        long[] counts = in.readLongArray();
+        if (counts == null || counts.length != CommitTimes.BOUNDS.length + 1) {
+            throw new IOException("a session record's commit times have " + (counts == null ? "no" : counts.length)
+                    + " buckets, not " + (CommitTimes.BOUNDS.length + 1) + ": a member or client of another bus version");
+        }
+        return new CommitTimes(counts, in.readDouble());
+    }
+}
