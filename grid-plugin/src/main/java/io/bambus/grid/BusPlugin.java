@@ -11,6 +11,7 @@ import io.bambus.core.alert.AlertRules;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
 import io.bambus.grid.security.SerializationAllowlist;
+import io.bambus.grid.session.RecordSerializers;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
@@ -64,6 +65,10 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
                     + " java-serialization-filter to hazelcast.yaml as scripts/config/hazelcast.yaml does (README, Security)");
         } else if (filter != null) {
             throw new ConfigException("hazelcast.yaml", List.of(filter));
+        }
+        String serializers = RecordSerializers.problem(hz);
+        if (serializers != null) {
+            throw new ConfigException("the member's class path", List.of(serializers));
         }
         member = new BusMember(hz, Path.of(path), config, metrics(hz, path, config));
     }

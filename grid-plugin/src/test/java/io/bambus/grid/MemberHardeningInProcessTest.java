@@ -91,6 +91,11 @@ class MemberHardeningInProcessTest {
                 assertTrue(causes(refused).contains("Resolving class " + UntrustedTask.class.getName() + " is not allowed"),
                         causes(refused));
                 assertTrue(sessions.get("a") instanceof SessionRecord, "the record was not touched");
+                // records travel through the bus's own serializers on members and clients alike (members check it at start)
+                for (HazelcastInstance process : List.of(member, operator, plain)) {
+                    assertTrue(process instanceof com.hazelcast.spi.impl.SerializationServiceSupport, "cannot tell");
+                    assertEquals(null, io.bambus.grid.session.RecordSerializers.problem(process));
+                }
                 JavaSerializationFilterConfig shipped = member.getConfig().getSerializationConfig().getJavaSerializationFilterConfig();
                 assertFalse(shipped.isDefaultsDisabled(), "Hazelcast's default allowlist stays on");
                 assertEquals(Set.copyOf(SerializationAllowlist.PREFIXES), shipped.getWhitelist().getPrefixes(),

@@ -52,6 +52,8 @@ public final class Placement {
     private static final long TAKE_WAIT_MILLIS = 10_000;
     /** From this many sessions started in one tick (a start, a member's loss), one line says how long their epochs took. */
     private static final int MANY_STARTS = 10;
+    /** A reconcile that takes this long says where its time went (normally it takes milliseconds). */
+    private static final long SLOW_RECONCILE_NANOS = 1_000_000_000L;
     /** How a member's status reports a definitions file the destination refused (CLI and UI show it). */
     public static final String DEPLOY_ERROR = "activity definitions not deployed";
     private static final long CONFIG_CHECK_MILLIS = 2_000;
@@ -233,6 +235,7 @@ public final class Placement {
             return;
         }
         pump();
+        long began = System.nanoTime();
         long now = System.currentTimeMillis();
         if (now >= nextConfigCheckMillis) {
             nextConfigCheckMillis = now + CONFIG_CHECK_MILLIS;
@@ -246,8 +249,10 @@ public final class Placement {
             deploy(now); // a refused or failed deployment is reported; sessions go on with what the destination has
         }
         Set<Member> view = member.hazelcast().getCluster().getMembers();
+        long housekeeping = System.nanoTime();
         PlacementPlan known = readPlan(view, now);
         boolean majority = majority(view, now);
+        long planRead = System.nanoTime();
         if (majority && now >= nextRecordCheckMillis) {
             nextRecordCheckMillis = now + RECORD_CHECK_MILLIS;
             // a source another member has just removed from the shared file must not come back from our older copy
@@ -256,11 +261,14 @@ public final class Placement {
         }
         BusConfig config = member.config();
         IMap<String, SessionRecord> sessions = member.sessions();
+        long recordsChecked = System.nanoTime();
         PlacementPlan current = decide(known, view, majority, now);
+        long decided = System.nanoTime();
         // a plan nobody has published yet (a lost entry) stops nothing: keep what runs until the decider says
         Set<String> mine = !majority ? Set.of() : current.published() ? current.sessionsOf(localUuid())
                 : new HashSet<>(runners.keySet());
         Map<String, SessionRecord> records = mine.isEmpty() ? Map.of() : sessions.getAll(mine);
+        long recordsRead = System.nanoTime();
         ownLoad.update(records, now);
         ownRecords = records;
 
@@ -288,11 +296,22 @@ public final class Placement {
             }
         }
         lagProbes.update(records, config, now);
+        long stopped = System.nanoTime();
         if (!leaving && !splitGuard.settling(now)) {
             startRunners(records, config, now);
         }
         // a session restarted here keeps its figures; one that no longer runs here is no longer published here
         member.figures().retain(runners.keySet());
+        long took = System.nanoTime() - began;
+        if (took >= SLOW_RECONCILE_NANOS) {
+            // where a slow one spends its time (a member's loss with thousands of sessions: which step holds the starts up)
+            LOG.info("Placement: a reconcile took {} ms: status and configuration {} ms, plan {} ms, record check {} ms,"
+                    + " decision {} ms, reading {} records {} ms, stops {} ms, starts {} ms", took / 1_000_000,
+                    (housekeeping - began) / 1_000_000, (planRead - housekeeping) / 1_000_000,
+                    (recordsChecked - planRead) / 1_000_000, (decided - recordsChecked) / 1_000_000, records.size(),
+                    (recordsRead - decided) / 1_000_000, (stopped - recordsRead) / 1_000_000,
+                    (System.nanoTime() - stopped) / 1_000_000);
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.bambus.grid.session;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.spi.impl.SerializationServiceSupport;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.Serializer;
@@ -25,6 +27,22 @@ public final class RecordSerializers {
     static final int LAST_TYPE_ID = 7_405;
 
     private RecordSerializers() {
+    }
+
+    /**
+     * Why {@code hz} would write session records some other way than with these serializers (its
+     * class path lacks the plugin's service file), with the fix; null when it would not, or when it
+     * cannot tell. A member that wrote records another way would refuse every record its peers write.
+     */
+    public static String problem(HazelcastInstance hz) {
+        if (!(hz instanceof SerializationServiceSupport support)) {
+            return null;
+        }
+        int type = support.getSerializationService().toData(SessionRecord.create("probe", true)).getType();
+        return type == FIRST_TYPE_ID ? null : "session records would be written with serializer type " + type + ", not the bus's ("
+                + FIRST_TYPE_ID + "): META-INF/services/com.hazelcast.SerializerHook of the plugin jar is not on this member's"
+                + " class path (a jar repackaged without merging service files?); use the plugin jar as built, or merge its"
+                + " service files into yours";
     }
 
     /** One type's hook and serializer in one: Hazelcast asks the hook for the serializer once per serialization service. */
