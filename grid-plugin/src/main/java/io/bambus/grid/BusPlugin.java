@@ -70,6 +70,7 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
         if (serializers != null) {
             throw new ConfigException("the member's class path", List.of(serializers));
         }
+        Callbacks.reuseThreads();
         member = new BusMember(hz, Path.of(path), config, metrics(hz, path, config));
     }
 

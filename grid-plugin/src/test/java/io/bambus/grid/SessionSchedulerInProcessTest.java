@@ -59,6 +59,19 @@ class SessionSchedulerInProcessTest {
             }
             assertEquals(1, bus.sourcePools().openPools(), "the sources share one server and user: one pool");
 
+            // sessions at work start no threads: each one's progress update (four a second here) once started one on a
+            // machine with one or two processors (as the tests run: pom.xml), for the map call's future and its callback
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long threadsBefore = mx.getTotalStartedThreadCount();
+            long appliedBefore = ids.stream().mapToLong(env::applied).sum();
+            Thread.sleep(5_000); // a measurement window, not a wait for a state
+            long threadsStarted = mx.getTotalStartedThreadCount() - threadsBefore;
+            long appliedMeanwhile = ids.stream().mapToLong(env::applied).sum() - appliedBefore;
+            System.out.printf("%d threads started in 5 s while %d sessions applied %d events%n", threadsStarted, ids.size(),
+                    appliedMeanwhile);
+            assertTrue(appliedMeanwhile >= ids.size(), "the sessions moved events in the window: " + appliedMeanwhile);
+            assertTrue(threadsStarted < ids.size(), threadsStarted + " threads started in 5 s by " + ids.size() + " sessions");
+
             stopAndCheckExactlyOnce(env, ids, producers);
         }
     }

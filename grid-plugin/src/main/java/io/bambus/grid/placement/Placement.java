@@ -345,7 +345,7 @@ public final class Placement {
         // each session starts as soon as its epoch is taken: one slow answer (its partition still being
         // promoted after a member's loss) holds up none of the others
         java.util.concurrent.BlockingQueue<String> answered = new java.util.concurrent.LinkedBlockingQueue<>();
-        taking.forEach((id, future) -> future.whenComplete((record, error) -> answered.add(id)));
+        taking.forEach((id, future) -> future.whenCompleteAsync((record, error) -> answered.add(id), io.bambus.grid.Callbacks.INLINE));
         long started = System.currentTimeMillis();
         long deadline = started + TAKE_WAIT_MILLIS;
         int startedRunners = 0;

@@ -9,6 +9,7 @@ import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.SourcePools;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.runner.SessionMover;
+import io.bambus.grid.Callbacks;
 import io.bambus.grid.metrics.SessionFigures;
 import io.bambus.grid.session.CommitTimes;
 import io.bambus.grid.session.RecordFailure;
@@ -308,13 +309,13 @@ public final class SessionLoop implements AutoCloseable {
             inFlight = sessions.submitToKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
                     checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now, lagEvents,
                     oldestWaitingMillis, newCommitTimes, heldSinceMillis)).toCompletableFuture();
-            inFlight.whenComplete((record, error) -> {
+            inFlight.whenCompleteAsync((record, error) -> {
                 if (error != null) {
                     // the mirror is advisory: the destination holds the checkpoint of record
                     LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), error.getMessage());
                     unpublished = true;
                 }
-            });
+            }, Callbacks.INLINE);
             lastPublishMillis = now;
             unpublished = false;
             newCommitTimes = CommitTimes.EMPTY;

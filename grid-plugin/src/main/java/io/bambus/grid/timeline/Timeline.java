@@ -4,6 +4,7 @@ import com.hazelcast.config.RingbufferConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.ringbuffer.OverflowPolicy;
 import com.hazelcast.ringbuffer.Ringbuffer;
+import io.bambus.grid.Callbacks;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -34,10 +35,11 @@ public final class Timeline {
                               String detail) {
         TimelineEntry entry = new TimelineEntry(System.currentTimeMillis(), kind, member, session, actor, detail);
         try {
-            of(hz).addAsync(entry, OverflowPolicy.OVERWRITE).exceptionally(e -> {
-                LOG.debug("Timeline entry not written ({}): {}", entry, e.toString());
-                return -1L;
-            });
+            of(hz).addAsync(entry, OverflowPolicy.OVERWRITE).whenCompleteAsync((sequence, e) -> {
+                if (e != null) {
+                    LOG.debug("Timeline entry not written ({}): {}", entry, e.toString());
+                }
+            }, Callbacks.INLINE);
         } catch (RuntimeException e) {
             LOG.debug("Timeline entry not written ({}): {}", entry, e.toString());
         }
