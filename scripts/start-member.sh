@@ -12,13 +12,15 @@
 #   --members LIST     cluster members to join [ADDR:5801,ADDR:5802,ADDR:5803]
 #   --cluster NAME     Hazelcast cluster name [bambus]
 #   --heap SIZE        -Xmx [512m]
+#   --wait SECONDS     how long to wait for the bus to report started [60]; a member joining a busy
+#                      cluster with thousands of sessions may need longer
 #   --foreground       run in the foreground instead (Ctrl-C stops it gracefully)
 # Environment: BAMBUS_RUN_DIR (where logs and pid files go), JAVA_OPTS (extra JVM options).
 # Exit status 0 once the member has joined and the bus has started; non-zero with the reason otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-NAME=member1 HOST=127.0.0.1 PORT=5801 CONFIG="${BAMBUS_CONFIG:-}" CLUSTER=bambus HEAP=512m FOREGROUND=false
+NAME=member1 HOST=127.0.0.1 PORT=5801 CONFIG="${BAMBUS_CONFIG:-}" CLUSTER=bambus HEAP=512m FOREGROUND=false WAIT=60
 MEMBERS="" CLIENT_PORT=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
     --members) MEMBERS="$2"; shift 2 ;;
     --cluster) CLUSTER="$2"; shift 2 ;;
     --heap) HEAP="$2"; shift 2 ;;
+    --wait) WAIT="$2"; shift 2 ;;
     --foreground) FOREGROUND=true; shift ;;
     -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -38,6 +41,7 @@ done
 [ -n "$CONFIG" ] || die "no bus configuration: pass --config FILE or set BAMBUS_CONFIG"
 [ -r "$CONFIG" ] || die "bus configuration '$CONFIG' cannot be read"
 [[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "--port must be a number from 1 to 65535, got '$PORT'"
+[[ "$WAIT" =~ ^[0-9]+$ ]] && [ "$WAIT" -ge 1 ] || die "--wait must be a whole number of seconds (at least 1), got '$WAIT'"
 [ -n "$CLIENT_PORT" ] || CLIENT_PORT=$((PORT + 100))
 [[ "$CLIENT_PORT" =~ ^[0-9]+$ ]] && [ "$CLIENT_PORT" -ge 1 ] && [ "$CLIENT_PORT" -le 65535 ] \
   || die "--client-port must be a number from 1 to 65535 (the default is --port + 100), got '$CLIENT_PORT'"
@@ -76,8 +80,14 @@ nohup "${CMD[@]}" > "$LOG" 2>&1 < /dev/null &
 PID=$!
 echo "$PID" > "$PID_FILE"
 # wait (bounded) until the bus reports started, or the process dies
-if ! (wait_for_line "$PID" "$LOG" "BAM event bus started" 60 "member '$NAME'"); then
-  pid_alive "$PID" || rm -f "$PID_FILE"
+if ! (wait_for_line "$PID" "$LOG" "BAM event bus started" "$WAIT" "member '$NAME'"); then
+  if pid_alive "$PID"; then
+    # not stopped here: it may be joining a busy cluster and start yet
+    echo "error: member '$NAME' is still running (pid $PID) and may start yet: watch $LOG, stop it with" \
+      "scripts/stop-member.sh $NAME (and start it with a longer --wait)" >&2
+  else
+    rm -f "$PID_FILE"
+  fi
   exit 1
 fi
 echo "member '$NAME' started: pid $PID, address $HOST:$PORT, clients connect to $HOST:$CLIENT_PORT, log $LOG"

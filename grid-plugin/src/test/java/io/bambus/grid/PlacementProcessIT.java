@@ -1,6 +1,7 @@
 package io.bambus.grid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -69,6 +70,26 @@ class PlacementProcessIT {
                 }
             }
         }
+    }
+
+    /**
+     * start-member.sh gives up waiting after --wait seconds (1 here: no member starts that fast) but
+     * leaves the member running, since it may still join a busy cluster, and says so with its pid;
+     * the harness stops it with the others (it once outlived a failed benchmark by ten minutes).
+     */
+    @Test
+    @Timeout(180)
+    void aMemberStillStartingWhenTheScriptStopsWaitingIsNamedAndStoppedWithTheRest() throws Exception {
+        long pid;
+        try (BusEnvironment env = new BusEnvironment(List.of("shop"), null);
+             MemberProcesses members = new MemberProcesses(env.configFile, 1).startWait(1)) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> members.start(0));
+            pid = members.pid(0);
+            assertTrue(refused.getMessage().contains("member 'm0' is still running (pid " + pid + ")"), refused.getMessage());
+            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the member was stopped: " + pid);
+        }
+        Await.until("member process " + pid + " to end", Duration.ofSeconds(30),
+                () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     }
 
     /** A connection for each watcher (the environment's destination pool has four). */

@@ -112,7 +112,7 @@ public final class Scale {
             System.out.printf("SCALE %,d sessions: setup (not measured) %.1f s: %,d outbox tables with one order each%n", n,
                     setupSeconds, n);
 
-            try (MemberProcesses members = new MemberProcesses(config, MEMBERS).heap(heap)) {
+            try (MemberProcesses members = new MemberProcesses(config, MEMBERS).heap(heap).startWait(300)) {
                 out.append(String.format("%,6d sessions (-Xmx%s): %s; setup (not measured) %.1f s%n", n, heap,
                         startAll(members, destination, n), setupSeconds));
                 IMap<String, SessionRecord> sessions = members.sessions(); // connected before anything is counted

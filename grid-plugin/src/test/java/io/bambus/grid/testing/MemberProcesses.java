@@ -39,6 +39,7 @@ public final class MemberProcesses implements AutoCloseable {
             7100, 7600);
     private final int maxMembers;
     private String heap = "384m";
+    private int startWaitSeconds = 60;
     private final List<String> started = new ArrayList<>();
     private final Set<Long> paused = new HashSet<>();
     private final Firewall firewall = new Firewall();
@@ -78,6 +79,12 @@ public final class MemberProcesses implements AutoCloseable {
     /** The -Xmx of members started from now on. */
     public MemberProcesses heap(String size) {
         this.heap = size;
+        return this;
+    }
+
+    /** How long start-member.sh waits for a member started from now on to report the bus started. */
+    public MemberProcesses startWait(int seconds) {
+        this.startWaitSeconds = seconds;
         return this;
     }
 
@@ -131,10 +138,12 @@ public final class MemberProcesses implements AutoCloseable {
     public void start(int index) throws Exception {
         String name = "m" + index;
         logs[index].reset();
+        // listed first: a member that did not report started in time still runs, and close() stops it
+        started.add(name);
         run(List.of(script("start-member.sh"), "--name", name, "--host", host(index), "--port", String.valueOf(port(index)),
                 "--client-port", String.valueOf(clientPort(index)), "--members", members(), "--cluster", cluster,
-                "--config", busConfig.toString(), "--heap", heap), 90);
-        started.add(name);
+                "--config", busConfig.toString(), "--heap", heap, "--wait", String.valueOf(startWaitSeconds)),
+                startWaitSeconds + 30);
     }
 
     /** SIGSTOP: the member's process freezes (a long GC pause, a frozen VM) until {@link #resume}. */
