@@ -45,15 +45,39 @@ public final class RecordSerializers {
                 + " service files into yours";
     }
 
+    /** Writes one value of a type. */
+    private interface Writer<T> {
+        void write(ObjectDataOutput out, T value) throws IOException;
+    }
+
+    /** Reads one value of a type. */
+    private interface Reader<T> {
+        T read(ObjectDataInput in) throws IOException;
+    }
+
     /** One type's hook and serializer in one: Hazelcast asks the hook for the serializer once per serialization service. */
     private abstract static class Hook<T> implements SerializerHook<T>, StreamSerializer<T> {
 
         private final Class<T> type;
         private final int typeId;
+        private final Writer<T> writer;
+        private final Reader<T> reader;
 
-        Hook(Class<T> type, int typeId) {
+        Hook(Class<T> type, int typeId, Writer<T> writer, Reader<T> reader) {
             this.type = type;
             this.typeId = typeId;
+            this.writer = writer;
+            this.reader = reader;
+        }
+
+        @Override
+        public final void write(ObjectDataOutput out, T value) throws IOException {
+            writer.write(out, value);
+        }
+
+        @Override
+        public final T read(ObjectDataInput in) throws IOException {
+            return reader.read(in);
         }
 
         @Override
@@ -77,89 +101,37 @@ public final class RecordSerializers {
         }
     }
 
+    // one public class per type: the service file names each, and Hazelcast creates them with no arguments
+
     public static final class Record extends Hook<SessionRecord> {
-
         public Record() {
-            super(SessionRecord.class, FIRST_TYPE_ID);
-        }
-
-        @Override
-        public void write(ObjectDataOutput out, SessionRecord record) throws IOException {
-            writeRecord(out, record);
-        }
-
-        @Override
-        public SessionRecord read(ObjectDataInput in) throws IOException {
-            return readRecord(in);
+            super(SessionRecord.class, FIRST_TYPE_ID, RecordSerializers::writeRecord, RecordSerializers::readRecord);
         }
     }
 
     public static final class Progress extends Hook<RecordProgress> {
-
         public Progress() {
-            super(RecordProgress.class, FIRST_TYPE_ID + 1);
-        }
-
-        @Override
-        public void write(ObjectDataOutput out, RecordProgress progress) throws IOException {
-            progress.writeTo(out);
-        }
-
-        @Override
-        public RecordProgress read(ObjectDataInput in) throws IOException {
-            return RecordProgress.readFrom(in);
+            super(RecordProgress.class, FIRST_TYPE_ID + 1, (out, progress) -> progress.writeTo(out), RecordProgress::readFrom);
         }
     }
 
     public static final class Epoch extends Hook<TakeEpoch> {
-
         public Epoch() {
-            super(TakeEpoch.class, FIRST_TYPE_ID + 2);
-        }
-
-        @Override
-        public void write(ObjectDataOutput out, TakeEpoch take) throws IOException {
-            take.writeTo(out);
-        }
-
-        @Override
-        public TakeEpoch read(ObjectDataInput in) throws IOException {
-            return TakeEpoch.readFrom(in);
+            super(TakeEpoch.class, FIRST_TYPE_ID + 2, (out, take) -> take.writeTo(out), TakeEpoch::readFrom);
         }
     }
 
     public static final class Failure extends Hook<RecordFailure> {
-
         public Failure() {
-            super(RecordFailure.class, FIRST_TYPE_ID + 3);
-        }
-
-        @Override
-        public void write(ObjectDataOutput out, RecordFailure failure) throws IOException {
-            failure.writeTo(out);
-        }
-
-        @Override
-        public RecordFailure read(ObjectDataInput in) throws IOException {
-            return RecordFailure.readFrom(in);
+            super(RecordFailure.class, FIRST_TYPE_ID + 3, (out, failure) -> failure.writeTo(out), RecordFailure::readFrom);
         }
     }
 
     /** The backup of every record update. */
     public static final class Set extends Hook<RecordUpdate.SetRecord> {
-
         public Set() {
-            super(RecordUpdate.SetRecord.class, LAST_TYPE_ID);
-        }
-
-        @Override
-        public void write(ObjectDataOutput out, RecordUpdate.SetRecord set) throws IOException {
-            writeRecord(out, set.record());
-        }
-
-        @Override
-        public RecordUpdate.SetRecord read(ObjectDataInput in) throws IOException {
-            return new RecordUpdate.SetRecord(readRecord(in));
+            super(RecordUpdate.SetRecord.class, LAST_TYPE_ID, (out, set) -> writeRecord(out, set.record()),
+                    in -> new RecordUpdate.SetRecord(readRecord(in)));
         }
     }
 
