@@ -305,22 +305,27 @@ public final class SessionLoop implements AutoCloseable {
         if (checkpoint == null || (inFlight != null && !inFlight.isDone())) {
             return;
         }
+        // marked sent before the update goes: a callback that runs at once (the update already failed) or on
+        // another thread before the end of this method must find it so and mark it unsent again
+        CommitTimes sending = newCommitTimes;
+        lastPublishMillis = now;
+        unpublished = false;
+        newCommitTimes = CommitTimes.EMPTY;
         try {
             inFlight = sessions.submitToKey(runner.sessionId(), new RecordProgress(runner.epoch(), checkpoint.batchNo(),
                     checkpoint.maxSeq(), checkpoint.eventsApplied(), checkpoint.eventsFailed(), now, lagEvents,
-                    oldestWaitingMillis, newCommitTimes, heldSinceMillis)).toCompletableFuture();
-            inFlight.whenCompleteAsync((record, error) -> {
+                    oldestWaitingMillis, sending, heldSinceMillis)).toCompletableFuture();
+            inFlight.whenCompleteAsync((nothing, error) -> {
                 if (error != null) {
                     // the mirror is advisory: the destination holds the checkpoint of record
                     LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), error.getMessage());
                     unpublished = true;
                 }
             }, Callbacks.INLINE);
-            lastPublishMillis = now;
-            unpublished = false;
-            newCommitTimes = CommitTimes.EMPTY;
         } catch (RuntimeException e) {
             LOG.debug("Session '{}': progress not mirrored: {}", runner.sessionId(), e.getMessage());
+            newCommitTimes = sending; // kept for the next try (this thread alone adds to them)
+            unpublished = true;
         }
     }
 

@@ -50,6 +50,12 @@ public final class RecordProgress extends RecordUpdate {
                 in.readLong(), in.readLong(), RecordSerializers.readCommitTimes(in), in.readLong());
     }
 
+    /** The session that sends its progress (four times a second at most) does not read the record it made. */
+    @Override
+    boolean answersWithRecord() {
+        return false;
+    }
+
     @Override
     SessionRecord update(SessionRecord current) {
         return current.epoch() == epoch ? current.withProgress(batchNo, maxSeq, eventsMoved, eventsFailed, commitMillis,

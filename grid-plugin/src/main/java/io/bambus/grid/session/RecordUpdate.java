@@ -14,6 +14,11 @@ abstract class RecordUpdate implements EntryProcessor<String, SessionRecord, Ses
     /** The new record, or null to leave the entry unchanged (and return null). */
     abstract SessionRecord update(SessionRecord current);
 
+    /** Whether the sender gets the new record back (sent to it and decoded there); false where it never reads it. */
+    boolean answersWithRecord() {
+        return true;
+    }
+
     @Override
     public final SessionRecord process(Map.Entry<String, SessionRecord> entry) {
         SessionRecord current = entry.getValue();
@@ -21,7 +26,7 @@ abstract class RecordUpdate implements EntryProcessor<String, SessionRecord, Ses
         if (result != null) {
             entry.setValue(result);
         }
-        return result;
+        return answersWithRecord() ? result : null;
     }
 
     @Override
