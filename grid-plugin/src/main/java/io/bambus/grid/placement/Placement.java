@@ -13,6 +13,7 @@ import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.grid.BusMember;
+import io.bambus.grid.Callbacks;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.CreateRecord;
@@ -345,7 +346,7 @@ public final class Placement {
         // each session starts as soon as its epoch is taken: one slow answer (its partition still being
         // promoted after a member's loss) holds up none of the others
         java.util.concurrent.BlockingQueue<String> answered = new java.util.concurrent.LinkedBlockingQueue<>();
-        taking.forEach((id, future) -> future.whenCompleteAsync((record, error) -> answered.add(id), io.bambus.grid.Callbacks.INLINE));
+        taking.forEach((id, future) -> future.whenCompleteAsync((record, error) -> answered.add(id), Callbacks.INLINE));
         long started = System.currentTimeMillis();
         long deadline = started + TAKE_WAIT_MILLIS;
         int startedRunners = 0;

@@ -273,9 +273,12 @@ public final class SessionScheduler implements AutoCloseable {
             while (true) {
                 Slot next;
                 synchronized (this) {
-                    next = inFlight > perServerLimit ? null : claiming.poll();
-                    if (next == null && inFlight <= perServerLimit) {
-                        next = waiting.poll();
+                    next = null;
+                    if (inFlight <= perServerLimit) {
+                        next = claiming.poll();
+                        if (next == null) {
+                            next = waiting.poll();
+                        }
                     }
                     if (next == null) {
                         inFlight--;
