@@ -60,6 +60,8 @@ final class ActivityBatch {
     private static final class Instance {
         final String id;
         boolean completedBefore;
+        /** Whether the instance has a row in the active table (loaded): only then does its completion delete one. */
+        boolean activeBefore;
         boolean completesNow;
         boolean touched;
         boolean mainEnded;
@@ -149,8 +151,11 @@ final class ActivityBatch {
         lock(connection, locked);
         String token = definition.naming().tokenColumn();
         String continuedBy = definition.naming().continuedColumn();
-        select(connection, "SELECT " + token + ", " + continuedBy + " FROM " + definition.continuationsTable()
-                + " WHERE " + token + " IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
+        Present present = present(connection);
+        if (present.continuations()) {
+            select(connection, "SELECT " + token + ", " + continuedBy + " FROM " + definition.continuationsTable()
+                    + " WHERE " + token + " IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
+        }
         tokens.putAll(storedTokens);
         // every id is loaded as an instance too: a token ended in this batch names an instance of its own after its end
         Set<String> targets = new TreeSet<>(ids);
@@ -167,6 +172,7 @@ final class ActivityBatch {
         }
         select(connection, columns + " FROM " + definition.activeTable() + " WHERE `ActivityID` IN ", targets, rows -> {
             Instance instance = instances.get(rows.getString(1));
+            instance.activeBefore = true;
             instance.mainEnded = rows.getBoolean(2);
             instance.lastModified = rows.getObject(3, LocalDateTime.class);
             for (int i = 0; i < items.size(); i++) {
@@ -175,14 +181,41 @@ final class ActivityBatch {
         });
         select(connection, "SELECT `ActivityID` FROM " + definition.completedTable() + " WHERE `ActivityID` IN ", targets,
                 rows -> instances.get(rows.getString(1)).completedBefore = true);
-        select(connection, "SELECT " + continuedBy + ", COUNT(*) FROM " + definition.continuationsTable()
-                        + " WHERE " + continuedBy + " IN ", targets, " GROUP BY " + continuedBy,
-                rows -> instances.get(rows.getString(1)).openContinuations = rows.getInt(2));
-        select(connection, "SELECT target_instance, session_id, source_seq FROM bam_failed_events WHERE target_activity = "
-                        + "? AND id < ? AND target_instance IN ",
-                List.of(Quarantine.activityKey(definition.name()), Long.toString(holdsBelowId)), targets, " ORDER BY id",
-                rows -> storedBlockers.putIfAbsent(rows.getString(1),
-                        new Quarantine.Blocker(rows.getString(2), rows.getLong(3), rows.getString(1))));
+        if (present.continuations()) {
+            select(connection, "SELECT " + continuedBy + ", COUNT(*) FROM " + definition.continuationsTable()
+                            + " WHERE " + continuedBy + " IN ", targets, " GROUP BY " + continuedBy,
+                    rows -> instances.get(rows.getString(1)).openContinuations = rows.getInt(2));
+        }
+        if (present.quarantined()) {
+            select(connection, "SELECT target_instance, session_id, source_seq FROM bam_failed_events WHERE target_activity = "
+                            + "? AND id < ? AND target_instance IN ",
+                    List.of(Quarantine.activityKey(definition.name()), Long.toString(holdsBelowId)), targets, " ORDER BY id",
+                    rows -> storedBlockers.putIfAbsent(rows.getString(1),
+                            new Quarantine.Blocker(rows.getString(2), rows.getLong(3), rows.getString(1))));
+        }
+    }
+
+    /** Whether the activity has any continuation, and any quarantined event before {@link #holdsBelowId}. */
+    private record Present(boolean continuations, boolean quarantined) {
+    }
+
+    /**
+     * One cheap statement instead of three lookups of every instance: most activities never use
+     * continuations, and most of the time nothing is quarantined. Read under this batch's instance
+     * locks, so it cannot miss a row about them: a continuation or a quarantined event of an
+     * instance is written only by a transaction holding that instance's (and token's) lock.
+     */
+    private Present present(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT EXISTS(SELECT 1 FROM "
+                + definition.continuationsTable() + "), EXISTS(SELECT 1 FROM bam_failed_events WHERE target_activity = ?"
+                + " AND id < ?)")) {
+            select.setString(1, Quarantine.activityKey(definition.name()));
+            select.setLong(2, holdsBelowId);
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return new Present(row.getBoolean(1), row.getBoolean(2));
+            }
+        }
     }
 
     /**
@@ -427,6 +460,7 @@ final class ActivityBatch {
                      "DELETE FROM " + definition.activeTable() + " WHERE `ActivityID` = ?")) {
             int upserts = 0;
             int completes = 0;
+            int deletes = 0;
             for (Instance instance : instances.values()) {
                 if (!instance.touched) {
                     continue;
@@ -436,9 +470,13 @@ final class ActivityBatch {
                     SqlTimes.bind(complete, 2, instance.lastModified);
                     bindValues(complete, 3, instance);
                     complete.addBatch();
-                    deleteActive.setString(1, instance.id);
-                    deleteActive.addBatch();
                     completes++;
+                    if (instance.activeBefore) {
+                        // an instance begun and ended within the batch has no active row to delete (most of them)
+                        deleteActive.setString(1, instance.id);
+                        deleteActive.addBatch();
+                        deletes++;
+                    }
                 } else {
                     upsert.setString(1, instance.id);
                     upsert.setBoolean(2, instance.mainEnded);
@@ -456,6 +494,8 @@ final class ActivityBatch {
             }
             if (completes > 0) {
                 complete.executeBatch();
+            }
+            if (deletes > 0) {
                 deleteActive.executeBatch();
             }
         }
