@@ -8,15 +8,18 @@ import java.util.List;
 /**
  * Throughput: events/s moved from source outboxes into the destination's activity tables by the
  * bus (2 member processes), against the plain JDBC mover with one thread per source and the same
- * batch size, on the same server, for 1, 2 and 4 sources. Arguments: [ordersPerSource] [batchSize].
+ * batch size, on the same server, for 1, 2 and 4 sources. Arguments: [ordersPerSource] [batchSize]
+ * [sourceCounts, e.g. 2,4 (default 1,2,4)].
  */
 public final class Throughput {
 
     public static void main(String[] args) throws Exception {
         int orders = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+        int[] counts = args.length > 2 ? java.util.Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
+                : new int[] {1, 2, 4};
         List<String> lines = new ArrayList<>();
-        for (int sources : new int[] {1, 2, 4}) {
+        for (int sources : counts) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < sources; i++) {
                 ids.add("src" + i);
