@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 class SourcesCliInProcessTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL";
+    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0";
 
     @Test
     @Timeout(240)

@@ -40,6 +40,8 @@ import org.apache.logging.log4j.Logger;
 public final class OutboxReader {
 
     private static final Logger LOG = LogManager.getLogger(OutboxReader.class);
+    /** The outboxes of the older layout this process has told of (once each). */
+    private static final java.util.Set<String> TOLD_NULLABLE = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Missing seqs probed one by one when a range probe finds a held one; past that the batch stops there. */
     private static final int MAX_GAP_PROBES = 64;
 
@@ -51,6 +53,8 @@ public final class OutboxReader {
     private final String table;
     private final String ownerTable;
     private final Duration retention;
+    /** The table's layout, found by the first statement that needs it (null until then). */
+    private volatile OutboxFormat format;
 
     /**
      * @param retention how long moved rows stay in the outbox; zero deletes them as soon as the
@@ -80,47 +84,71 @@ public final class OutboxReader {
 
     /**
      * Up to {@code limit} committed, unmoved events, lowest seq first, whose payloads add up to at
-     * most {@code maxBytes}; a first event larger than that is still read, alone. The sizes are read
-     * first, so a backlog of large events never has to fit in memory at once.
+     * most {@code maxBytes}; a first event larger than that is still read, alone. One statement
+     * reads the batch with every payload up to its share of the bound ({@code maxBytes / limit});
+     * a larger payload comes by a second, only when it fits, so a backlog of large events never
+     * has to fit in memory at once.
      */
     public List<OutboxEvent> read(int limit, long maxBytes) throws SQLException {
+        long inline = Math.max(1, maxBytes / Math.max(1, limit));
         try (Connection connection = source.getConnection()) {
-            long lastSeq = -1;
-            int count = 0;
-            try (PreparedStatement sizes = connection.prepareStatement("SELECT seq, LENGTH(payload) FROM " + table
-                    + " WHERE moved_batch IS NULL ORDER BY seq LIMIT ?")) {
-                sizes.setInt(1, limit);
+            List<OutboxEvent> events = new ArrayList<>();
+            List<Integer> large = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT seq, kind, activity, instance_id, event_time,"
+                    + " LENGTH(payload), IF(LENGTH(payload) <= ?, payload, NULL) FROM " + table
+                    + " WHERE " + format(connection).unmoved() + " ORDER BY seq LIMIT ?")) {
+                select.setLong(1, inline);
+                select.setInt(2, limit);
                 long bytes = 0;
-                try (ResultSet rows = sizes.executeQuery()) {
+                try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        bytes += rows.getLong(2);
-                        if (count > 0 && bytes > maxBytes) {
+                        bytes += rows.getLong(6);
+                        if (!events.isEmpty() && bytes > maxBytes) {
                             break;
                         }
-                        lastSeq = rows.getLong(1);
-                        count++;
+                        byte[] payload = rows.getBytes(7);
+                        if (payload == null) {
+                            large.add(events.size());
+                        }
+                        events.add(new OutboxEvent(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getString(4),
+                                payload, rows.getObject(5, LocalDateTime.class)));
                     }
                 }
             }
-            List<OutboxEvent> events = new ArrayList<>(count);
-            if (count > 0) {
-                // rows committed late below lastSeq may join; the count keeps the byte bound
-                try (PreparedStatement select = connection.prepareStatement("SELECT seq, kind, activity, instance_id, payload,"
-                        + " event_time FROM " + table + " WHERE moved_batch IS NULL AND seq <= ? ORDER BY seq LIMIT ?")) {
-                    select.setLong(1, lastSeq);
-                    select.setInt(2, count);
-                    try (ResultSet rows = select.executeQuery()) {
-                        while (rows.next()) {
-                            events.add(new OutboxEvent(rows.getLong(1), rows.getString(2), rows.getString(3),
-                                    rows.getString(4), rows.getBytes(5), rows.getObject(6, LocalDateTime.class)));
-                        }
-                    }
-                }
+            if (!large.isEmpty()) {
+                readLargePayloads(connection, events, large);
             }
             if (!connection.getAutoCommit()) {
                 connection.commit();
             }
             return events;
+        }
+    }
+
+    /** Fills in the payloads the batch's statement left out (larger than their share of the byte bound). */
+    private void readLargePayloads(Connection connection, List<OutboxEvent> events, List<Integer> large) throws SQLException {
+        java.util.Map<Long, byte[]> payloads = new java.util.HashMap<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT seq, payload FROM " + table + " WHERE seq IN ("
+                + "?,".repeat(large.size() - 1) + "?)")) {
+            for (int i = 0; i < large.size(); i++) {
+                select.setLong(i + 1, events.get(large.get(i)).seq());
+            }
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    payloads.put(rows.getLong(1), rows.getBytes(2));
+                }
+            }
+        }
+        for (int index : large) {
+            OutboxEvent event = events.get(index);
+            byte[] payload = payloads.get(event.seq());
+            if (payload == null) {
+                // only a fenced write of this session removes a row: another runner took the session meanwhile
+                throw new SQLException("outbox '" + tableName + "' row seq " + event.seq() + " was removed while it was read;"
+                        + " the session claims again");
+            }
+            events.set(index, new OutboxEvent(event.seq(), event.kind(), event.activity(), event.instanceId(), payload,
+                    event.eventTime()));
         }
     }
 
@@ -167,7 +195,7 @@ public final class OutboxReader {
     /** The lowest of {@code missing} that committed after the read (it goes first, in the next batch), or 0. */
     private long committedSince(Connection connection, List<Long> missing) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement("SELECT MIN(seq) FROM " + table
-                + " WHERE moved_batch IS NULL AND seq IN (" + "?,".repeat(missing.size() - 1) + "?)")) {
+                + " WHERE " + format(connection).unmoved() + " AND seq IN (" + "?,".repeat(missing.size() - 1) + "?)")) {
             for (int i = 0; i < missing.size(); i++) {
                 select.setLong(i + 1, missing.get(i));
             }
@@ -218,6 +246,11 @@ public final class OutboxReader {
     }
 
     private String claim(Connection connection, Checkpoint checkpoint) throws SQLException {
+        if (format(connection) == OutboxFormat.NULLABLE && TOLD_NULLABLE.add(table)) {
+            LOG.info("Session '{}': outbox '{}' has nullable moved_batch and moved_at (the layout before 2026-12); marking"
+                    + " rows moved costs about three times as much there: docs/operations.md, 'Upgrading an outbox', says how"
+                    + " to convert it", checkpoint.sessionId(), tableName);
+        }
         return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
                 true, owner -> {
             checkIdentity(connection, checkpoint, owner);
@@ -255,8 +288,12 @@ public final class OutboxReader {
 
     /**
      * Deletes at most {@code limit} rows that were moved longer than the retention period ago,
-     * oldest first; returns how many. Rows not yet moved are never touched. With no retention
-     * there is nothing to purge (acknowledge deleted the rows).
+     * oldest batch first; returns how many. Rows not yet moved are never touched. With no
+     * retention there is nothing to purge (acknowledge deleted the rows).
+     *
+     * <p>Batch by batch through the index on {@code (moved_batch, seq)}: a batch's rows were marked
+     * together, and an index on {@code moved_at} would double the cost of every mark (BENCHMARKS.md).
+     * The oldest batch still holding a row inside the retention ends the call.
      */
     public int purge(String sessionId, long epoch, int limit) throws SQLException {
         if (retention.isZero()) {
@@ -264,15 +301,34 @@ public final class OutboxReader {
         }
         try (Connection connection = source.getConnection()) {
             return fenced(connection, sessionId, epoch, 0, 0, false, owner -> {
-                try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + table
-                        + " WHERE moved_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND ORDER BY moved_at LIMIT ?")) {
-                    statement.setLong(1, retention.toNanos() / 1_000);
-                    statement.setInt(2, limit);
-                    return statement.executeUpdate();
+                try (PreparedStatement oldest = connection.prepareStatement(OLDEST_BATCH.replace("{t}", table));
+                     PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE moved_batch = ?"
+                             + " AND moved_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND LIMIT ?")) {
+                    int purged = 0;
+                    long previous = 0;
+                    while (purged < limit) {
+                        long batch;
+                        try (ResultSet row = oldest.executeQuery()) {
+                            row.next();
+                            batch = row.getLong(1); // 0 for NULL
+                        }
+                        if (batch == 0 || batch == previous) {
+                            break; // none moved, or the oldest batch still has rows inside the retention
+                        }
+                        delete.setLong(1, batch);
+                        delete.setLong(2, retention.toNanos() / 1_000);
+                        delete.setInt(3, limit - purged);
+                        purged += delete.executeUpdate();
+                        previous = batch;
+                    }
+                    return purged;
                 }
             });
         }
     }
+
+    /** The lowest batch number that still has rows in the outbox (NULL: none), from the index on (moved_batch, seq). */
+    private static final String OLDEST_BATCH = "SELECT MIN(moved_batch) FROM {t} WHERE moved_batch > 0";
 
     /**
      * Events waiting in the outbox and the time of the oldest (null when none wait), in one indexed
@@ -282,8 +338,9 @@ public final class OutboxReader {
     public Lag lag() throws SQLException {
         try (Connection connection = source.getConnection();
              PreparedStatement statement = connection.prepareStatement("SELECT seq, event_time, (SELECT MAX(seq) FROM " + table
-                     + "), (SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE moved_batch IS NULL LIMIT "
-                     + (EXACT_LAG_LIMIT + 1) + ") waiting) FROM " + table + " WHERE moved_batch IS NULL ORDER BY seq LIMIT 1");
+                     + "), (SELECT COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE " + format(connection).unmoved() + " LIMIT "
+                     + (EXACT_LAG_LIMIT + 1) + ") waiting) FROM " + table + " WHERE " + format(connection).unmoved()
+                     + " ORDER BY seq LIMIT 1");
              ResultSet row = statement.executeQuery()) {
             if (!row.next()) {
                 return new Lag(0, null);
@@ -295,8 +352,9 @@ public final class OutboxReader {
     }
 
     /**
-     * In how many milliseconds the oldest moved row passes the retention (0: now), by the source's
-     * clock; -1 when no moved row is left (or nothing is retained). One indexed statement.
+     * In how many milliseconds the oldest moved batch's first row passes the retention (0: now), by
+     * the source's clock; -1 when no moved row is left (or nothing is retained). One statement, two
+     * index lookups.
      */
     public long purgeDueInMillis() throws SQLException {
         if (retention.isZero()) {
@@ -304,7 +362,8 @@ public final class OutboxReader {
         }
         try (Connection connection = source.getConnection();
              PreparedStatement statement = connection.prepareStatement(
-                     "SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(moved_at)) FROM " + table);
+                     "SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(moved_at)) FROM " + table
+                             + " WHERE moved_batch = (" + OLDEST_BATCH.replace("{t}", table) + ")");
              ResultSet row = statement.executeQuery()) {
             row.next();
             long inMicros = row.getLong(1);
@@ -313,6 +372,19 @@ public final class OutboxReader {
             }
             return Math.max(0, inMicros / 1_000 + retention.toMillis());
         }
+    }
+
+    /**
+     * The table's layout, read once: converting a table means pausing its session (docs/operations.md), and
+     * the runner that resumes it has a new reader.
+     */
+    private OutboxFormat format(Connection connection) throws SQLException {
+        OutboxFormat known = format;
+        if (known == null) {
+            known = OutboxFormat.of(connection, table);
+            format = known;
+        }
+        return known;
     }
 
     /** What a session has still to move. */
@@ -418,7 +490,7 @@ public final class OutboxReader {
         }
         long unmarked;
         try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM " + table
-                + " WHERE moved_batch IS NULL AND " + last.sqlCondition("seq"))) {
+                + " WHERE " + format(connection).unmoved() + " AND " + last.sqlCondition("seq"))) {
             last.bind(count, 1);
             try (ResultSet row = count.executeQuery()) {
                 row.next();
@@ -462,8 +534,7 @@ public final class OutboxReader {
         String sql = retention.isZero()
                 ? "DELETE FROM " + table + " WHERE " + seqs.sqlCondition("seq")
                 // by primary key alone: a range on (moved_batch, seq) would reach the application's next uncommitted insert
-                : "UPDATE " + table + " SET moved_batch = ?, moved_at = COALESCE(moved_at, UTC_TIMESTAMP(6)) WHERE "
-                        + seqs.sqlCondition("seq");
+                : "UPDATE " + table + " SET " + format(connection).mark() + " WHERE " + seqs.sqlCondition("seq");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             int index = 1;
             if (!retention.isZero()) {
@@ -476,7 +547,7 @@ public final class OutboxReader {
 
     private int unmarkAfter(Connection connection, long batchNo) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
-                "UPDATE " + table + " SET moved_batch = NULL, moved_at = NULL WHERE moved_batch > ?")) {
+                "UPDATE " + table + " SET " + format(connection).unmark() + " WHERE moved_batch > ?")) {
             statement.setLong(1, batchNo);
             return statement.executeUpdate();
         }

@@ -4,10 +4,13 @@ import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
- * The outbox table of a source. {@code seq} orders events; {@code moved_batch} is null until the
+ * The outbox table of a source. {@code seq} orders events; {@code moved_batch} is 0 until the
  * destination commit of that batch covers the row, which then stays for the retention period.
+ * Both moved columns are NOT NULL so that marking a row rewrites it in place ({@link OutboxFormat}),
+ * and only {@code (moved_batch, seq)} is indexed: reads find unmoved rows by it, purges old batches.
  */
 public final class OutboxSchema {
 
@@ -25,12 +28,30 @@ public final class OutboxSchema {
                 + "  instance_id VARCHAR(255) NOT NULL,\n"
                 + "  payload     MEDIUMBLOB   NOT NULL,\n"
                 + "  event_time  DATETIME(6)  NOT NULL,\n"
-                + "  moved_batch BIGINT       NULL,\n"
-                + "  moved_at    DATETIME(6)  NULL,\n"
+                + "  moved_batch BIGINT       NOT NULL DEFAULT 0,\n"
+                + "  moved_at    DATETIME(6)  NOT NULL DEFAULT '" + OutboxFormat.NOT_MOVED_AT + "',\n"
                 + "  PRIMARY KEY (seq),\n"
-                + "  KEY ix_unmoved (moved_batch, seq),\n"
-                + "  KEY ix_moved_at (moved_at)\n"
+                + "  KEY ix_unmoved (moved_batch, seq)\n"
                 + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+    }
+
+    /**
+     * The statements that convert an outbox of the older layout ({@link OutboxFormat#NULLABLE}) to
+     * this one, run in order with its session paused (docs/operations.md): new inserts take the new
+     * defaults first, then the rows not moved get them, then the columns refuse NULL; last, the index
+     * on {@code moved_at} goes.
+     */
+    public static List<String> conversion(String table) {
+        String name = quoted(table);
+        String notMoved = "'" + OutboxFormat.NOT_MOVED_AT + "'";
+        return List.of(
+                "ALTER TABLE " + name + " MODIFY moved_batch BIGINT NULL DEFAULT 0, MODIFY moved_at DATETIME(6) NULL DEFAULT "
+                        + notMoved,
+                "UPDATE " + name + " SET moved_batch = 0, moved_at = " + notMoved + " WHERE moved_batch IS NULL",
+                "ALTER TABLE " + name + " MODIFY moved_batch BIGINT NOT NULL DEFAULT 0, MODIFY moved_at DATETIME(6) NOT NULL"
+                        + " DEFAULT " + notMoved,
+                // the purge goes by batch now; each mark had to move the row's entry in this index too
+                "ALTER TABLE " + name + " DROP INDEX ix_moved_at");
     }
 
     /**

@@ -86,7 +86,7 @@ public final class DeliveryVerifier {
             List<DecodedEvent> batch = new ArrayList<>();
             try (Connection connection = source.pool().getConnection();
                  PreparedStatement select = connection.prepareStatement("SELECT seq, kind, activity, instance_id, payload, event_time,"
-                         + " moved_batch FROM " + OutboxSchema.quoted(source.outboxTable()) + " WHERE moved_batch IS NOT NULL"
+                         + " moved_batch FROM " + OutboxSchema.quoted(source.outboxTable()) + " WHERE moved_batch > 0"
                          + " AND (moved_batch > ? OR (moved_batch = ? AND seq > ?)) ORDER BY moved_batch, seq LIMIT ?")) {
                 select.setLong(1, afterBatch);
                 select.setLong(2, afterBatch);

@@ -169,7 +169,7 @@ class ActivityRoundTripTest {
         try (EventStream events = EventStream.on(bus.source)) {
             events.updateActivity("PurchaseOrder", "po-1", "Customer", "b");
         }
-        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = '2026-01-01 11:00:00' WHERE moved_batch IS NULL");
+        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = '2026-01-01 11:00:00' WHERE COALESCE(moved_batch, 0) = 0");
         move();
         assertEquals("2026-01-01 09:00:00.000000|2026-01-01 11:00:00.000000", bus.one(bus.destination, began),
                 "a later event keeps BeganAt");
@@ -177,7 +177,7 @@ class ActivityRoundTripTest {
         try (EventStream events = EventStream.on(bus.source)) {
             events.updateActivity("PurchaseOrder", "po-1", "Customer", "c");
         }
-        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = '2026-01-01 08:00:00' WHERE moved_batch IS NULL");
+        bus.execute(bus.source, "UPDATE bam_outbox SET event_time = '2026-01-01 08:00:00' WHERE COALESCE(moved_batch, 0) = 0");
         move();
         assertEquals("2026-01-01 08:00:00.000000|2026-01-01 08:00:00.000000", bus.one(bus.destination, began),
                 "an earlier event in a later batch moves BeganAt back");

@@ -47,7 +47,7 @@ class OutboxIdentityTest {
                         Duration.ofDays(1)), applier, 25, 2);
                 OutboxIdentityException refused = assertThrows(OutboxIdentityException.class, repointed::claim);
                 assertTrue(refused.getMessage().contains("adopt-outbox"), refused.getMessage());
-                assertEquals(0, bus.count(other, "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NOT NULL"),
+                assertEquals(0, bus.count(other, "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch > 0"),
                         "no row of the other outbox was marked");
                 assertEquals(0, bus.count(other, "SELECT COUNT(*) FROM bam_outbox_owner"));
 
@@ -73,9 +73,9 @@ class OutboxIdentityTest {
             mover.claim();
             BusFixture.drain(mover);
             assertEquals(3, bus.count(bus.destination, "SELECT batch_no FROM bam_checkpoints"));
-            String marks = "SELECT GROUP_CONCAT(CONCAT(seq, ':', IFNULL(moved_batch, '-')) ORDER BY seq) FROM bam_outbox";
+            String marks = "SELECT GROUP_CONCAT(CONCAT(seq, ':', IF(moved_batch = 0, '-', moved_batch)) ORDER BY seq) FROM bam_outbox";
             // failed over to a replica that has every row but missed the last two acknowledgements
-            bus.execute(bus.source, "UPDATE bam_outbox SET moved_batch = NULL, moved_at = NULL WHERE moved_batch > 1");
+            bus.execute(bus.source, "UPDATE bam_outbox SET moved_batch = 0, moved_at = '" + OutboxFormat.NOT_MOVED_AT + "' WHERE moved_batch > 1");
             bus.execute(bus.source, "UPDATE bam_outbox_owner SET batch_no = 1");
             String before = bus.one(bus.source, marks);
             OutboxIdentityException refused = assertThrows(OutboxIdentityException.class, bus.mover("s", 2, 20)::claim);
@@ -84,8 +84,8 @@ class OutboxIdentityTest {
 
             // restored from a copy that missed the last acknowledgement and some of that batch's inserts
             bus.execute(bus.source, "UPDATE bam_outbox_owner SET batch_no = 2");
-            bus.execute(bus.source, "UPDATE bam_outbox SET moved_batch = 2 WHERE moved_batch IS NULL AND seq <= "
-                    + "(SELECT MIN(seq) + 19 FROM (SELECT seq FROM bam_outbox WHERE moved_batch IS NULL) unmoved)");
+            bus.execute(bus.source, "UPDATE bam_outbox SET moved_batch = 2 WHERE COALESCE(moved_batch, 0) = 0 AND seq <= "
+                    + "(SELECT MIN(seq) + 19 FROM (SELECT seq FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0) unmoved)");
             bus.execute(bus.source, "DELETE FROM bam_outbox WHERE seq > (SELECT MAX(seq) - 5 FROM (SELECT seq FROM bam_outbox) o)");
             before = bus.one(bus.source, marks);
             refused = assertThrows(OutboxIdentityException.class, bus.mover("s", 3, 20)::claim);

@@ -49,7 +49,7 @@ class SourceFencingTest {
         SessionMover second = bus.mover("s", 2, 20);
         second.claim();
         BusFixture.drain(second);
-        assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL"));
+        assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0"));
 
         // epoch 1 wakes up and reconciles from its old checkpoint: it would unmark epoch 2's batches
         OutboxReader zombie = bus.reader(Duration.ofDays(1));
@@ -58,7 +58,7 @@ class SourceFencingTest {
         assertThrows(StaleEpochException.class, () -> zombie.acknowledge(first.checkpoint()));
         assertThrows(StaleEpochException.class, () -> zombie.purge("s", 1, 1000));
 
-        assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL"),
+        assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0"),
                 "the zombie unmarked nothing");
         // a third runner finds nothing to move again: every event exactly once
         SessionMover third = bus.mover("s", 3, 20);

@@ -82,7 +82,7 @@ class CrashRecoveryTest {
             assertEquals(expected, bus.dumpDestination());
             assertEquals(total, bus.count(bus.destination, "SELECT events_applied FROM bam_checkpoints WHERE session_id = 's'"));
             assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
-            assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL"));
+            assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0"));
         }
     }
 }

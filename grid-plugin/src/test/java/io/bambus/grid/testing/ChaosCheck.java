@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public final class ChaosCheck {
 
-    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL";
+    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0";
 
     /**
      * Figures for one source; all but the first three must be 0. {@code appliedTwice}: events

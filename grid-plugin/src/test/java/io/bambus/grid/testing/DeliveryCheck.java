@@ -8,7 +8,7 @@ import java.time.Duration;
 /** The independent check: every committed order arrived exactly once and in order. */
 public final class DeliveryCheck {
 
-    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE moved_batch IS NULL";
+    private static final String UNMOVED = "SELECT COUNT(*) FROM bam_outbox WHERE COALESCE(moved_batch, 0) = 0";
 
     private DeliveryCheck() {
     }
