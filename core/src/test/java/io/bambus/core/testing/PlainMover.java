@@ -32,6 +32,12 @@ public final class PlainMover {
     /** Moves the whole outbox of {@code source} into {@code activity}'s tables; returns the events moved. */
     public static long move(DataSource sourcePool, String outboxTable, DataSource destinationPool, String activity, int batchSize)
             throws Exception {
+        return move(sourcePool, outboxTable, destinationPool, activity, batchSize, moved -> { });
+    }
+
+    /** As {@link #move(DataSource, String, DataSource, String, int)}, telling {@code committed} the events of each batch. */
+    public static long move(DataSource sourcePool, String outboxTable, DataSource destinationPool, String activity, int batchSize,
+                            java.util.function.LongConsumer committed) throws Exception {
         String active = Identifiers.quote("bam_" + activity + "_active");
         String completed = Identifiers.quote("bam_" + activity + "_completed");
         long moved = 0;
@@ -102,6 +108,7 @@ public final class PlainMover {
                 delete.setLong(2, last);
                 delete.executeUpdate();
                 moved += n;
+                committed.accept(n);
             }
         } finally {
             for (PreparedStatement update : updates.values()) {

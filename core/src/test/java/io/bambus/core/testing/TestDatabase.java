@@ -34,7 +34,8 @@ public final class TestDatabase {
 
     public static synchronized TestDatabase get() {
         if (instance == null) {
-            String url = System.getenv("BAMBUS_TEST_JDBC_URL");
+            // a benchmark that starts a server of its own (e.g. with the binary log) names it by the property
+            String url = System.getProperty("bambus.test.jdbcUrl", System.getenv("BAMBUS_TEST_JDBC_URL"));
             if (url != null && !url.isBlank()) {
                 instance = new TestDatabase(url.trim(), env("BAMBUS_TEST_JDBC_USER", "root"), env("BAMBUS_TEST_JDBC_PASSWORD", ""));
             } else {

@@ -40,39 +40,88 @@ final class BenchSupport {
         }
     }
 
+    /** Deploys the benchmark's activity definitions into the environment's destination. */
+    static void deploy(BusEnvironment env) throws Exception {
+        new io.bambus.core.activity.ActivityDeployer(env.destination)
+                .deploy(io.bambus.core.activity.DefinitionFile.read(env.dir.resolve("definitions.yaml")));
+    }
+
     /**
      * The "no bus" baseline: one thread per source runs {@link PlainMover} (plain JDBC, one
-     * transaction per batch, one statement per event). Returns events moved per second.
+     * transaction per batch, one statement per event) in this JVM. Measured as the bus is
+     * ({@link BusRate#window}): over the events after the first {@code warm}.
      */
-    static double plainMove(BusEnvironment env, int batchSize) throws Exception {
-        List<Thread> threads = new ArrayList<>();
+    static BusRate.Result plainMove(BusEnvironment env, int batchSize, long warm, long total) throws Exception {
+        java.util.concurrent.atomic.AtomicLong moved = new java.util.concurrent.atomic.AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        long[] moved = new long[env.sources.size()];
+        List<Thread> threads = new ArrayList<>();
         int index = 0;
-        long start = System.nanoTime();
         for (DataSource source : env.sources.values()) {
-            int slot = index++;
             Thread thread = new Thread(() -> {
                 try {
-                    moved[slot] = plainMoveOne(source, env.destination, batchSize);
+                    PlainMover.move(source, "bam_outbox", env.destination, "Order", batchSize, moved::addAndGet);
                 } catch (Throwable t) {
                     failure.set(t);
                 }
-            }, "plain-mover-" + slot);
+            }, "plain-mover-" + index++);
             thread.start();
             threads.add(thread);
         }
+        long self = ProcessHandle.current().pid();
+        BusRate.Result result = BusRate.window(() -> {
+            if (failure.get() != null) {
+                throw new IllegalStateException("plain mover failed", failure.get());
+            }
+            return moved.get();
+        }, warm, total, new long[] {self}, -1, "the plain mover");
         for (Thread thread : threads) {
             thread.join();
         }
-        if (failure.get() != null) {
-            throw new IllegalStateException("plain mover failed", failure.get());
-        }
-        return Arrays.stream(moved).sum() / ((System.nanoTime() - start) / 1e9);
+        return result;
     }
 
-    private static long plainMoveOne(DataSource sourcePool, DataSource destinationPool, int batchSize) throws Exception {
-        return PlainMover.move(sourcePool, "bam_outbox", destinationPool, "Order", batchSize);
+    /**
+     * Waits until the JIT compilers of the first {@code count} members have spent less than 0.25 s
+     * compiling over the last {@code quietMillis} (jstat's compile time), at most {@code maxMillis}:
+     * members that started minutes ago still compile the code they run, which on two cores takes CPU
+     * from what is measured. A long-running cluster's members are past that. Says what it saw.
+     */
+    static String awaitJitQuiet(io.bambus.grid.testing.MemberProcesses members, int count, long quietMillis, long maxMillis)
+            throws Exception {
+        long start = System.currentTimeMillis();
+        java.util.ArrayDeque<double[]> history = new java.util.ArrayDeque<>(); // {millis, compile seconds of all members}
+        while (true) {
+            double seconds = 0;
+            for (int i = 0; i < count; i++) {
+                seconds += compileSeconds(members.pid(i));
+            }
+            long now = System.currentTimeMillis();
+            history.addLast(new double[] {now, seconds});
+            while (history.size() > 1 && now - history.peekFirst()[0] > quietMillis) {
+                history.removeFirst();
+            }
+            double recent = seconds - history.peekFirst()[1];
+            boolean full = now - history.peekFirst()[0] >= quietMillis - 1_000;
+            if (full && recent < 0.25) {
+                return String.format("members' JIT compilers quiet (%.2f s compiling in the last %d s) after waiting %.1f s",
+                        recent, quietMillis / 1000, (now - start) / 1000.0);
+            }
+            if (now - start > maxMillis) {
+                return String.format("members' JIT compilers still busy after %d s (%.2f s compiling in the last %d s)",
+                        maxMillis / 1000, recent, quietMillis / 1000);
+            }
+            sleep(1_000);
+        }
+    }
+
+    /** A process's total JIT compile time so far, from {@code jstat -compiler}. */
+    private static double compileSeconds(long pid) throws Exception {
+        Process jstat = new ProcessBuilder("jstat", "-compiler", String.valueOf(pid)).redirectErrorStream(true).start();
+        List<String> lines = new String(jstat.getInputStream().readAllBytes()).lines().toList();
+        if (!jstat.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || lines.size() < 2) {
+            throw new IllegalStateException("jstat -compiler " + pid + " gave: " + lines);
+        }
+        return Double.parseDouble(lines.get(1).trim().split("\\s+")[3]);
     }
 
     /** min / median / p90 / max of a sample, in the sample's unit. */

@@ -27,6 +27,17 @@ final class ProcessFigures {
         return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
     }
 
+    /** CPU seconds the process has used so far (user and system), from /proc/PID/stat. */
+    static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        // fields after the command name, which may hold spaces: state is the 3rd field, utime the 14th, stime the 15th
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
+    }
+
+    /** The kernel's clock ticks per second for /proc times (USER_HZ): 100 on every Linux this runs on. */
+    private static final int CLOCK_TICKS = 100;
+
     static long threads(long pid) throws IOException {
         return status(pid, "Threads");
     }

@@ -288,7 +288,8 @@ public final class Scale {
                 moving.add(record.sessionId());
             }
         }
-        String jit = cold ? "killed without waiting for the members' JIT compilers (cold)" : awaitJitQuiet(members);
+        String jit = cold ? "killed without waiting for the members' JIT compilers (cold)"
+                : BenchSupport.awaitJitQuiet(members, MEMBERS, JIT_QUIET_MILLIS, JIT_WAIT_MILLIS) + "; then the kill";
         Map<String, long[]> before = checkpoints(destination);
 
         long killed = System.nanoTime();
@@ -368,49 +369,6 @@ public final class Scale {
         }
         return String.format("after the move, one new event per moved session -> applied: %s; never within %d s: %,d",
                 stats(new ArrayList<>(appliedAt.values())), NEW_EVENT_DEADLINE_MILLIS / 1000, moved.size() - appliedAt.size());
-    }
-
-    /**
-     * Waits until the members' JIT compilers have spent less than 0.25 s compiling over the last
-     * {@value #JIT_QUIET_MILLIS} ms (jstat's compile time), at most {@value #JIT_WAIT_MILLIS} ms: members
-     * that started minutes ago still compile the code they run, which on two cores takes CPU from the
-     * failover. A long-running cluster's members are past that; the "cold" argument measures without it.
-     */
-    private static String awaitJitQuiet(MemberProcesses members) throws Exception {
-        long start = System.currentTimeMillis();
-        java.util.ArrayDeque<double[]> history = new java.util.ArrayDeque<>(); // {millis, compile seconds of all members}
-        while (true) {
-            double seconds = 0;
-            for (int i = 0; i < MEMBERS; i++) {
-                seconds += compileSeconds(members.pid(i));
-            }
-            long now = System.currentTimeMillis();
-            history.addLast(new double[] {now, seconds});
-            while (history.size() > 1 && now - history.peekFirst()[0] > JIT_QUIET_MILLIS) {
-                history.removeFirst();
-            }
-            double recent = seconds - history.peekFirst()[1];
-            boolean full = now - history.peekFirst()[0] >= JIT_QUIET_MILLIS - 1_000;
-            if (full && recent < 0.25) {
-                return String.format("members' JIT compilers quiet (%.2f s compiling in the last %d s) after waiting %.1f s; then the kill",
-                        recent, JIT_QUIET_MILLIS / 1000, (now - start) / 1000.0);
-            }
-            if (now - start > JIT_WAIT_MILLIS) {
-                return String.format("members' JIT compilers still busy after %d s (%.2f s compiling in the last %d s); killed anyway",
-                        JIT_WAIT_MILLIS / 1000, recent, JIT_QUIET_MILLIS / 1000);
-            }
-            BenchSupport.sleep(1_000);
-        }
-    }
-
-    /** A process's total JIT compile time so far, from {@code jstat -compiler}. */
-    private static double compileSeconds(long pid) throws Exception {
-        Process jstat = new ProcessBuilder("jstat", "-compiler", String.valueOf(pid)).redirectErrorStream(true).start();
-        List<String> lines = new String(jstat.getInputStream().readAllBytes()).lines().toList();
-        if (!jstat.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || lines.size() < 2) {
-            throw new IllegalStateException("jstat -compiler " + pid + " gave: " + lines);
-        }
-        return Double.parseDouble(lines.get(1).trim().split("\\s+")[3]);
     }
 
     /** Every session's checkpoint: {epoch, events applied}, in one query. */
