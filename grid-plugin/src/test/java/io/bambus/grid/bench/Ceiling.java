@@ -37,7 +37,7 @@ public final class Ceiling {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 2, 4};
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : orders;
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
         if (batch % BenchSupport.EVENTS_PER_ORDER != 0) {
             throw new IllegalArgumentException("batchSize must be a multiple of " + BenchSupport.EVENTS_PER_ORDER
                     + " (whole orders per batch, as the bus reads them from this workload)");

@@ -35,7 +35,7 @@ public final class Peer {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 2, 4};
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : orders;
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
         int latencySeconds = args.length > 4 ? Integer.parseInt(args[4]) : 30;
         try (EmbeddedMySql server = EmbeddedMySql.start(0, null, List.of("--log-bin=mysql-bin", "--binlog-format=ROW",
                 "--server-id=1", "--binlog-row-image=FULL", "--expire-logs-days=1"))) {

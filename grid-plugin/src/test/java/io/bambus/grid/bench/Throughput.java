@@ -19,7 +19,7 @@ public final class Throughput {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 2, 4};
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : orders;
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
         List<String> lines = new ArrayList<>();
         for (int sources : counts) {
             BusRate.Result bus = BusRate.measure(sources, orders, warmUp, batch, -1);
