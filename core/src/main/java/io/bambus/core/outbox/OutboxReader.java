@@ -275,6 +275,89 @@ public final class OutboxReader {
         });
     }
 
+    /**
+     * {@link #claim} of many sessions whose outboxes share one source pool and owner table, in one
+     * source transaction: the owner rows locked in one statement, taken in one. Only the claims that
+     * need nothing else are made here: the owner row knows the checkpoint's outbox and has marked
+     * exactly the checkpoint's batch (the usual take-over). Per reader: the outbox's identity when
+     * claimed; a {@link StaleEpochException} where a newer epoch wrote there; absent where the
+     * session must be claimed alone (first claim, a mark or unmark to make, an identity to check).
+     */
+    public static java.util.Map<OutboxReader, Object> claimAll(java.util.Map<OutboxReader, Checkpoint> claims) throws SQLException {
+        java.util.Map<OutboxReader, Object> outcomes = new java.util.HashMap<>();
+        if (claims.isEmpty()) {
+            return outcomes;
+        }
+        OutboxReader any = claims.keySet().iterator().next();
+        java.util.TreeMap<String, OutboxReader> bySession = new java.util.TreeMap<>(); // the owner rows' lock order
+        for (java.util.Map.Entry<OutboxReader, Checkpoint> claim : claims.entrySet()) {
+            if (claim.getKey().source != any.source || !claim.getKey().ownerTable.equals(any.ownerTable)) {
+                throw new IllegalArgumentException("claimAll takes the outboxes of one source pool and owner table");
+            }
+            bySession.put(claim.getValue().sessionId(), claim.getKey());
+        }
+        List<String> ids = new ArrayList<>(bySession.keySet());
+        String in = "(" + "?,".repeat(ids.size() - 1) + "?)";
+        try (Connection connection = any.source.getConnection()) {
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            connection.setAutoCommit(false);
+            try {
+                List<String> taken = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement("SELECT session_id, outbox_table, outbox_id, epoch,"
+                        + " batch_no FROM " + any.ownerTable + " WHERE session_id IN " + in + " ORDER BY session_id FOR UPDATE")) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        select.setString(i + 1, ids.get(i));
+                    }
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            OutboxReader reader = bySession.get(rows.getString(1));
+                            Checkpoint checkpoint = claims.get(reader);
+                            if (rows.getLong(4) > checkpoint.epoch()) {
+                                outcomes.put(reader, new StaleEpochException(checkpoint.sessionId(), checkpoint.epoch(),
+                                        rows.getLong(4), "source outbox '" + reader.tableName + "'"));
+                            } else if (checkpoint.outboxId() != null && checkpoint.outboxId().equals(rows.getString(3))
+                                    && reader.tableName.equals(rows.getString(2)) && rows.getLong(5) == checkpoint.batchNo()) {
+                                outcomes.put(reader, checkpoint.outboxId());
+                                taken.add(checkpoint.sessionId());
+                            }
+                        }
+                    }
+                }
+                if (!taken.isEmpty()) {
+                    take(connection, any.ownerTable, taken, bySession, claims);
+                }
+                connection.commit();
+                return outcomes;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** The owner rows of {@code ids} take their checkpoints' epochs and batches, as a claim's own update does. */
+    private static void take(Connection connection, String ownerTable, List<String> ids, java.util.Map<String, OutboxReader> readers,
+                             java.util.Map<OutboxReader, Checkpoint> claims) throws SQLException {
+        String cases = " WHEN ? THEN ?".repeat(ids.size());
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + ownerTable + " SET epoch = CASE session_id" + cases
+                + " END, max_seq = GREATEST(max_seq, CASE session_id" + cases + " END), updated_at = UTC_TIMESTAMP(6)"
+                + " WHERE session_id IN (" + "?,".repeat(ids.size() - 1) + "?)")) {
+            int index = 1;
+            for (String id : ids) {
+                update.setString(index++, id);
+                update.setLong(index++, claims.get(readers.get(id)).epoch());
+            }
+            for (String id : ids) {
+                update.setString(index++, id);
+                update.setLong(index++, claims.get(readers.get(id)).maxSeq());
+            }
+            for (String id : ids) {
+                update.setString(index++, id);
+            }
+            update.executeUpdate();
+        }
+    }
+
     /** Marks (or, with no retention, deletes) the rows of a batch the destination has committed. */
     public int acknowledge(Checkpoint committed) throws SQLException {
         if (committed.batchSeqs().isEmpty()) {

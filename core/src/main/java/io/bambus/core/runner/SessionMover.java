@@ -37,6 +37,8 @@ public final class SessionMover {
     private final long batchBytes;
     private final long gapWaitNanos;
     private final long epoch;
+    /** Combines this mover's first claim with others' (null: it claims alone). */
+    private final ClaimCombiner combiner;
     private Checkpoint checkpoint;
     private boolean claimedBefore;
     /** The held seq the session waits for (0: none), and since when. */
@@ -48,6 +50,13 @@ public final class SessionMover {
     }
 
     public SessionMover(OutboxReader reader, Applier applier, int batchSize, long batchBytes, long gapWaitMillis, long epoch) {
+        this(reader, applier, batchSize, batchBytes, gapWaitMillis, epoch, null);
+    }
+
+    /** As above; {@code combiner} (null: none) combines the first claim with other sessions' of the same databases. */
+    public SessionMover(OutboxReader reader, Applier applier, int batchSize, long batchBytes, long gapWaitMillis, long epoch,
+                        ClaimCombiner combiner) {
+        this.combiner = combiner;
         this.reader = reader;
         this.applier = applier;
         this.batchSize = batchSize;
@@ -62,6 +71,15 @@ public final class SessionMover {
      * error) keep its epoch.
      */
     public Checkpoint claim() throws SQLException {
+        if (!claimedBefore && combiner != null) {
+            switch (combiner.claim(this)) {
+                case CLAIMED -> {
+                    return checkpoint;
+                }
+                case EPOCH_TAKEN -> claimedBefore = true; // the source part alone, under the epoch already taken
+                case ALONE -> { }
+            }
+        }
         Checkpoint claimed = applier.claim(epoch, claimedBefore);
         claimedBefore = true;
         String outboxId = reader.claim(claimed);
@@ -71,6 +89,20 @@ public final class SessionMover {
         }
         checkpoint = claimed;
         return claimed;
+    }
+
+    /** A combined claim took this session ({@link ClaimCombiner}): the mover continues from {@code claimed}. */
+    void claimed(Checkpoint claimed) {
+        claimedBefore = true;
+        checkpoint = claimed;
+    }
+
+    String sessionId() {
+        return applier.sessionId();
+    }
+
+    OutboxReader reader() {
+        return reader;
     }
 
     /** Moves one batch; returns the events it read (0 when the outbox had none). */

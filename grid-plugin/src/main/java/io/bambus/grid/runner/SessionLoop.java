@@ -88,7 +88,7 @@ public final class SessionLoop implements AutoCloseable {
     private CommitTimes newCommitTimes = CommitTimes.EMPTY;
 
     SessionLoop(SessionRunner runner, BusConfig config, SourceConfig source, DataSource destination,
-                IMap<String, SessionRecord> sessions, SourcePools sourcePools) {
+                IMap<String, SessionRecord> sessions, SourcePools sourcePools, ClaimCombiners combiners) {
         this.runner = runner;
         this.config = config;
         this.source = source;
@@ -102,7 +102,7 @@ public final class SessionLoop implements AutoCloseable {
         }
         this.applier = new Applier(destination, runner.sessionId());
         this.mover = new SessionMover(reader, applier, config.batchSize(), config.batchBytes(), config.gapWaitMillis(),
-                runner.epoch());
+                runner.epoch(), combiners.of(destination, sourcePool));
         this.figures = runner.figures();
     }
 

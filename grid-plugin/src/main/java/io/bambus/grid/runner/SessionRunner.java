@@ -70,11 +70,11 @@ public final class SessionRunner {
         return new JobConfig().setArgument(JobConfigArguments.KEY_REQUIRED_PARTITIONS, new HashSet<Integer>());
     }
 
-    SessionLoop openLoop(SourcePools sourcePools) {
+    SessionLoop openLoop(SourcePools sourcePools, ClaimCombiners combiners) {
         if (stopRequested || ended) {
             return null;
         }
-        return new SessionLoop(this, config, source, destination, sessions, sourcePools);
+        return new SessionLoop(this, config, source, destination, sessions, sourcePools, combiners);
     }
 
     SourceConfig source() {

@@ -46,6 +46,8 @@ public final class SessionScheduler implements AutoCloseable {
     private final DelayQueue<Slot> due = new DelayQueue<>();
     private final java.util.Set<Slot> slots = ConcurrentHashMap.newKeySet();
     private final SourcePools sourcePools;
+    /** The first claims of sessions on one source database, combined (a member's loss moves thousands at once). */
+    private final ClaimCombiners combiners = new ClaimCombiners();
     private final int perServerLimit;
     /** Each source server's steps in flight and the sessions waiting for its share of the threads. */
     private final java.util.Map<Object, ServerShare> shares = new ConcurrentHashMap<>();
@@ -382,7 +384,7 @@ public final class SessionScheduler implements AutoCloseable {
             try {
                 if (!opened) {
                     opened = true;
-                    loop = runner.openLoop(sourcePools);
+                    loop = runner.openLoop(sourcePools, combiners);
                 }
                 next = loop == null || closed ? SessionLoop.FINISHED : loop.step();
             } catch (Throwable e) {

@@ -8,6 +8,7 @@ import io.bambus.core.apply.DestinationSchema;
 import io.bambus.core.db.SourcePools;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.outbox.OutboxReader;
+import io.bambus.core.runner.ClaimCombiner;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.TestDatabase;
 import io.bambus.grid.testing.ManySources;
@@ -30,6 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * as a member has session threads, through the pools a member would use. Prints claims per
  * second and how long n claims take, next to the rate a failover of n sessions within the
  * target's time after the split guard needs.
+ * The take-overs run twice per round: each session claiming alone, and claims combined as a member
+ * combines them ({@link ClaimCombiner}: one bulk claim for those waiting together).
  * Arguments: sessions (default 1500: the share of one survivor when 3,000 are lost), threads
  * (default 8).
  */
@@ -61,18 +64,24 @@ public final class Claims {
 
             // the sessions' source pool as a member has it: one per server and user, shared
             SourcePools.Lease lease = sourcePools.acquire("s0", server.config(sourceDb, 1));
-            double start = run(n, threads, lease, destination, 1, true);
+            double start = run(n, threads, lease, destination, 1, true, null);
             System.out.printf("CLAIMS first claim and first batch of %,d sessions: %.1f s (not the figure)%n", n, start);
+            long epoch = 2;
             for (int round = 0; round < 3; round++) {
-                long questions = questions(destination);
-                double seconds = run(n, threads, lease, destination, 2 + round, false);
-                double perClaim = (questions(destination) - questions - 1) / (double) n;
-                double perSecond = n / seconds;
-                double needed = n / ((TARGET_MILLIS - SPLIT_GUARD_MILLIS) / 1000.0);
-                System.out.printf("CLAIMS take-over of %,d sessions (epoch %d) on %d threads: %.2f s, %,.0f claims/s,"
-                                + " %.1f statements per claim (server-wide); %,d claims within %d s after the %d s split guard need %,.0f/s: ratio %.2f%n", n, 2 + round,
-                        threads, seconds, perSecond, perClaim, n, (TARGET_MILLIS - SPLIT_GUARD_MILLIS) / 1000, SPLIT_GUARD_MILLIS / 1000,
-                        needed, perSecond / needed);
+                for (boolean combined : new boolean[] {false, true}) {
+                    ClaimCombiner combiner = combined ? new ClaimCombiner(destination) : null;
+                    long questions = questions(destination);
+                    double seconds = run(n, threads, lease, destination, epoch, false, combiner);
+                    double perClaim = (questions(destination) - questions - 1) / (double) n;
+                    double perSecond = n / seconds;
+                    double needed = n / ((TARGET_MILLIS - SPLIT_GUARD_MILLIS) / 1000.0);
+                    System.out.printf("CLAIMS take-over of %,d sessions (epoch %d) on %d threads, %s: %.2f s, %,.0f claims/s,"
+                                    + " %.1f statements per claim (server-wide); %,d claims within %d s after the %d s split guard need"
+                                    + " %,.0f/s: ratio %.2f%n", n, epoch, threads,
+                            combined ? "combined (largest bulk " + combiner.largestBulk() + ")" : "each alone", seconds, perSecond,
+                            perClaim, n, (TARGET_MILLIS - SPLIT_GUARD_MILLIS) / 1000, SPLIT_GUARD_MILLIS / 1000, needed, perSecond / needed);
+                    epoch++;
+                }
             }
         } finally {
             server.drop(sourceDb);
@@ -92,7 +101,7 @@ public final class Claims {
 
     /** Claims every session at {@code epoch} (and moves its first batch when {@code move}); returns the seconds taken. */
     private static double run(int n, int threads, SourcePools.Lease source, HikariDataSource destination, long epoch,
-                              boolean move) throws Exception {
+                              boolean move, ClaimCombiner combiner) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicInteger next = new AtomicInteger();
         long started = System.nanoTime();
@@ -103,7 +112,8 @@ public final class Claims {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
                         SessionMover mover = new SessionMover(new OutboxReader(source.pool(), source.database(), "ob_" + i,
                                 Duration.ofDays(7)),
-                                new Applier(destination, "s" + i), 500, epoch);
+                                new Applier(destination, "s" + i), 500, SessionMover.DEFAULT_BATCH_BYTES,
+                                SessionMover.DEFAULT_GAP_WAIT_MILLIS, epoch, combiner);
                         mover.claim();
                         if (move && mover.moveBatch() == 0) {
                             throw new IllegalStateException("session s" + i + " moved nothing");

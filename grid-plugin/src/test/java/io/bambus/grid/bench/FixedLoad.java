@@ -73,9 +73,14 @@ final class FixedLoad implements AutoCloseable {
         return produced.get(sourceId).get();
     }
 
-    /** Stops producing; the watcher keeps reading until {@link #close}. */
-    void stopProducing() {
+    /** Stops producing and waits for the producers (an order in flight is finished); the watcher reads on until {@link #close}. */
+    void stopProducing() throws InterruptedException {
         stopping = true;
+        for (Thread thread : threads) {
+            if (!thread.getName().equals("load-watch")) {
+                thread.join(60_000);
+            }
+        }
         check();
     }
 
