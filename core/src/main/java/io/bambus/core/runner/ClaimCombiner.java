@@ -69,6 +69,36 @@ public final class ClaimCombiner {
         return combined.get();
     }
 
+    /**
+     * Claims the sessions of {@code movers} (the first claims of sessions waiting for a thread, which
+     * the scheduler hands over together) with whatever first claims are waiting here, and leaves each
+     * outcome with its mover: its next {@link SessionMover#claim} returns the checkpoint, throws the
+     * refusal or claims alone. Returns how many were claimed.
+     */
+    public int claimTogether(List<SessionMover> movers) throws InterruptedException {
+        List<Request> requests = new ArrayList<>();
+        for (SessionMover mover : movers) {
+            requests.add(new Request(mover));
+        }
+        List<Request> batch;
+        synchronized (this) {
+            while (claiming) {
+                wait(1_000); // the claim in progress is bounded by its statements' socket timeouts; it wakes us
+            }
+            claiming = true;
+            batch = new ArrayList<>(queue);
+            queue.clear();
+            batch.addAll(requests);
+        }
+        lead(batch);
+        int claimed = 0;
+        for (Request request : requests) {
+            request.mover.combined(request.outcome, request.checkpoint, request.failure);
+            claimed += request.outcome == Outcome.CLAIMED && request.failure == null ? 1 : 0;
+        }
+        return claimed;
+    }
+
     /** Claims {@code mover}'s session together with whatever other first claims are waiting. */
     Outcome claim(SessionMover mover) throws SQLException {
         Request request = new Request(mover);
@@ -94,24 +124,7 @@ public final class ClaimCombiner {
             }
         }
         if (batch != null) {
-            try {
-                claimAll(batch);
-            } catch (RuntimeException e) {
-                // a bug of ours: every claim not made fails with it (a retry claims again, its epoch taken or not)
-                for (Request each : batch) {
-                    if (each.failure == null && each.outcome != Outcome.CLAIMED) {
-                        each.failure = e;
-                    }
-                }
-            } finally {
-                synchronized (this) {
-                    claiming = false;
-                    for (Request each : batch) {
-                        each.done = true;
-                    }
-                    notifyAll();
-                }
-            }
+            lead(batch);
         }
         synchronized (this) {
             if (request.failure instanceof SQLException e) {
@@ -124,6 +137,28 @@ public final class ClaimCombiner {
                 mover.claimed(request.checkpoint);
             }
             return request.outcome;
+        }
+    }
+
+    /** Makes the bulk claim of {@code batch} as the one claiming now, then lets the next one claim. */
+    private void lead(List<Request> batch) {
+        try {
+            claimAll(batch);
+        } catch (RuntimeException e) {
+            // a bug of ours: every claim not made fails with it (a retry claims again, its epoch taken or not)
+            for (Request each : batch) {
+                if (each.failure == null && each.outcome != Outcome.CLAIMED) {
+                    each.failure = e;
+                }
+            }
+        } finally {
+            synchronized (this) {
+                claiming = false;
+                for (Request each : batch) {
+                    each.done = true;
+                }
+                notifyAll();
+            }
         }
     }
 

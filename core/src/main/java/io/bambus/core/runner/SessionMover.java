@@ -41,6 +41,9 @@ public final class SessionMover {
     private final ClaimCombiner combiner;
     private Checkpoint checkpoint;
     private boolean claimedBefore;
+    /** A claim made together with other sessions' ({@link ClaimCombiner#claimTogether}) for the next {@link #claim}. */
+    private ClaimCombiner.Outcome combinedOutcome;
+    private Exception combinedFailure;
     /** The held seq the session waits for (0: none), and since when. */
     private long heldSeq;
     private long heldSinceNanos;
@@ -71,7 +74,20 @@ public final class SessionMover {
      * error) keep its epoch.
      */
     public Checkpoint claim() throws SQLException {
-        if (!claimedBefore && combiner != null) {
+        ClaimCombiner.Outcome combined = combinedOutcome;
+        combinedOutcome = null;
+        if (combinedFailure != null) {
+            Exception failure = combinedFailure;
+            combinedFailure = null;
+            if (failure instanceof SQLException e) {
+                throw e;
+            }
+            throw (RuntimeException) failure;
+        }
+        if (combined == ClaimCombiner.Outcome.CLAIMED) {
+            return checkpoint;
+        }
+        if (!claimedBefore && combiner != null && combined == null) {
             switch (combiner.claim(this)) {
                 case CLAIMED -> {
                     return checkpoint;
@@ -95,6 +111,27 @@ public final class SessionMover {
     void claimed(Checkpoint claimed) {
         claimedBefore = true;
         checkpoint = claimed;
+    }
+
+    /** What a claim made together with others did for this session, for its next {@link #claim}. */
+    void combined(ClaimCombiner.Outcome outcome, Checkpoint claimed, Exception failure) {
+        combinedFailure = failure;
+        combinedOutcome = failure == null ? outcome : null;
+        if (failure == null && outcome == ClaimCombiner.Outcome.CLAIMED) {
+            claimed(claimed);
+        } else if (failure == null && outcome == ClaimCombiner.Outcome.EPOCH_TAKEN) {
+            claimedBefore = true; // the source part alone, under the epoch already taken
+        }
+    }
+
+    /** Whether this mover's next claim can go with others' ({@link ClaimCombiner#claimTogether}). */
+    public boolean combinable() {
+        return combiner != null && !claimedBefore && combinedOutcome == null && combinedFailure == null;
+    }
+
+    /** The combiner of this mover's first claim (null: none). */
+    public ClaimCombiner combiner() {
+        return combiner;
     }
 
     String sessionId() {

@@ -108,6 +108,34 @@ class ClaimCombinerTest {
         assertTrue(combiner.largestBulk() > 1, "claims waiting together went in one bulk claim: " + combiner.largestBulk());
     }
 
+    @Test
+    void claimsHandedOverTogetherAreMadeInOneBulkClaimAndEachMoverTakesItsOwn() throws Exception {
+        produce(0, 5);
+        for (int i = 0; i < SESSIONS; i++) {
+            SessionMover first = mover(i, 1, null);
+            first.claim();
+            assertEquals(10, BusFixture.drain(first));
+        }
+        bus.execute(bus.destination, "UPDATE bam_checkpoints SET epoch = 9 WHERE session_id = 's1'");
+        produce(5, 3);
+        ClaimCombiner combiner = new ClaimCombiner(bus.destination);
+        List<SessionMover> movers = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            movers.add(mover(i, 2, combiner));
+        }
+        assertEquals(SESSIONS - 1, combiner.claimTogether(movers), "all but the one a newer epoch holds");
+        assertEquals(SESSIONS, combiner.largestBulk(), "one bulk claim for all");
+        org.junit.jupiter.api.Assertions.assertThrows(StaleEpochException.class, movers.get(1)::claim);
+        for (int i = 0; i < SESSIONS; i++) {
+            if (i != 1) {
+                SessionMover mover = movers.get(i);
+                assertEquals(2, mover.claim().epoch(), "s" + i + ": its claim was made");
+                assertEquals(6, BusFixture.drain(mover), "s" + i + ": the events after the take-over, none again");
+            }
+        }
+        assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
+    }
+
     private SessionMover mover(int i, long epoch, ClaimCombiner combiner) {
         return new SessionMover(new OutboxReader(bus.source, "ob_" + i, Duration.ofDays(1)), bus.applier("s" + i), 100,
                 SessionMover.DEFAULT_BATCH_BYTES, SessionMover.DEFAULT_GAP_WAIT_MILLIS, epoch, combiner);

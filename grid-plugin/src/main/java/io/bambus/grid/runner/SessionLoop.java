@@ -178,7 +178,11 @@ public final class SessionLoop implements AutoCloseable {
                 boolean backOff = !mover.waitsForHeldSeq() && now2 - idleSinceMillis >= IDLE_GRACE_MILLIS;
                 idleWaitMillis = !backOff || idleWaitMillis == 0 ? config.pollIntervalMillis()
                         : Math.min(config.idlePollMaxMillis(), idleWaitMillis * 2);
-                idleUntilMillis = now2 + idleWaitMillis;
+                // backed-off polls spread over ±25 %: sessions that went idle together (thousands claimed at once
+                // after a member's loss) would otherwise poll together, every interval, in a burst the server queues
+                long jitter = backOff ? java.util.concurrent.ThreadLocalRandom.current().nextLong(idleWaitMillis / 2 + 1)
+                        - idleWaitMillis / 4 : 0;
+                idleUntilMillis = now2 + idleWaitMillis + jitter;
             }
             purgeIfDue();
             return moved > 0 ? 0 : idleUntilMillis;
@@ -327,6 +331,11 @@ public final class SessionLoop implements AutoCloseable {
             newCommitTimes = sending; // kept for the next try (this thread alone adds to them)
             unpublished = true;
         }
+    }
+
+    /** The session's mover (the scheduler hands first claims to its combiner together). */
+    SessionMover mover() {
+        return mover;
     }
 
     /** Whether this loop holds its claim (its session moves batches); false until the first claim and after a failure. */

@@ -10,6 +10,11 @@ import com.hazelcast.jet.core.ProcessorSupplier;
 import com.hazelcast.jet.core.Vertex;
 import com.hazelcast.jet.core.processor.Processors;
 import io.bambus.core.db.SourcePools;
+import io.bambus.core.runner.ClaimCombiner;
+import io.bambus.core.runner.SessionMover;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.DelayQueue;
@@ -39,6 +44,8 @@ public final class SessionScheduler implements AutoCloseable {
     static final String JOB_NAME = "bambus-sessions";
     /** Before the pump job is submitted again after it ended (it should not end while the member runs). */
     private static final long RESUBMIT_MILLIS = 1_000;
+    /** At most this many first claims waiting for a thread go in one bulk claim with the one that got a thread. */
+    private static final int CLAIMS_TOGETHER = 500;
     /** A pump that has not run for this long (Jet shutting down, or a long pause) is not relied on for a stop request. */
     private static final long PUMP_SILENT_NANOS = 500_000_000L;
 
@@ -256,6 +263,23 @@ public final class SessionScheduler implements AutoCloseable {
             return true;
         }
 
+        /**
+         * Takes up to {@code max} sessions out of the claims' line whose next claim is a first one (a
+         * retry after an error resumes its epoch alone); their claims go with another's.
+         */
+        synchronized List<Slot> takeClaiming(int max) {
+            List<Slot> taken = new ArrayList<>();
+            for (java.util.Iterator<Slot> line = claiming.iterator(); line.hasNext() && taken.size() < max; ) {
+                Slot slot = line.next();
+                SessionLoop loop = slot.loop;
+                if (loop == null || loop.mover().combinable()) {
+                    line.remove();
+                    taken.add(slot);
+                }
+            }
+            return taken;
+        }
+
         /** Takes {@code slot} out of its line (a stop request for it); false when it is not in one. */
         synchronized boolean remove(Slot slot) {
             return claiming.remove(slot) || waiting.remove(slot);
@@ -382,9 +406,9 @@ public final class SessionScheduler implements AutoCloseable {
             }
             long next;
             try {
-                if (!opened) {
-                    opened = true;
-                    loop = runner.openLoop(sourcePools, combiners);
+                open();
+                if (loop != null && !closed && !loop.claimed() && loop.mover().combinable() && !runner.stopping()) {
+                    claimTogether();
                 }
                 next = loop == null || closed ? SessionLoop.FINISHED : loop.step();
             } catch (Throwable e) {
@@ -400,6 +424,69 @@ public final class SessionScheduler implements AutoCloseable {
                 finish();
             } else {
                 queue(next);
+            }
+        }
+
+        private void open() {
+            if (!opened) {
+                opened = true;
+                loop = runner.openLoop(sourcePools, combiners);
+            }
+        }
+
+        /**
+         * Hands this session's first claim to its combiner together with those of the sessions of its
+         * server waiting for a thread in the claims' line (a member's loss, a start): one bulk claim
+         * for hundreds instead of one each. Each of them then steps on as usual; its claim step finds
+         * its claim made.
+         */
+        private void claimTogether() throws InterruptedException {
+            List<Slot> borrowed = server.takeClaiming(CLAIMS_TOGETHER - 1);
+            Map<ClaimCombiner, List<SessionMover>> byCombiner = new java.util.IdentityHashMap<>();
+            byCombiner.computeIfAbsent(loop.mover().combiner(), c -> new ArrayList<>()).add(loop.mover());
+            List<Slot> lent = new ArrayList<>();
+            try {
+                for (Slot other : borrowed) {
+                    if (!other.borrow()) {
+                        continue; // finished meanwhile
+                    }
+                    lent.add(other);
+                    other.open();
+                    if (other.loop != null && !other.loop.claimed() && other.loop.mover().combinable() && !other.runner.stopping()) {
+                        byCombiner.computeIfAbsent(other.loop.mover().combiner(), c -> new ArrayList<>()).add(other.loop.mover());
+                    }
+                }
+                for (Map.Entry<ClaimCombiner, List<SessionMover>> group : byCombiner.entrySet()) {
+                    group.getKey().claimTogether(group.getValue());
+                }
+            } finally {
+                // each steps on its own: its claim step takes what was claimed for it (or claims alone)
+                for (Slot other : lent) {
+                    other.giveBack();
+                }
+            }
+        }
+
+        /** Takes this slot, waiting in its server's line, for another slot's step; false when it has finished. */
+        private boolean borrow() {
+            synchronized (this) {
+                if (finished) {
+                    return false;
+                }
+                stepping = true;
+                return true;
+            }
+        }
+
+        /** Ends a {@link #borrow}: the slot is due at once. */
+        private void giveBack() {
+            synchronized (this) {
+                stepping = false;
+            }
+            if (closed) {
+                finish();
+            } else {
+                queue(0);
             }
         }
 
