@@ -4,7 +4,7 @@
 #   scripts/start-ui.sh --config path/to/ui.yaml [--foreground]
 #
 # The configuration names the cluster, the destination (a read-only user is enough) and the users;
-# see the README's "Management UI" section. Log: run/ui.log; pid file: run/ui.pid; stop it with
+# see docs/ui.md. Log: run/ui.log; pid file: run/ui.pid; stop it with
 # scripts/stop-ui.sh. Exit status 0 once the UI listens (it prints the URL); non-zero with the reason.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

@@ -203,7 +203,7 @@ final class SourcesCommand {
                     parent.bambus.err.println("created outbox table " + source.outboxTable() + " in " + source.database().jdbcUrl());
                 } else if (!present) {
                     throw new Bambus.CliException(Bambus.USAGE, "source " + source.database().jdbcUrl() + " has no outbox table '"
-                            + source.outboxTable() + "'; create it with the DDL in the README (EventStream section), give"
+                            + source.outboxTable() + "'; create it with the DDL in docs/api.md (OutboxSchema.ddl), give"
                             + " --outbox-table if it has another name, or --create-outbox to create it now");
                 }
                 checkRights(connection, source);

@@ -62,7 +62,7 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
         String filter = SerializationAllowlist.problem(hz.getConfig().getSerializationConfig().getJavaSerializationFilterConfig());
         if ("missing".equals(filter)) {
             LOG.warn("This member deserializes any Java class a client or member sends; add serialization:"
-                    + " java-serialization-filter to hazelcast.yaml as scripts/config/hazelcast.yaml does (README, Security)");
+                    + " java-serialization-filter to hazelcast.yaml as scripts/config/hazelcast.yaml does (docs/security.md)");
         } else if (filter != null) {
             throw new ConfigException("hazelcast.yaml", List.of(filter));
         }

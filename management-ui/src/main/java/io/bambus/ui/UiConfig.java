@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The management UI's configuration, one YAML file (see the README's reference). Every problem is
+ * The management UI's configuration, one YAML file (docs/configuration.md). Every problem is
  * reported at once with its key and the fix; secrets (the destination password, password hashes)
  * may come from environment variables or files and never appear in {@link #toString()}.
  */
@@ -95,7 +95,7 @@ public record UiConfig(String host, int port, boolean secureCookies, String clus
         DatabaseConfig destination = null;
         JsonNode destinationNode = root.get("destination");
         if (destinationNode == null || !destinationNode.isObject()) {
-            problems.add("destination: missing; give the destination database's jdbcUrl and a read-only user (see the README)");
+            problems.add("destination: missing; give the destination database's jdbcUrl and a read-only user (see docs/configuration.md)");
         } else {
             ConfigSections.unknownKeys("destination.", destinationNode, DATABASE_KEYS, problems);
             destination = ConfigSections.database("destination", destinationNode, 4, base, env, problems);

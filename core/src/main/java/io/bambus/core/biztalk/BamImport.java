@@ -474,7 +474,7 @@ public final class BamImport {
             viewAlert.children("AlertInstance").forEach(a -> names.add(String.valueOf(a.attribute("Name"))));
         }
         notImported.add("Alerts (line " + alerts.line() + "): " + alerts.children("ViewAlert").size() + " view alert(s) with alert instance(s) "
-                + names + ". BAM alerts (SQL Server Notification Services) have no equivalent here; see the README,"
+                + names + ". BAM alerts (SQL Server Notification Services) have no equivalent here; see docs/biztalk.md,"
                 + " Coming from BizTalk BAM");
     }
 }

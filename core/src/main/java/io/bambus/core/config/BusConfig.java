@@ -23,7 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The bus configuration, one YAML file (see the README's reference). {@link #load} validates every
+ * The bus configuration, one YAML file (docs/configuration.md). {@link #load} validates every
  * key before anything starts and reports all problems at once, each naming its key and the fix.
  */
 public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,

@@ -18,7 +18,7 @@ public enum OutboxFormat {
     IN_PLACE("moved_batch = 0", "LEAST(moved_at, UTC_TIMESTAMP(6))", "moved_batch = 0, moved_at = '" + OutboxFormat.NOT_MOVED_AT + "'"),
     /**
      * Both columns nullable, NULL for "not moved" (the DDL before 2026-12): a mark makes every row
-     * longer, which InnoDB cannot do in place; about three times the cost (BENCHMARKS.md). Still read
+     * longer, which InnoDB cannot do in place; about twice the cost (BENCHMARKS.md). Still read
      * and written as it is; docs/operations.md says how to convert it.
      */
     NULLABLE("moved_batch IS NULL", "COALESCE(moved_at, UTC_TIMESTAMP(6))", "moved_batch = NULL, moved_at = NULL");

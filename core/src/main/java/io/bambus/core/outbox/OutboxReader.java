@@ -248,7 +248,7 @@ public final class OutboxReader {
     private String claim(Connection connection, Checkpoint checkpoint) throws SQLException {
         if (format(connection) == OutboxFormat.NULLABLE && TOLD_NULLABLE.add(table)) {
             LOG.info("Session '{}': outbox '{}' has nullable moved_batch and moved_at (the layout before 2026-12); marking"
-                    + " rows moved costs about three times as much there: docs/operations.md, 'Upgrading an outbox', says how"
+                    + " rows moved costs about twice as much there: docs/operations.md, 'Upgrading an outbox', says how"
                     + " to convert it", checkpoint.sessionId(), tableName);
         }
         return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
@@ -603,7 +603,7 @@ public final class OutboxReader {
         } catch (SQLException e) {
             if (e.getErrorCode() == 1142) { // CREATE command denied
                 throw new SQLException("the source user may not create " + OutboxSchema.OWNER_TABLE + "; create it once"
-                        + " as a DBA (OutboxSchema.OWNER_DDL, see the README) and grant SELECT, INSERT, UPDATE on it: "
+                        + " as a DBA (OutboxSchema.OWNER_DDL, see docs/delivery.md) and grant SELECT, INSERT, UPDATE on it: "
                         + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
             }
             throw e;

@@ -23,7 +23,7 @@ import org.apache.logging.log4j.Logger;
  * <p>Order: batches follow seq order. A seq missing below the last one read, held by an application
  * transaction that can still commit it, ends the batch before it: the session waits for that
  * transaction (it never blocks it) for at most {@code gapWaitMillis}, then moves on; the seq is
- * applied when it commits, after the later ones (README, "Delivery guarantees").
+ * applied when it commits, after the later ones (docs/delivery.md).
  */
 public final class SessionMover {
 

@@ -9,7 +9,7 @@ package io.bambus.grid.placement;
  * heartbeat deadline at a time (3 → 2 → 1), and must not take the first step as a new agreement.
  * A member that said it is leaving ({@link #departed}) lowers the agreed size at once.
  * With two or fewer agreed members nothing can tell a dead peer from a cut one, so both sides run
- * and fencing keeps them from committing twice (README, "Network partitions").
+ * and fencing keeps them from committing twice (docs/plugin.md, "Network partitions").
  */
 final class SplitGuard {
 

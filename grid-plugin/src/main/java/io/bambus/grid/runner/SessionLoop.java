@@ -278,7 +278,7 @@ public final class SessionLoop implements AutoCloseable {
         nextAttemptMillis = System.currentTimeMillis() + backoff;
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
         if (e instanceof java.sql.SQLException sql && sql.getErrorCode() == 1146 && e.getMessage().contains(source.outboxTable())) {
-            error += "; create the outbox table in the source (OutboxSchema.ddl, see the README) or fix sources["
+            error += "; create the outbox table in the source (OutboxSchema.ddl, see docs/api.md) or fix sources["
                     + source.id() + "].outboxTable";
         }
         if (failures == 1 || Long.bitCount(failures) == 1) {

@@ -19,7 +19,7 @@ import java.io.IOException;
  * {@code META-INF/services/com.hazelcast.SerializerHook} wherever the plugin's classes are (members,
  * the UI, the CLI), ahead of Java serialization; type ids {@value #FIRST_TYPE_ID} to
  * {@value #LAST_TYPE_ID} are the bus's. Members and clients of one cluster must run the same bus
- * version (the README says so).
+ * version (docs/plugin.md says so).
  */
 public final class RecordSerializers {
 
