@@ -1,7 +1,7 @@
 package io.bambus.cli;
 
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionChangeRefusedException;
 import io.bambus.core.activity.DefinitionException;
 import io.bambus.core.activity.DefinitionFile;

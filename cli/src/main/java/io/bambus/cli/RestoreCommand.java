@@ -83,7 +83,7 @@ final class RestoreCommand implements Callable<Integer> {
         List<ReplayCoverage> lost = coverage.stream().filter(c -> !c.covered()).toList();
         if (!lost.isEmpty() && !force) {
             StringBuilder why = new StringBuilder("restore refused, nothing was changed: the sources no longer hold events the"
-                    + " restored destination would lack (they were purged after the retention of " + config.retention() + "):");
+                    + " restored destination would lack (they were purged after the retention of " + config.session().retention() + "):");
             lost.forEach(c -> why.append("\n  source ").append(c.sessionId()).append(": ").append(c.lostRange()));
             why.append("\nrestore a newer backup, or give --force to restore anyway without those events");
             throw new Bambus.CliException(Bambus.REFUSED, why.toString());

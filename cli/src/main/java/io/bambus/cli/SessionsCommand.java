@@ -1,7 +1,7 @@
 package io.bambus.cli;
 
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.OutboxIdentityException;
+import io.bambus.core.session.OutboxIdentityException;
 import io.bambus.grid.session.SessionCommand;
 import io.bambus.grid.session.SessionRecord;
 import java.util.ArrayList;

@@ -4,13 +4,13 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.activity.DefinitionException;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.config.SourcesFile;
 import io.bambus.core.db.Pools;
 import io.bambus.core.outbox.OutboxReader;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.session.SessionState;
@@ -304,7 +304,7 @@ final class SourcesCommand {
         /** Events waiting in the source's outbox, or -1 when it cannot be reached. */
         private static long waiting(SourceConfig source, BusConfig config) {
             try (HikariDataSource pool = Pools.open("bambus-cli-source", source.database())) {
-                return new OutboxReader(pool, source.outboxTable(), config.retention()).lag().events();
+                return new OutboxReader(pool, source.outboxTable(), config.session().retention()).lag().events();
             } catch (SQLException e) {
                 return -1;
             }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.StaleEpochException;
+import io.bambus.core.session.StaleEpochException;
 import io.bambus.core.outbox.OutboxReader;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;

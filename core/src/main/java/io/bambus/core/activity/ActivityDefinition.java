@@ -116,7 +116,7 @@ public final class ActivityDefinition {
     }
 
     /** One of BAM's other views, {@code bam_<name>_<suffix>} ({@link Naming#BIZTALK} only; see ActivityDeployer). */
-    String biztalkView(String suffix) {
+    public String biztalkView(String suffix) {
         return Identifiers.quote(object(suffix));
     }
 

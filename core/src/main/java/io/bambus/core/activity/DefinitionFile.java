@@ -241,11 +241,7 @@ public final class DefinitionFile {
 
     /** The most bytes {@code item} takes in an index key (utf8mb4 text: 4 a character). */
     private static int keyBytes(ItemDefinition item) {
-        return switch (item.type()) {
-            case TEXT -> item.length() * 4 + 2;
-            case DECIMAL -> item.precision() / 2 + 1;
-            default -> 8;
-        };
+        return item.type().keyBytes(item);
     }
 
     private static String bamName(String where, JsonNode node, List<String> problems) {
@@ -290,43 +286,18 @@ public final class DefinitionFile {
                     + (typeName == null ? " (it is missing)" : " (found '" + Identifiers.printable(typeName) + "')"));
             return null;
         }
-        switch (type) {
-            case TEXT -> {
-                Integer length = integer(node, "length");
-                if (length == null || length < 1 || length > ItemDefinition.MAX_TEXT_LENGTH) {
-                    problems.add(where + ": a text item needs 'length' between 1 and " + ItemDefinition.MAX_TEXT_LENGTH);
-                    return null;
-                }
-                onlyFor(where, node, "text", problems, "precision", "scale");
-                return ItemDefinition.text(name, length);
+        Map<String, Integer> attributes = new java.util.HashMap<>();
+        for (String key : ItemType.ALL_ATTRIBUTES) {
+            if (!node.has(key)) {
+                continue;
             }
-            case DECIMAL -> {
-                Integer precision = node.has("precision") ? integer(node, "precision") : Integer.valueOf(18);
-                Integer scale = node.has("scale") ? integer(node, "scale") : Integer.valueOf(4);
-                if (precision == null || precision < 1 || precision > ItemDefinition.MAX_DECIMAL_PRECISION) {
-                    problems.add(where + ": 'precision' must be between 1 and " + ItemDefinition.MAX_DECIMAL_PRECISION);
-                    return null;
-                }
-                if (scale == null || scale < 0 || scale > precision) {
-                    problems.add(where + ": 'scale' must be between 0 and the precision (" + precision + ")");
-                    return null;
-                }
-                onlyFor(where, node, "decimal", problems, "length");
-                return ItemDefinition.decimal(name, precision, scale);
-            }
-            default -> {
-                onlyFor(where, node, type.fileName(), problems, "length", "precision", "scale");
-                return ItemDefinition.of(name, type);
+            if (!type.fileAttributes().contains(key)) {
+                problems.add(where + ": '" + key + "' does not apply to a " + type.fileName() + " item; remove it");
+            } else {
+                attributes.put(key, integer(node, key)); // null when not a whole number: the type says what it needs
             }
         }
-    }
-
-    private static void onlyFor(String where, JsonNode node, String type, List<String> problems, String... keys) {
-        for (String key : keys) {
-            if (node.has(key)) {
-                problems.add(where + ": '" + key + "' does not apply to a " + type + " item; remove it");
-            }
-        }
+        return type.define(where, name, attributes, problems);
     }
 
     private static void unknownKeys(String where, JsonNode node, Set<String> allowed, List<String> problems) {
@@ -373,12 +344,7 @@ public final class DefinitionFile {
                 i.put("bamName", itemBamName);
             }
             i.put("type", item.type().fileName());
-            if (item.type() == ItemType.TEXT) {
-                i.put("length", item.length());
-            } else if (item.type() == ItemType.DECIMAL) {
-                i.put("precision", item.precision());
-                i.put("scale", item.scale());
-            }
+            item.type().attributes(item).forEach(i::put);
         }
         if (!activity.indexes().isEmpty()) {
             ArrayNode indexes = a.putArray("indexes");
@@ -421,11 +387,7 @@ public final class DefinitionFile {
                     yaml.append(", bamName: ").append(quoted(itemBamName));
                 }
                 yaml.append(", type: ").append(item.type().fileName());
-                if (item.type() == ItemType.TEXT) {
-                    yaml.append(", length: ").append(item.length());
-                } else if (item.type() == ItemType.DECIMAL) {
-                    yaml.append(", precision: ").append(item.precision()).append(", scale: ").append(item.scale());
-                }
+                item.type().attributes(item).forEach((key, value) -> yaml.append(", ").append(key).append(": ").append(value));
                 yaml.append(" }\n");
             }
             if (!activity.indexes().isEmpty()) {

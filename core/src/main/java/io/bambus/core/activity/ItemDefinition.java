@@ -10,6 +10,9 @@ public record ItemDefinition(String name, ItemType type, int length, int precisi
 
     public static final int MAX_TEXT_LENGTH = 4000;
     public static final int MAX_DECIMAL_PRECISION = 38;
+    /** A decimal item's precision and scale when its definition gives none. */
+    public static final int DEFAULT_DECIMAL_PRECISION = 18;
+    public static final int DEFAULT_DECIMAL_SCALE = 4;
 
     public static ItemDefinition milestone(String name) {
         return new ItemDefinition(name, ItemType.MILESTONE, 0, 0, 0);
@@ -21,7 +24,7 @@ public record ItemDefinition(String name, ItemType type, int length, int precisi
 
     public static ItemDefinition of(String name, ItemType type) {
         return type == ItemType.DECIMAL
-                ? new ItemDefinition(name, type, 0, 18, 4)
+                ? new ItemDefinition(name, type, 0, DEFAULT_DECIMAL_PRECISION, DEFAULT_DECIMAL_SCALE)
                 : new ItemDefinition(name, type, 0, 0, 0);
     }
 
@@ -31,22 +34,12 @@ public record ItemDefinition(String name, ItemType type, int length, int precisi
 
     /** The column type in the activity tables. */
     public String sqlType() {
-        return switch (type) {
-            case MILESTONE, TIMESTAMP -> "DATETIME(6)";
-            case TEXT -> "VARCHAR(" + length + ")";
-            case INTEGER -> "BIGINT";
-            case DECIMAL -> "DECIMAL(" + precision + "," + scale + ")";
-            case FLOAT -> "DOUBLE";
-        };
+        return type.sqlType(this);
     }
 
     /** How the definition file spells this item's type, for messages. */
     public String describe() {
-        return switch (type) {
-            case TEXT -> "text(" + length + ")";
-            case DECIMAL -> "decimal(" + precision + "," + scale + ")";
-            default -> type.fileName();
-        };
+        return type.describe(this);
     }
 
     public String column() {

@@ -1,8 +1,8 @@
 package io.bambus.core.alert;
 
+import io.bambus.core.config.AlertRule;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.activity.ItemDefinition;
-import io.bambus.core.activity.ItemType;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
 import java.util.ArrayList;
@@ -70,7 +70,7 @@ public final class AlertRules {
 
     /** Whether a rule can count from or wait for {@code item}: a milestone or a timestamp, both DATETIME columns. */
     public static boolean usable(ItemDefinition item) {
-        return item != null && (item.type() == ItemType.MILESTONE || item.type() == ItemType.TIMESTAMP);
+        return item != null && item.type().holdsTime();
     }
 
     private static String milestoneProblem(ActivityDefinition activity, String name, String definitionsFile) {

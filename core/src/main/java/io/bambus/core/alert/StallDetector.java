@@ -1,9 +1,10 @@
 package io.bambus.core.alert;
 
+import io.bambus.core.config.AlertRule;
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.ItemDefinition;
-import io.bambus.core.apply.DestinationSchema;
+import io.bambus.core.schema.DestinationSchema;
 import io.bambus.core.sql.Identifiers;
 import io.bambus.core.sql.SqlTimes;
 import java.sql.Connection;

@@ -1,5 +1,7 @@
 package io.bambus.core.alert;
 
+import io.bambus.core.config.Durations;
+import io.bambus.core.config.Webhook;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bambus.core.sql.Identifiers;

@@ -6,8 +6,6 @@ import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventKind;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.sql.SqlTimes;
-import io.bambus.core.sql.Identifiers;
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,7 +14,6 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,8 +21,9 @@ import java.util.TreeSet;
 
 /**
  * The events of one batch for one activity, folded in memory and written with a handful of batched
- * statements: lock and load the touched instances, apply every event in order to their state,
- * write the end state. Events that cannot apply are quarantined, not thrown.
+ * statements: lock and load the touched instances, apply every event in order to their state
+ * ({@link ActivityFold}, the event rules), write the end state. Events that cannot apply are
+ * quarantined, not thrown.
  *
  * <p>Every instance a batch reads is locked first, through its row in {@code bam_instance_locks}
  * (see {@link #lock}), so two sessions writing one instance take turns and each writes back what
@@ -34,7 +32,6 @@ import java.util.TreeSet;
  */
 final class ActivityBatch {
 
-    private static final int MAX_REFERENCE_DATA = 255;
     /** Rows per lock statement; a batch's keys are locked in sorted order across the statements. */
     private static final int LOCKS_PER_STATEMENT = 500;
 
@@ -45,44 +42,10 @@ final class ActivityBatch {
     /** Only quarantined events below this id hold this batch back (a retry is not held by itself). */
     private final long holdsBelowId;
 
-    /** Continuation token → the instance it continues, as stored; and as it stands after the batch. */
-    private final Map<String, String> storedTokens = new HashMap<>();
-    private final Map<String, String> tokens = new HashMap<>();
-    /** When each token of this batch was enabled: its row's LastModified, whatever follows in the batch. */
-    private final Map<String, LocalDateTime> enabledAt = new HashMap<>();
-    private final Map<String, Instance> instances = new LinkedHashMap<>();
-    private final Map<List<String>, Reference> references = new LinkedHashMap<>();
+    /** The batch's instances and the event rules applied to them. */
+    private final ActivityFold fold;
     /** The first quarantined event of a loaded instance, from earlier batches. */
     private final Map<String, Quarantine.Blocker> storedBlockers = new HashMap<>();
-    /** Whether some event named an item this definition lacks: the caller may reload definitions. */
-    private boolean unknownItem;
-
-    private static final class Instance {
-        final String id;
-        boolean completedBefore;
-        /** Whether the instance has a row in the active table (loaded): only then does its completion delete one. */
-        boolean activeBefore;
-        boolean completesNow;
-        boolean touched;
-        boolean mainEnded;
-        int openContinuations;
-        Object[] values;
-        LocalDateTime lastModified;
-        /** The earliest event time this batch applied to the instance: BeganAt keeps the least of these. */
-        LocalDateTime earliest;
-
-        Instance(String id, int items) {
-            this.id = id;
-            this.values = new Object[items];
-        }
-
-        boolean completed() {
-            return completedBefore || completesNow;
-        }
-    }
-
-    private record Reference(String activityId, String type, String name, String data, String longData, LocalDateTime time) {
-    }
 
     ActivityBatch(ActivityDefinition definition, List<DecodedEvent> events, Quarantine quarantine, long holdsBelowId) {
         this.definition = definition;
@@ -90,21 +53,22 @@ final class ActivityBatch {
         this.events = events;
         this.quarantine = quarantine;
         this.holdsBelowId = holdsBelowId;
+        this.fold = new ActivityFold(definition);
     }
 
     boolean sawUnknownItem() {
-        return unknownItem;
+        return fold.sawUnknownItem();
     }
 
     void apply(Connection connection) throws SQLException {
         load(connection);
         for (DecodedEvent event : events) {
             String id = event.instanceId();
-            String target = tokens.getOrDefault(id, id);
+            String target = fold.target(id);
             Quarantine.Blocker blocker = blocker(id, target);
             String refusal = blocker != null ? blocker.reason(definition.name())
                     : event.failed() ? event.failure()
-                    : applyOne(event, target);
+                    : fold.apply(event, target);
             if (refusal != null) {
                 quarantine.add(new FailedEvent(event.source(), refusal, blocker != null ? blocker.instance() : target));
             }
@@ -141,7 +105,8 @@ final class ActivityBatch {
         Set<String> locked = new TreeSet<>();
         for (DecodedEvent event : events) {
             ids.add(event.instanceId());
-            String token = event.kind() == EventKind.ENABLE_CONTINUATION ? field(event, "token", EventStream.MAX_ID_LENGTH) : null;
+            String token = event.kind() == EventKind.ENABLE_CONTINUATION
+                    ? ActivityFold.field(event, "token", EventStream.MAX_ID_LENGTH) : null;
             if (token != null) {
                 locked.add(token);
             }
@@ -154,37 +119,36 @@ final class ActivityBatch {
         Present present = present(connection);
         if (present.continuations()) {
             select(connection, "SELECT " + token + ", " + continuedBy + " FROM " + definition.continuationsTable()
-                    + " WHERE " + token + " IN ", ids, rows -> storedTokens.put(rows.getString(1), rows.getString(2)));
+                    + " WHERE " + token + " IN ", ids, rows -> fold.storedToken(rows.getString(1), rows.getString(2)));
         }
-        tokens.putAll(storedTokens);
         // every id is loaded as an instance too: a token ended in this batch names an instance of its own after its end
         Set<String> targets = new TreeSet<>(ids);
-        targets.addAll(storedTokens.values());
+        targets.addAll(fold.continued());
         Set<String> continued = new TreeSet<>(targets);
         continued.removeAll(locked);
         lock(connection, continued);
         for (String target : targets) {
-            instances.put(target, new Instance(target, items.size()));
+            fold.instance(target);
         }
         StringBuilder columns = new StringBuilder("SELECT `ActivityID`, `IsComplete`, `LastModified`");
         for (ItemDefinition item : items) {
             columns.append(", ").append(item.column());
         }
         select(connection, columns + " FROM " + definition.activeTable() + " WHERE `ActivityID` IN ", targets, rows -> {
-            Instance instance = instances.get(rows.getString(1));
+            ActivityFold.Instance instance = fold.instance(rows.getString(1));
             instance.activeBefore = true;
             instance.mainEnded = rows.getBoolean(2);
             instance.lastModified = rows.getObject(3, LocalDateTime.class);
             for (int i = 0; i < items.size(); i++) {
-                instance.values[i] = read(rows, 4 + i, items.get(i));
+                instance.values[i] = items.get(i).type().read(rows, 4 + i);
             }
         });
         select(connection, "SELECT `ActivityID` FROM " + definition.completedTable() + " WHERE `ActivityID` IN ", targets,
-                rows -> instances.get(rows.getString(1)).completedBefore = true);
+                rows -> fold.instance(rows.getString(1)).completedBefore = true);
         if (present.continuations()) {
             select(connection, "SELECT " + continuedBy + ", COUNT(*) FROM " + definition.continuationsTable()
                             + " WHERE " + continuedBy + " IN ", targets, " GROUP BY " + continuedBy,
-                    rows -> instances.get(rows.getString(1)).openContinuations = rows.getInt(2));
+                    rows -> fold.instance(rows.getString(1)).openContinuations = rows.getInt(2));
         }
         if (present.quarantined()) {
             select(connection, "SELECT target_instance, session_id, source_seq FROM bam_failed_events WHERE target_activity = "
@@ -243,16 +207,6 @@ final class ActivityBatch {
         }
     }
 
-    private static Object read(ResultSet rows, int column, ItemDefinition item) throws SQLException {
-        return switch (item.type()) {
-            case TEXT -> rows.getString(column);
-            case INTEGER -> rows.getObject(column, Long.class);
-            case DECIMAL -> rows.getBigDecimal(column);
-            case FLOAT -> rows.getObject(column, Double.class);
-            case MILESTONE, TIMESTAMP -> rows.getObject(column, LocalDateTime.class);
-        };
-    }
-
     private interface RowHandler {
         void handle(ResultSet rows) throws SQLException;
     }
@@ -288,126 +242,6 @@ final class ActivityBatch {
             }
         }
     }
-
-    // ---- apply, in memory
-
-    /** Applies one event; returns why it cannot apply, or null. Refused events change nothing. */
-    private String applyOne(DecodedEvent event, String target) {
-        String id = event.instanceId();
-        Instance instance = instances.get(target);
-        LocalDateTime time = event.eventTime();
-        switch (event.kind()) {
-            case BEGIN -> {
-                if (instance.completed()) {
-                    return alreadyCompleted(target, "BeginActivity");
-                }
-                touch(instance, time);
-            }
-            case UPDATE -> {
-                if (instance.completed()) {
-                    return alreadyCompleted(target, "UpdateActivity");
-                }
-                Object[] converted = new Object[items.size()];
-                boolean[] set = new boolean[items.size()];
-                for (Map.Entry<String, Object> field : event.fields().entrySet()) {
-                    ItemDefinition item = definition.item(field.getKey());
-                    if (item == null) {
-                        unknownItem = true;
-                        return "activity '" + definition.name() + "' has no item '" + Identifiers.shorten(field.getKey(), 60)
-                                + "'; deploy a definition that adds it, then retry the event";
-                    }
-                    int index = items.indexOf(item);
-                    try {
-                        converted[index] = ItemValues.convert(definition.name(), item, field.getValue());
-                    } catch (ItemValues.Refused refused) {
-                        return refused.getMessage();
-                    }
-                    set[index] = true;
-                }
-                for (int i = 0; i < set.length; i++) {
-                    if (set[i]) {
-                        instance.values[i] = converted[i];
-                    }
-                }
-                touch(instance, time);
-            }
-            case ADD_REFERENCE -> {
-                String type = field(event, "type", EventStream.MAX_ID_LENGTH);
-                String name = field(event, "name", EventStream.MAX_ID_LENGTH);
-                String data = field(event, "data", MAX_REFERENCE_DATA);
-                Object longData = event.fields().get("longData");
-                if (type == null || name == null || data == null) {
-                    return "a reference needs 'type' and 'name' of 1 to " + EventStream.MAX_ID_LENGTH
-                            + " characters and 'data' of 1 to " + MAX_REFERENCE_DATA + "; longer data belongs in 'longData'";
-                }
-                if (longData != null && !(longData instanceof String)) {
-                    return "a reference's 'longData' must be text";
-                }
-                references.put(List.of(target, type, name, data),
-                        new Reference(target, type, name, data, (String) longData, time));
-            }
-            case ENABLE_CONTINUATION -> {
-                String token = field(event, "token", EventStream.MAX_ID_LENGTH);
-                if (token == null) {
-                    return "EnableContinuation needs a 'token' of 1 to " + EventStream.MAX_ID_LENGTH + " characters";
-                }
-                if (instance.completed()) {
-                    return alreadyCompleted(target, "EnableContinuation");
-                }
-                String continued = tokens.get(token);
-                if (continued != null && !continued.equals(target)) {
-                    return "continuation token '" + Identifiers.shorten(token, 60) + "' already continues instance '" + Identifiers.shorten(continued, 60)
-                            + "' of activity '" + definition.name() + "'";
-                }
-                if (token.equals(target)) {
-                    return "an instance cannot be its own continuation token ('" + Identifiers.shorten(token, 60) + "')";
-                }
-                if (continued == null) {
-                    tokens.put(token, target);
-                    enabledAt.put(token, time);
-                    instance.openContinuations++;
-                }
-                touch(instance, time);
-            }
-            case END -> {
-                if (tokens.containsKey(id)) {
-                    tokens.remove(id);
-                    instance.openContinuations--;
-                } else if (instance.completed()) {
-                    return alreadyCompleted(target, "EndActivity");
-                } else {
-                    instance.mainEnded = true;
-                }
-                touch(instance, time);
-                if (instance.mainEnded && instance.openContinuations == 0) {
-                    instance.completesNow = true;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static void touch(Instance instance, LocalDateTime time) {
-        instance.touched = true;
-        instance.lastModified = time;
-        if (instance.earliest == null || time.isBefore(instance.earliest)) {
-            instance.earliest = time;
-        }
-    }
-
-    private String alreadyCompleted(String target, String what) {
-        return "instance '" + Identifiers.shorten(target, 60) + "' of activity '" + definition.name() + "' is already completed; "
-                + what + " cannot change it";
-    }
-
-    private static String field(DecodedEvent event, String name, int maxLength) {
-        Object value = event.fields().get(name);
-        if (value instanceof String s && !s.isEmpty() && s.codePointCount(0, s.length()) <= maxLength) {
-            return s;
-        }
-        return null;
-    }
-
 
     // ---- write the end state
 
@@ -461,7 +295,7 @@ final class ActivityBatch {
             int upserts = 0;
             int completes = 0;
             int deletes = 0;
-            for (Instance instance : instances.values()) {
+            for (ActivityFold.Instance instance : fold.instances()) {
                 if (!instance.touched) {
                     continue;
                 }
@@ -503,33 +337,14 @@ final class ActivityBatch {
         writeContinuations(connection);
     }
 
-    private void bindValues(PreparedStatement statement, int first, Instance instance) throws SQLException {
+    private void bindValues(PreparedStatement statement, int first, ActivityFold.Instance instance) throws SQLException {
         for (int i = 0; i < items.size(); i++) {
-            Object value = instance.values[i];
-            if (value == null) {
-                statement.setNull(first + i, sqlType(items.get(i)));
-            } else if (value instanceof LocalDateTime time) {
-                SqlTimes.bind(statement, first + i, time);
-            } else if (value instanceof BigDecimal d) {
-                statement.setBigDecimal(first + i, d);
-            } else {
-                statement.setObject(first + i, value);
-            }
+            items.get(i).type().bind(statement, first + i, instance.values[i]);
         }
     }
 
-    private static int sqlType(ItemDefinition item) {
-        return switch (item.type()) {
-            case TEXT -> java.sql.Types.VARCHAR;
-            case INTEGER -> java.sql.Types.BIGINT;
-            case DECIMAL -> java.sql.Types.DECIMAL;
-            case FLOAT -> java.sql.Types.DOUBLE;
-            case MILESTONE, TIMESTAMP -> java.sql.Types.TIMESTAMP;
-        };
-    }
-
     private void writeReferences(Connection connection) throws SQLException {
-        if (references.isEmpty()) {
+        if (fold.references().isEmpty()) {
             return;
         }
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + definition.relationshipsTable()
@@ -537,7 +352,7 @@ final class ActivityBatch {
                 + " VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
                 + " `LongReferenceData` = COALESCE(VALUES(`LongReferenceData`), `LongReferenceData`),"
                 + " `LastModified` = VALUES(`LastModified`)")) {
-            for (Reference reference : references.values()) {
+            for (ActivityFold.Reference reference : fold.references()) {
                 insert.setString(1, reference.activityId());
                 insert.setString(2, reference.type());
                 insert.setString(3, reference.name());
@@ -552,18 +367,8 @@ final class ActivityBatch {
 
     private void writeContinuations(Connection connection) throws SQLException {
         // a token ended and enabled again in one batch may continue another instance: delete, then insert
-        List<String> removed = new ArrayList<>();
-        for (Map.Entry<String, String> token : storedTokens.entrySet()) {
-            if (!token.getValue().equals(tokens.get(token.getKey()))) {
-                removed.add(token.getKey());
-            }
-        }
-        List<Map.Entry<String, String>> added = new ArrayList<>();
-        for (Map.Entry<String, String> token : tokens.entrySet()) {
-            if (!token.getValue().equals(storedTokens.get(token.getKey()))) {
-                added.add(token);
-            }
-        }
+        List<String> removed = fold.tokensRemoved();
+        List<Map.Entry<String, String>> added = fold.tokensAdded();
         if (!removed.isEmpty()) {
             try (PreparedStatement delete = connection.prepareStatement(
                     "DELETE FROM " + definition.continuationsTable() + " WHERE " + definition.naming().tokenColumn() + " = ?")) {
@@ -581,7 +386,7 @@ final class ActivityBatch {
                 for (Map.Entry<String, String> token : added) {
                     insert.setString(1, token.getKey());
                     insert.setString(2, token.getValue());
-                    SqlTimes.bind(insert, 3, enabledAt.get(token.getKey()));
+                    SqlTimes.bind(insert, 3, fold.enabledAt(token.getKey()));
                     insert.addBatch();
                 }
                 insert.executeBatch();

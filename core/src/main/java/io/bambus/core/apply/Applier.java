@@ -1,10 +1,14 @@
 package io.bambus.core.apply;
 
+import io.bambus.core.session.CheckpointMismatchException;
+import io.bambus.core.session.OutboxIdentityException;
+import io.bambus.core.session.StaleEpochException;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventStream;
-import io.bambus.core.outbox.SeqRanges;
+import io.bambus.core.session.SeqRanges;
 import io.bambus.core.sql.SqlTimes;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;

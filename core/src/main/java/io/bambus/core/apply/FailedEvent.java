@@ -1,6 +1,6 @@
 package io.bambus.core.apply;
 
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 
 /**
  * An event the applier quarantined instead of applying, and why. {@code instance} is the instance

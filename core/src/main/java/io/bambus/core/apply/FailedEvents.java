@@ -1,7 +1,7 @@
 package io.bambus.core.apply;
 
 import io.bambus.core.event.EventDecoder;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import io.bambus.core.sql.SqlTimes;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

@@ -1,7 +1,7 @@
 package io.bambus.core.archive;
 
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.ItemDefinition;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -251,16 +251,10 @@ public final class BamImport {
         }
         String dataType = element.attribute("DataType");
         String length = element.attribute("DataLength");
-        ItemType type = switch (dataType == null ? "" : dataType) {
-            case "DATETIME" -> ItemType.MILESTONE;
-            case "NVARCHAR" -> ItemType.TEXT;
-            case "INT" -> ItemType.INTEGER;
-            case "FLOAT" -> ItemType.FLOAT;
-            default -> null;
-        };
+        ItemType type = ItemType.fromBizTalk(dataType);
         if (type == null) {
             problems.add(at(element) + of + ": DataType " + (dataType == null ? "is missing" : "'" + Identifiers.printable(dataType) + "' is not")
-                    + " one of BAM's NVARCHAR, DATETIME, INT, FLOAT; correct it");
+                    + " one of BAM's " + ItemType.bizTalkNames() + "; correct it");
             return null;
         }
         if (type != ItemType.TEXT) {

@@ -1,8 +1,6 @@
 package io.bambus.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.bambus.core.alert.AlertRule;
-import io.bambus.core.alert.Webhook;
 import io.bambus.core.sql.Identifiers;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,7 +19,7 @@ import java.util.Set;
 /**
  * The bus file's {@code alerts:} section. Checks what the file alone can tell (names, durations,
  * the webhook's URL); whether each rule's activity and milestones exist is checked against the
- * definitions by {@link io.bambus.core.alert.AlertRules#check}.
+ * definitions by {@code AlertRules.check} (in the alert package, which depends on this one).
  */
 final class AlertsSection {
 

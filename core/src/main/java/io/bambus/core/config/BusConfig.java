@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.bambus.core.alert.AlertRule;
-import io.bambus.core.alert.Webhook;
-import io.bambus.core.outbox.OutboxSchema;
-import io.bambus.core.runner.SessionMover;
 import io.bambus.core.sql.Identifiers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,10 +22,8 @@ import java.util.regex.Pattern;
  * The bus configuration, one YAML file (docs/configuration.md). {@link #load} validates every
  * key before anything starts and reports all problems at once, each naming its key and the fix.
  */
-public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, int batchSize,
-                        long batchBytes, long gapWaitMillis, long pollIntervalMillis, long idlePollMaxMillis,
-                        long maxBackoffMillis, Duration retention, String sessionsMap, int sessionBackupCount,
-                        int sessionThreads, Archive archive,
+public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, Path definitions, SessionSettings session,
+                        String sessionsMap, int sessionBackupCount, int sessionThreads, Archive archive,
                         boolean loadBalance, Metrics metrics, boolean drills, Alerts alerts) {
 
     /** The online window: completed instances older than {@code after} move to archive tables (0: never). */
@@ -71,6 +65,12 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
 
     public BusConfig {
         sources = SourceList.of(sources); // source(id) in constant time
+    }
+
+    /** The same configuration with other sources (an operator's edit of the sources alone). */
+    public BusConfig withSources(List<SourceConfig> others) {
+        return new BusConfig(destination, List.copyOf(others), definitions, session, sessionsMap, sessionBackupCount,
+                sessionThreads, archive, loadBalance, metrics, drills, alerts);
     }
 
     public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -167,7 +167,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
                 }
                 String table = ConfigSections.text(node, "outboxTable");
                 if (table == null) {
-                    table = OutboxSchema.DEFAULT_TABLE;
+                    table = SessionSettings.DEFAULT_OUTBOX_TABLE;
                 } else if (Identifiers.problem(table, 64) != null) {
                     problems.add(key + ".outboxTable: '" + Identifiers.printable(table) + "' " + Identifiers.problem(table, 64));
                 }
@@ -188,19 +188,22 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
             }
         }
 
-        int batchSize = (int) ConfigSections.number(root, "batchSize", 500, 1, 10_000, problems, "");
-        long batchBytes = ConfigSections.number(root, "batchBytes", SessionMover.DEFAULT_BATCH_BYTES, 1 << 10, 1L << 30,
+        int batchSize = (int) ConfigSections.number(root, "batchSize", SessionSettings.DEFAULT_BATCH_SIZE, 1, 10_000, problems, "");
+        long batchBytes = ConfigSections.number(root, "batchBytes", SessionSettings.DEFAULT_BATCH_BYTES, 1 << 10, 1L << 30,
                 problems, "");
-        long gapWait = ConfigSections.number(root, "gapWaitMillis", SessionMover.DEFAULT_GAP_WAIT_MILLIS, 0, 600_000,
+        long gapWait = ConfigSections.number(root, "gapWaitMillis", SessionSettings.DEFAULT_GAP_WAIT_MILLIS, 0, 600_000,
                 problems, "");
-        long poll = ConfigSections.number(root, "pollIntervalMillis", 100, 1, 60_000, problems, "");
-        long idlePollMax = ConfigSections.number(root, "idlePollMaxMillis", Math.max(poll, 2_000), 1, 60_000, problems, "");
+        long poll = ConfigSections.number(root, "pollIntervalMillis", SessionSettings.DEFAULT_POLL_INTERVAL_MILLIS, 1, 60_000,
+                problems, "");
+        long idlePollMax = ConfigSections.number(root, "idlePollMaxMillis",
+                Math.max(poll, SessionSettings.DEFAULT_IDLE_POLL_MAX_MILLIS), 1, 60_000, problems, "");
         if (idlePollMax < poll) {
             problems.add("idlePollMaxMillis: " + idlePollMax + " is below pollIntervalMillis (" + poll + "); an idle session"
                     + " polls from pollIntervalMillis up to idlePollMaxMillis, so give at least " + poll);
         }
-        long backoff = ConfigSections.number(root, "maxBackoffMillis", 30_000, 100, 600_000, problems, "");
-        Duration retention = ConfigSections.duration(root, "retention", Duration.ofDays(7), problems);
+        long backoff = ConfigSections.number(root, "maxBackoffMillis", SessionSettings.DEFAULT_MAX_BACKOFF_MILLIS, 100, 600_000,
+                problems, "");
+        Duration retention = ConfigSections.duration(root, "retention", SessionSettings.DEFAULT_RETENTION, problems);
 
         String map = "eventbus.sessions";
         int backups = 1;
@@ -247,8 +250,9 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);
         }
-        return new BusConfig(destination, List.copyOf(sources), definitions, batchSize, batchBytes, gapWait, poll, idlePollMax,
-                backoff, retention, map, backups, threads, archive, loadBalance, metrics, drills, alerts);
+        return new BusConfig(destination, List.copyOf(sources), definitions,
+                new SessionSettings(batchSize, batchBytes, gapWait, poll, idlePollMax, backoff, retention), map, backups, threads,
+                archive, loadBalance, metrics, drills, alerts);
     }
 
     private static Metrics metrics(JsonNode node, List<String> problems) {

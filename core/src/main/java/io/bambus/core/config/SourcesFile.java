@@ -253,18 +253,12 @@ public final class SourcesFile {
         if (added != null) {
             expected.add(edited.source(added));
         }
-        if (!edited.equals(withSources(old, expected))) {
+        if (!edited.equals(old.withSources(expected))) {
             throw cannotEdit(file);
         }
         return new Edit(file, text.before(), after, edited);
     }
 
-    private static BusConfig withSources(BusConfig c, List<SourceConfig> sources) {
-        return new BusConfig(c.destination(), List.copyOf(sources), c.definitions(), c.batchSize(), c.batchBytes(),
-                c.gapWaitMillis(), c.pollIntervalMillis(), c.idlePollMaxMillis(), c.maxBackoffMillis(), c.retention(),
-                c.sessionsMap(), c.sessionBackupCount(), c.sessionThreads(), c.archive(), c.loadBalance(), c.metrics(),
-                c.drills(), c.alerts());
-    }
 
     private static String scalar(Object value) {
         if (value instanceof Boolean) {

@@ -1,5 +1,6 @@
 package io.bambus.core.event;
 
+import io.bambus.core.session.OutboxEvent;
 import java.io.Serializable;
 import java.time.LocalDateTime;
 import java.util.Map;

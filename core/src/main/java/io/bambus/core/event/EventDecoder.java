@@ -1,5 +1,6 @@
 package io.bambus.core.event;
 
+import io.bambus.core.session.OutboxEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

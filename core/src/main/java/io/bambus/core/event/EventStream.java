@@ -2,7 +2,7 @@ package io.bambus.core.event;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.sql.Identifiers;
 import io.bambus.core.sql.SqlTimes;
 import java.math.BigDecimal;

@@ -1,9 +1,12 @@
 package io.bambus.core.outbox;
 
-import io.bambus.core.apply.Checkpoint;
-import io.bambus.core.apply.OutboxIdentityException;
-import io.bambus.core.apply.StaleEpochException;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.schema.OutboxFormat;
+import io.bambus.core.schema.OutboxSchema;
+import io.bambus.core.session.SeqRanges;
+import io.bambus.core.session.Checkpoint;
+import io.bambus.core.session.OutboxIdentityException;
+import io.bambus.core.session.StaleEpochException;
+import io.bambus.core.session.OutboxEvent;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package io.bambus.core.restore;
 
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

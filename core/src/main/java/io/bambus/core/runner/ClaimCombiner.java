@@ -1,7 +1,7 @@
 package io.bambus.core.runner;
 
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.outbox.OutboxReader;
 import java.sql.SQLException;
 import java.util.ArrayList;

@@ -1,10 +1,11 @@
 package io.bambus.core.runner;
 
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.config.SessionSettings;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventDecoder;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import io.bambus.core.outbox.OutboxReader;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -28,8 +29,6 @@ import org.apache.logging.log4j.Logger;
 public final class SessionMover {
 
     private static final Logger LOG = LogManager.getLogger(SessionMover.class);
-    public static final long DEFAULT_BATCH_BYTES = 16L << 20;
-    public static final long DEFAULT_GAP_WAIT_MILLIS = 3_000;
 
     private final OutboxReader reader;
     private final Applier applier;
@@ -49,7 +48,7 @@ public final class SessionMover {
     private long heldSinceNanos;
 
     public SessionMover(OutboxReader reader, Applier applier, int batchSize, long epoch) {
-        this(reader, applier, batchSize, DEFAULT_BATCH_BYTES, DEFAULT_GAP_WAIT_MILLIS, epoch);
+        this(reader, applier, batchSize, SessionSettings.DEFAULT_BATCH_BYTES, SessionSettings.DEFAULT_GAP_WAIT_MILLIS, epoch);
     }
 
     public SessionMover(OutboxReader reader, Applier applier, int batchSize, long batchBytes, long gapWaitMillis, long epoch) {

@@ -1,14 +1,14 @@
 package io.bambus.core.verify;
 
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventDecoder;
 import io.bambus.core.event.EventKind;
-import io.bambus.core.event.OutboxEvent;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.session.OutboxEvent;
+import io.bambus.core.schema.OutboxSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

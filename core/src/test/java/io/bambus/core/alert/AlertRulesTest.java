@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bambus.core.config.AlertRule;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.config.BusConfig;

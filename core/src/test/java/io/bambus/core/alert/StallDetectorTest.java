@@ -3,6 +3,7 @@ package io.bambus.core.alert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.bambus.core.config.AlertRule;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.testing.BusFixture;
 import java.time.Duration;

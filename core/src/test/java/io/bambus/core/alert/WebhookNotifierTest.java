@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bambus.core.config.Webhook;
+import io.bambus.core.config.AlertRule;
 import io.bambus.core.testing.BusFixture;
 import io.bambus.core.testing.WebhookReceiver;
 import java.net.URI;

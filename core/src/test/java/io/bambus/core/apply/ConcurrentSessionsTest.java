@@ -2,6 +2,7 @@ package io.bambus.core.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.testing.BusFixture;
 import io.bambus.core.testing.OutboxEvents;

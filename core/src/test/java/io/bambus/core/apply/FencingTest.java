@@ -3,9 +3,12 @@ package io.bambus.core.apply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.bambus.core.session.CheckpointMismatchException;
+import io.bambus.core.session.StaleEpochException;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.event.EventDecoder;
 import io.bambus.core.event.EventStream;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;

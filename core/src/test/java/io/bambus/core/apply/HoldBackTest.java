@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.session.Checkpoint;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.testing.BusFixture;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.testing.BusFixture;
 import io.bambus.core.testing.OutboxEvents;

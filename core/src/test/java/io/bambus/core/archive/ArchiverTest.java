@@ -3,7 +3,7 @@ package io.bambus.core.archive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;

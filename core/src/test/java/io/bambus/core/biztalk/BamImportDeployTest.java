@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.activity.Naming;
 import io.bambus.core.testing.BusFixture;

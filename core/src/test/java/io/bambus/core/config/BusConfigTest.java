@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.bambus.core.alert.AlertRule;
-import io.bambus.core.alert.Webhook;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -48,8 +46,8 @@ class BusConfigTest {
         assertEquals("s3cret", config.source("shop").database().password());
         assertEquals("events", config.source("crm.eu-1").outboxTable());
         assertFalse(config.source("crm.eu-1").enabled());
-        assertEquals(250, config.batchSize());
-        assertEquals(Duration.ofHours(24), config.retention());
+        assertEquals(250, config.session().batchSize());
+        assertEquals(Duration.ofHours(24), config.session().retention());
         assertEquals(2, config.sessionBackupCount());
         assertFalse(config.drills(), "a member refuses failover drills unless its file says drills: true");
         assertFalse(config.destination().toString().contains("from-env"), "passwords never print");

@@ -1,8 +1,10 @@
 package io.bambus.core.outbox;
 
+import io.bambus.core.config.SessionSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bambus.core.session.SeqRanges;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;
@@ -34,7 +36,7 @@ class LateCommitTest {
         List<Long> appliedSeqs = new ArrayList<>();
         // no gap wait: the session moves past the open transaction at once (the wait has its own test)
         SessionMover mover = new SessionMover(bus.reader(Duration.ofDays(1)), bus.applier("s"), 100,
-                SessionMover.DEFAULT_BATCH_BYTES, 0, 1);
+                SessionSettings.DEFAULT_BATCH_BYTES, 0, 1);
         mover.claim();
 
         try (Connection slow = bus.source.getConnection(); Connection gap = bus.source.getConnection()) {

@@ -1,5 +1,6 @@
 package io.bambus.core.outbox;
 
+import io.bambus.core.config.SessionSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,7 @@ class OpenApplicationTransactionTest {
     private static final long HOLD_MILLIS = 30_000;
 
     private static SessionMover mover(BusFixture bus, long gapWaitMillis) {
-        return new SessionMover(bus.reader(Duration.ofDays(1)), bus.applier("s"), 100, SessionMover.DEFAULT_BATCH_BYTES,
+        return new SessionMover(bus.reader(Duration.ofDays(1)), bus.applier("s"), 100, SessionSettings.DEFAULT_BATCH_BYTES,
                 gapWaitMillis, 1);
     }
 

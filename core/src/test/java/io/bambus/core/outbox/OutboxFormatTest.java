@@ -2,6 +2,8 @@ package io.bambus.core.outbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.bambus.core.schema.OutboxFormat;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bambus.core.schema.OutboxFormat;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.OutboxIdentityException;
+import io.bambus.core.session.OutboxIdentityException;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
-import io.bambus.core.apply.StaleEpochException;
+import io.bambus.core.session.Checkpoint;
+import io.bambus.core.session.StaleEpochException;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.runner.SessionMover;
 import io.bambus.core.testing.BusFixture;

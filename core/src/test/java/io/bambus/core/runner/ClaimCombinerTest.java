@@ -1,13 +1,14 @@
 package io.bambus.core.runner;
 
+import io.bambus.core.config.SessionSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bambus.core.apply.StaleEpochException;
+import io.bambus.core.session.StaleEpochException;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.outbox.OutboxReader;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.testing.BusFixture;
 import java.sql.Connection;
 import java.time.Duration;
@@ -87,7 +88,7 @@ class ClaimCombinerTest {
                 if (i == 1) {
                     assertInstanceOf(StaleEpochException.class, outcome, "a session a newer epoch holds is refused");
                 } else {
-                    assertInstanceOf(io.bambus.core.apply.Checkpoint.class, outcome, "s" + i + " claimed: " + outcome);
+                    assertInstanceOf(io.bambus.core.session.Checkpoint.class, outcome, "s" + i + " claimed: " + outcome);
                 }
             }
         } finally {
@@ -138,7 +139,7 @@ class ClaimCombinerTest {
 
     private SessionMover mover(int i, long epoch, ClaimCombiner combiner) {
         return new SessionMover(new OutboxReader(bus.source, "ob_" + i, Duration.ofDays(1)), bus.applier("s" + i), 100,
-                SessionMover.DEFAULT_BATCH_BYTES, SessionMover.DEFAULT_GAP_WAIT_MILLIS, epoch, combiner);
+                SessionSettings.DEFAULT_BATCH_BYTES, SessionSettings.DEFAULT_GAP_WAIT_MILLIS, epoch, combiner);
     }
 
     /** Orders {@code from} .. {@code from + n - 1} (Begin and Update each) into every outbox. */

@@ -3,11 +3,11 @@ package io.bambus.core.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventDecoder;
 import io.bambus.core.event.EventStream;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.testing.BusFixture;
 import java.time.Duration;

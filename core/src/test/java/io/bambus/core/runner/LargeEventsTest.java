@@ -1,5 +1,6 @@
 package io.bambus.core.runner;
 
+import io.bambus.core.config.SessionSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +34,7 @@ class LargeEventsTest {
             List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
                     HEAP, "-cp", System.getProperty("java.class.path"), DrainInSmallHeap.class.getName(),
                     server.jdbcUrl(bus.sourceDb), server.jdbcUrl(bus.destinationDb), server.user(), server.password(),
-                    String.valueOf(EVENTS), String.valueOf(SessionMover.DEFAULT_BATCH_BYTES)));
+                    String.valueOf(EVENTS), String.valueOf(SessionSettings.DEFAULT_BATCH_BYTES)));
             Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output;
             try {

@@ -2,11 +2,11 @@ package io.bambus.core.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.apply.Applier;
 import io.bambus.core.outbox.OutboxReader;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.runner.SessionMover;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

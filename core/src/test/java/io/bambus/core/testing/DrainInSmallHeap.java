@@ -5,7 +5,7 @@ import io.bambus.core.apply.Applier;
 import io.bambus.core.config.DatabaseConfig;
 import io.bambus.core.db.Pools;
 import io.bambus.core.outbox.OutboxReader;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.runner.SessionMover;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

@@ -2,7 +2,7 @@ package io.bambus.core.testing;
 
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventDecoder;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.ArrayList;

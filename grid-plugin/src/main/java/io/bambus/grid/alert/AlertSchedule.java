@@ -1,7 +1,7 @@
 package io.bambus.grid.alert;
 
 import io.bambus.core.alert.StallDetector;
-import io.bambus.core.alert.Webhook;
+import io.bambus.core.config.Webhook;
 import io.bambus.core.alert.WebhookNotifier;
 import io.bambus.core.config.BusConfig;
 import io.bambus.grid.BusMember;

@@ -1,7 +1,7 @@
 package io.bambus.grid.demo;
 
 import io.bambus.core.db.EmbeddedMySql;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -52,7 +52,7 @@ public final class DemoStatus {
             for (SourceConfig source : config.sources()) {
                 HikariDataSource pool = Pools.open("status-" + source.id(), source.database());
                 pools.add(pool);
-                readers.put(source.id(), new OutboxReader(pool, source.outboxTable(), config.retention()));
+                readers.put(source.id(), new OutboxReader(pool, source.outboxTable(), config.session().retention()));
             }
             IMap<String, SessionRecord> sessions = hz.getMap(config.sessionsMap());
             for (int round = 0; rounds == 0 || round < rounds; round++) {

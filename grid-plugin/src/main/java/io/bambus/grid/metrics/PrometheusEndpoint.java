@@ -102,22 +102,22 @@ public final class PrometheusEndpoint implements MultiCollector, AutoCloseable {
     @Override
     public MetricSnapshots collect() {
         long now = System.currentTimeMillis();
-        CounterSnapshot.Builder moved = CounterSnapshot.builder().name("bambus_session_events_moved")
-                .help("Events applied to the destination, per session (the destination checkpoint's total)");
-        CounterSnapshot.Builder failed = CounterSnapshot.builder().name("bambus_session_events_failed")
-                .help("Events quarantined in bam_failed_events, per session (the destination checkpoint's total)");
-        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("bambus_session_lag_events")
-                .help("Events waiting in the session's source outbox");
-        GaugeSnapshot.Builder oldest = GaugeSnapshot.builder().name("bambus_session_oldest_waiting_seconds")
-                .help("Age of the oldest event waiting in the source (0 when none waits)");
-        GaugeSnapshot.Builder held = GaugeSnapshot.builder().name("bambus_session_gap_wait_seconds")
-                .help("How long the session has waited for an outbox seq an open application transaction holds (0: none)");
-        GaugeSnapshot.Builder failing = GaugeSnapshot.builder().name("bambus_session_failing")
-                .help("1 while the session's last attempt failed (it backs off and retries), else 0");
-        GaugeSnapshot.Builder epoch = GaugeSnapshot.builder().name("bambus_session_epoch")
-                .help("The fencing epoch the session runs under on this member (it rises at every start)");
-        HistogramSnapshot.Builder commits = HistogramSnapshot.builder().name("bambus_session_batch_commit_seconds")
-                .help("Time from a batch's read to its destination commit, per session, for the batches committed on this member");
+        CounterSnapshot.Builder moved = CounterSnapshot.builder().name(Metric.SESSION_EVENTS_MOVED.id())
+                .help(Metric.SESSION_EVENTS_MOVED.help());
+        CounterSnapshot.Builder failed = CounterSnapshot.builder().name(Metric.SESSION_EVENTS_FAILED.id())
+                .help(Metric.SESSION_EVENTS_FAILED.help());
+        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name(Metric.SESSION_LAG_EVENTS.id())
+                .help(Metric.SESSION_LAG_EVENTS.help());
+        GaugeSnapshot.Builder oldest = GaugeSnapshot.builder().name(Metric.SESSION_OLDEST_WAITING_SECONDS.id())
+                .help(Metric.SESSION_OLDEST_WAITING_SECONDS.help());
+        GaugeSnapshot.Builder held = GaugeSnapshot.builder().name(Metric.SESSION_GAP_WAIT_SECONDS.id())
+                .help(Metric.SESSION_GAP_WAIT_SECONDS.help());
+        GaugeSnapshot.Builder failing = GaugeSnapshot.builder().name(Metric.SESSION_FAILING.id())
+                .help(Metric.SESSION_FAILING.help());
+        GaugeSnapshot.Builder epoch = GaugeSnapshot.builder().name(Metric.SESSION_EPOCH.id())
+                .help(Metric.SESSION_EPOCH.help());
+        HistogramSnapshot.Builder commits = HistogramSnapshot.builder().name(Metric.SESSION_BATCH_COMMIT_SECONDS.id())
+                .help(Metric.SESSION_BATCH_COMMIT_SECONDS.help());
         List<SessionFigures> sessions = figures.sessions();
         for (SessionFigures session : sessions) {
             Labels labels = Labels.of("member", member, "session", session.sessionId());
@@ -137,17 +137,17 @@ public final class PrometheusEndpoint implements MultiCollector, AutoCloseable {
         Labels labels = Labels.of("member", member);
         List<MetricSnapshot> all = new ArrayList<>(List.of(moved.build(), failed.build(),
                 lag.build(), oldest.build(), held.build(), failing.build(), epoch.build(), commits.build()));
-        all.add(GaugeSnapshot.builder().name("bambus_member_sessions").help("Sessions this member runs")
+        all.add(GaugeSnapshot.builder().name(Metric.MEMBER_SESSIONS.id()).help(Metric.MEMBER_SESSIONS.help())
                 .dataPoint(gauge(labels, sessions.size())).build());
-        all.add(GaugeSnapshot.builder().name("bambus_member_sessions_assigned")
-                .help("This member's share of the sessions in the placement plan")
+        all.add(GaugeSnapshot.builder().name(Metric.MEMBER_SESSIONS_ASSIGNED.id())
+                .help(Metric.MEMBER_SESSIONS_ASSIGNED.help())
                 .dataPoint(gauge(labels, figures.sessionsAssigned())).build());
-        all.add(CounterSnapshot.builder().name("bambus_member_events_moved")
-                .help("Events this member's sessions applied to the destination since the member started")
+        all.add(CounterSnapshot.builder().name(Metric.MEMBER_EVENTS_MOVED.id())
+                .help(Metric.MEMBER_EVENTS_MOVED.help())
                 .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(figures.eventsMoved()).build())
                 .build());
-        all.add(GaugeSnapshot.builder().name("bambus_member_lag_events")
-                .help("Events waiting in the sources of the sessions this member runs")
+        all.add(GaugeSnapshot.builder().name(Metric.MEMBER_LAG_EVENTS.id())
+                .help(Metric.MEMBER_LAG_EVENTS.help())
                 .dataPoint(gauge(labels, figures.lagEvents())).build());
         return new MetricSnapshots(all);
     }

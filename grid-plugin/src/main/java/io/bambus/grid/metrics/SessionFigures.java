@@ -1,6 +1,6 @@
 package io.bambus.grid.metrics;
 
-import io.bambus.core.apply.Checkpoint;
+import io.bambus.core.session.Checkpoint;
 import io.bambus.grid.session.CommitTimes;
 import java.util.concurrent.atomic.LongAdder;
 

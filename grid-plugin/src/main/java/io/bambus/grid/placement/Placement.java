@@ -6,7 +6,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 import io.bambus.grid.status.Addresses;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.alert.AlertRules;
 import io.bambus.core.config.BusConfig;
@@ -521,7 +521,7 @@ public final class Placement {
 
     private void startRunner(String id, long epoch, BusConfig config, SourceConfig source) {
         String address = Addresses.of(member.hazelcast().getCluster().getLocalMember());
-        SessionRunner runner = new SessionRunner(id, epoch, config, source, member.destination(), member.sessions(),
+        SessionRunner runner = new SessionRunner(id, epoch, config.session(), source, member.destination(), member.sessions(),
                 ended -> wake(), (kind, detail) -> Timeline.record(member.hazelcast(), kind, address, id, "bus", detail),
                 member.figures().session(id));
         runners.put(id, runner);
@@ -684,17 +684,23 @@ public final class Placement {
         deployed = false;
         unknownSources.clear();
         createRecords(reloaded);
+        boolean settingsChanged = !reloaded.session().equals(old.session());
+        if (settingsChanged) {
+            LOG.info("Session settings changed ({} -> {}): the {} sessions running here restart with them", old.session(),
+                    reloaded.session(), runners.size());
+        }
         for (SourceConfig source : old.sources()) {
             SourceConfig next = reloaded.source(source.id());
+            SessionRunner runner = runners.get(source.id());
             if (next == null) {
                 member.sessions().remove(source.id());
                 LOG.info("Session '{}' removed: its source is no longer configured", source.id());
-            } else if (!next.equals(source)) {
-                SessionRunner runner = runners.get(source.id());
-                if (runner != null) {
-                    LOG.info("Session '{}' restarts with its changed source settings", source.id());
-                    runner.requestStop("its source settings changed");
-                }
+            } else if (!next.equals(source) && runner != null) {
+                LOG.info("Session '{}' restarts with its changed source settings", source.id());
+                runner.requestStop("its source settings changed");
+            } else if (settingsChanged && runner != null) {
+                // each finishes its batch and claims again under a new epoch with the new settings (no batch is lost)
+                runner.requestStop("the session settings changed");
             }
         }
         LOG.info("Configuration {} reloaded: {} sources, {} alert rule(s)", member.configPath(), reloaded.sources().size(),

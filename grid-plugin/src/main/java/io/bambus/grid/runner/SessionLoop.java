@@ -1,10 +1,10 @@
 package io.bambus.grid.runner;
 
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.Checkpoint;
-import io.bambus.core.apply.CheckpointMismatchException;
-import io.bambus.core.apply.StaleEpochException;
-import io.bambus.core.config.BusConfig;
+import io.bambus.core.session.Checkpoint;
+import io.bambus.core.session.CheckpointMismatchException;
+import io.bambus.core.session.StaleEpochException;
+import io.bambus.core.config.SessionSettings;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.SourcePools;
 import io.bambus.core.outbox.OutboxReader;
@@ -56,7 +56,7 @@ public final class SessionLoop implements AutoCloseable {
     private static final long PURGE_SLICE_MILLIS = 250;
 
     private final SessionRunner runner;
-    private final BusConfig config;
+    private final SessionSettings settings;
     private final SourceConfig source;
     private final IMap<String, SessionRecord> sessions;
     private final SourcePools.Lease sourcePool;
@@ -87,21 +87,21 @@ public final class SessionLoop implements AutoCloseable {
     /** Commit times not yet published to the record. */
     private CommitTimes newCommitTimes = CommitTimes.EMPTY;
 
-    SessionLoop(SessionRunner runner, BusConfig config, SourceConfig source, DataSource destination,
+    SessionLoop(SessionRunner runner, SessionSettings settings, SourceConfig source, DataSource destination,
                 IMap<String, SessionRecord> sessions, SourcePools sourcePools, ClaimCombiners combiners) {
         this.runner = runner;
-        this.config = config;
+        this.settings = settings;
         this.source = source;
         this.sessions = sessions;
         this.sourcePool = sourcePools.acquire(source.id(), source.database());
         try {
-            this.reader = new OutboxReader(sourcePool.pool(), sourcePool.database(), source.outboxTable(), config.retention());
+            this.reader = new OutboxReader(sourcePool.pool(), sourcePool.database(), source.outboxTable(), settings.retention());
         } catch (RuntimeException e) {
             sourcePool.release().run();
             throw e;
         }
         this.applier = new Applier(destination, runner.sessionId());
-        this.mover = new SessionMover(reader, applier, config.batchSize(), config.batchBytes(), config.gapWaitMillis(),
+        this.mover = new SessionMover(reader, applier, settings.batchSize(), settings.batchBytes(), settings.gapWaitMillis(),
                 runner.epoch(), combiners.of(destination, sourcePool));
         this.figures = runner.figures();
     }
@@ -167,7 +167,7 @@ public final class SessionLoop implements AutoCloseable {
                 idleWaitMillis = 0;
                 idleSinceMillis = 0;
                 // these rows pass the retention then: purge no later
-                nextPurgeMillis = Math.min(nextPurgeMillis, System.currentTimeMillis() + config.retention().toMillis());
+                nextPurgeMillis = Math.min(nextPurgeMillis, System.currentTimeMillis() + settings.retention().toMillis());
             } else {
                 publish(true);
                 // a held seq is waited for at the base interval; an outbox empty for a while is polled less and less often
@@ -176,8 +176,8 @@ public final class SessionLoop implements AutoCloseable {
                     idleSinceMillis = now2;
                 }
                 boolean backOff = !mover.waitsForHeldSeq() && now2 - idleSinceMillis >= IDLE_GRACE_MILLIS;
-                idleWaitMillis = !backOff || idleWaitMillis == 0 ? config.pollIntervalMillis()
-                        : Math.min(config.idlePollMaxMillis(), idleWaitMillis * 2);
+                idleWaitMillis = !backOff || idleWaitMillis == 0 ? settings.pollIntervalMillis()
+                        : Math.min(settings.idlePollMaxMillis(), idleWaitMillis * 2);
                 // backed-off polls spread over ±25 %: sessions that went idle together (thousands claimed at once
                 // after a member's loss) would otherwise poll together, every interval, in a burst the server queues
                 long jitter = backOff ? java.util.concurrent.ThreadLocalRandom.current().nextLong(idleWaitMillis / 2 + 1)
@@ -227,9 +227,9 @@ public final class SessionLoop implements AutoCloseable {
             purged += rows;
         } while (rows == PURGE_BATCH && System.currentTimeMillis() < sliceEnd && !runner.stopping());
         // more due: come back soon rather than in a full interval; otherwise the next round reads when
-        nextPurgeMillis = System.currentTimeMillis() + (rows == PURGE_BATCH ? config.pollIntervalMillis() : PURGE_INTERVAL_MILLIS);
+        nextPurgeMillis = System.currentTimeMillis() + (rows == PURGE_BATCH ? settings.pollIntervalMillis() : PURGE_INTERVAL_MILLIS);
         if (purged > 0) {
-            LOG.debug("Session '{}': purged {} outbox rows moved more than {} ago", runner.sessionId(), purged, config.retention());
+            LOG.debug("Session '{}': purged {} outbox rows moved more than {} ago", runner.sessionId(), purged, settings.retention());
         }
     }
 
@@ -274,7 +274,7 @@ public final class SessionLoop implements AutoCloseable {
         failures++;
         figures.failing(true);
         claimed = false;
-        long backoff = Math.min(config.maxBackoffMillis(), FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
+        long backoff = Math.min(settings.maxBackoffMillis(), FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 20));
         nextAttemptMillis = System.currentTimeMillis() + backoff;
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
         if (e instanceof java.sql.SQLException sql && sql.getErrorCode() == 1146 && e.getMessage().contains(source.outboxTable())) {

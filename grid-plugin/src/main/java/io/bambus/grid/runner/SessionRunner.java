@@ -3,8 +3,8 @@ package io.bambus.grid.runner;
 import com.hazelcast.jet.config.JobConfig;
 import com.hazelcast.jet.config.JobConfigArguments;
 import com.hazelcast.map.IMap;
-import io.bambus.core.apply.Checkpoint;
-import io.bambus.core.config.BusConfig;
+import io.bambus.core.session.Checkpoint;
+import io.bambus.core.config.SessionSettings;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.db.SourcePools;
 import io.bambus.grid.metrics.SessionFigures;
@@ -26,7 +26,7 @@ public final class SessionRunner {
 
     private final String sessionId;
     private final long epoch;
-    private final BusConfig config;
+    private final SessionSettings settings;
     private final SourceConfig source;
     private final DataSource destination;
     private final IMap<String, SessionRecord> sessions;
@@ -42,12 +42,12 @@ public final class SessionRunner {
     private volatile boolean fencedWhileRunning;
     private volatile Checkpoint lastCheckpoint;
 
-    public SessionRunner(String sessionId, long epoch, BusConfig config, SourceConfig source, DataSource destination,
+    public SessionRunner(String sessionId, long epoch, SessionSettings settings, SourceConfig source, DataSource destination,
                          IMap<String, SessionRecord> sessions, Consumer<SessionRunner> onEnd,
                          BiConsumer<TimelineEntry.Kind, String> timeline, SessionFigures figures) {
         this.sessionId = sessionId;
         this.epoch = epoch;
-        this.config = config;
+        this.settings = settings;
         this.source = source;
         this.destination = destination;
         this.sessions = sessions;
@@ -74,7 +74,7 @@ public final class SessionRunner {
         if (stopRequested || ended) {
             return null;
         }
-        return new SessionLoop(this, config, source, destination, sessions, sourcePools, combiners);
+        return new SessionLoop(this, settings, source, destination, sessions, sourcePools, combiners);
     }
 
     SourceConfig source() {

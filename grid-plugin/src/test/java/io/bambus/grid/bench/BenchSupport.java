@@ -42,7 +42,7 @@ final class BenchSupport {
 
     /** Deploys the benchmark's activity definitions into the environment's destination. */
     static void deploy(BusEnvironment env) throws Exception {
-        new io.bambus.core.activity.ActivityDeployer(env.destination)
+        new io.bambus.core.schema.ActivityDeployer(env.destination)
                 .deploy(io.bambus.core.activity.DefinitionFile.read(env.dir.resolve("definitions.yaml")));
     }
 

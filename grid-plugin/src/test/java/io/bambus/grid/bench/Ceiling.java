@@ -1,6 +1,6 @@
 package io.bambus.grid.bench;
 
-import io.bambus.core.outbox.OutboxFormat;
+import io.bambus.core.schema.OutboxFormat;
 import io.bambus.grid.testing.BusEnvironment;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,10 +1,11 @@
 package io.bambus.grid.bench;
 
+import io.bambus.core.config.SessionSettings;
 import com.zaxxer.hikari.HikariDataSource;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.apply.Applier;
-import io.bambus.core.apply.DestinationSchema;
+import io.bambus.core.schema.DestinationSchema;
 import io.bambus.core.db.SourcePools;
 import io.bambus.core.event.EventStream;
 import io.bambus.core.outbox.OutboxReader;
@@ -112,8 +113,8 @@ public final class Claims {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
                         SessionMover mover = new SessionMover(new OutboxReader(source.pool(), source.database(), "ob_" + i,
                                 Duration.ofDays(7)),
-                                new Applier(destination, "s" + i), 500, SessionMover.DEFAULT_BATCH_BYTES,
-                                SessionMover.DEFAULT_GAP_WAIT_MILLIS, epoch, combiner);
+                                new Applier(destination, "s" + i), 500, SessionSettings.DEFAULT_BATCH_BYTES,
+                                SessionSettings.DEFAULT_GAP_WAIT_MILLIS, epoch, combiner);
                         mover.claim();
                         if (move && mover.moveBatch() == 0) {
                             throw new IllegalStateException("session s" + i + " moved nothing");

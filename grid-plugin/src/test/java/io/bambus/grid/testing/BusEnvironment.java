@@ -1,7 +1,7 @@
 package io.bambus.grid.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.bambus.core.outbox.OutboxSchema;
+import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.testing.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;

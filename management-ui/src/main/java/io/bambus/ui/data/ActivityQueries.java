@@ -1,7 +1,7 @@
 package io.bambus.ui.data;
 
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
@@ -143,51 +143,10 @@ public final class ActivityQueries {
      * cannot hold is refused with the reason.
      */
     static Object searchValue(ItemDefinition item, String text) {
-        String value = text.trim();
-        String quoted = "'" + Identifiers.escaped(Identifiers.shorten(text, 60), 80) + "'";
         try {
-            return switch (item.type()) {
-                case TEXT -> {
-                    int characters = text.codePointCount(0, text.length());
-                    if (characters > item.length()) {
-                        throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": a value of "
-                                + characters + " characters cannot match");
-                    }
-                    yield text;
-                }
-                case INTEGER -> Long.valueOf(value);
-                case DECIMAL -> {
-                    if (value.length() > 100) {
-                        throw new NumberFormatException();
-                    }
-                    java.math.BigDecimal number = new java.math.BigDecimal(value);
-                    java.math.BigDecimal digits = number.stripTrailingZeros();
-                    int scale = Math.max(0, digits.scale());
-                    int whole = digits.precision() - digits.scale();
-                    if (scale > item.scale() || whole > item.precision() - item.scale()) {
-                        throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": " + quoted
-                                + " has more digits than it holds, so it cannot match");
-                    }
-                    yield number;
-                }
-                case FLOAT -> {
-                    double d = Double.parseDouble(value);
-                    if (!Double.isFinite(d) || !value.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?")) {
-                        throw new NumberFormatException();
-                    }
-                    yield d;
-                }
-                case MILESTONE, TIMESTAMP -> java.time.LocalDateTime.parse(value.replace(' ', 'T'));
-            };
-        } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
-            String expected = switch (item.type()) {
-                case INTEGER -> "a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
-                case DECIMAL -> "a decimal number such as 12.50";
-                case FLOAT -> "a number such as 0.25 or 1e-3";
-                default -> "a date and time such as 2026-11-30 14:05:00 or 2026-11-30T14:05:00.123456";
-            };
-            throw new BadQueryException("item " + item.name() + " is " + item.describe() + ": " + quoted + " is not "
-                    + expected);
+            return item.type().searchValue(item, text);
+        } catch (IllegalArgumentException refused) {
+            throw new BadQueryException(refused.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.bambus.ui.metrics;
 
 import io.bambus.core.alert.OpenAlerts;
+import io.bambus.grid.metrics.Metric;
 import io.bambus.grid.session.CommitTimes;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.ui.live.LiveState;
@@ -65,20 +66,20 @@ public final class BusMetrics implements MultiCollector {
         Map<String, SessionRecord> byId = records.get();
         long now = System.currentTimeMillis();
 
-        CounterSnapshot.Builder moved = CounterSnapshot.builder().name("bambus_session_events_moved")
-                .help("Events applied to the destination, per session");
-        CounterSnapshot.Builder failed = CounterSnapshot.builder().name("bambus_session_events_failed")
-                .help("Events quarantined in bam_failed_events, per session");
-        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("bambus_session_lag_events")
-                .help("Events waiting in the session's source outbox");
-        GaugeSnapshot.Builder oldest = GaugeSnapshot.builder().name("bambus_session_oldest_waiting_seconds")
-                .help("Age of the oldest event waiting in the source (0 when none waits)");
-        GaugeSnapshot.Builder held = GaugeSnapshot.builder().name("bambus_session_gap_wait_seconds")
-                .help("How long the session has waited for an outbox seq an open application transaction holds (0: none)");
-        GaugeSnapshot.Builder running = GaugeSnapshot.builder().name("bambus_session_running")
-                .help("1 when the session's state is RUNNING or FAILING (it is run), else 0");
-        HistogramSnapshot.Builder commits = HistogramSnapshot.builder().name("bambus_session_batch_commit_seconds")
-                .help("Time from a batch's read to its destination commit, per session");
+        CounterSnapshot.Builder moved = CounterSnapshot.builder().name(Metric.SESSION_EVENTS_MOVED.id())
+                .help(Metric.SESSION_EVENTS_MOVED.help());
+        CounterSnapshot.Builder failed = CounterSnapshot.builder().name(Metric.SESSION_EVENTS_FAILED.id())
+                .help(Metric.SESSION_EVENTS_FAILED.help());
+        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name(Metric.SESSION_LAG_EVENTS.id())
+                .help(Metric.SESSION_LAG_EVENTS.help());
+        GaugeSnapshot.Builder oldest = GaugeSnapshot.builder().name(Metric.SESSION_OLDEST_WAITING_SECONDS.id())
+                .help(Metric.SESSION_OLDEST_WAITING_SECONDS.help());
+        GaugeSnapshot.Builder held = GaugeSnapshot.builder().name(Metric.SESSION_GAP_WAIT_SECONDS.id())
+                .help(Metric.SESSION_GAP_WAIT_SECONDS.help());
+        GaugeSnapshot.Builder running = GaugeSnapshot.builder().name(Metric.SESSION_RUNNING.id())
+                .help(Metric.SESSION_RUNNING.help());
+        HistogramSnapshot.Builder commits = HistogramSnapshot.builder().name(Metric.SESSION_BATCH_COMMIT_SECONDS.id())
+                .help(Metric.SESSION_BATCH_COMMIT_SECONDS.help());
         double[] bounds = new double[CommitTimes.BOUNDS.length + 1];
         System.arraycopy(CommitTimes.BOUNDS, 0, bounds, 0, CommitTimes.BOUNDS.length);
         bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
@@ -99,13 +100,13 @@ public final class BusMetrics implements MultiCollector {
                     .sum(times.sumSeconds()).build());
         }
 
-        GaugeSnapshot.Builder members = GaugeSnapshot.builder().name("bambus_members")
-                .help("Members in the cluster, as the UI's client sees it");
+        GaugeSnapshot.Builder members = GaugeSnapshot.builder().name(Metric.MEMBERS.id())
+                .help(Metric.MEMBERS.help());
         members.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(cluster.members().size()).build());
-        GaugeSnapshot.Builder perMember = GaugeSnapshot.builder().name("bambus_member_sessions")
-                .help("Sessions each member runs");
-        GaugeSnapshot.Builder heap = GaugeSnapshot.builder().name("bambus_member_heap_used_bytes")
-                .help("Heap in use on each member, as it last published");
+        GaugeSnapshot.Builder perMember = GaugeSnapshot.builder().name(Metric.MEMBER_SESSIONS.id())
+                .help(Metric.MEMBER_SESSIONS.help());
+        GaugeSnapshot.Builder heap = GaugeSnapshot.builder().name(Metric.MEMBER_HEAP_USED_BYTES.id())
+                .help(Metric.MEMBER_HEAP_USED_BYTES.help());
         for (Views.MemberView member : cluster.members()) {
             Labels labels = Labels.of("member", member.address());
             long sessions = cluster.sessions().stream().filter(s -> member.address().equals(s.shownOn())
@@ -118,8 +119,8 @@ public final class BusMetrics implements MultiCollector {
     }
 
     private GaugeSnapshot alerts() {
-        GaugeSnapshot.Builder open = GaugeSnapshot.builder().name("bambus_alerts_open")
-                .help("Open stalled-activity alerts (raised, not yet resolved), per rule and activity, from bam_alerts");
+        GaugeSnapshot.Builder open = GaugeSnapshot.builder().name(Metric.ALERTS_OPEN.id())
+                .help(Metric.ALERTS_OPEN.help());
         List<OpenAlerts.OpenCount> counts = openAlerts.get();
         if (counts == null) {
             return open.build();

@@ -7,7 +7,7 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import io.bambus.core.alert.OpenAlerts;
 import io.bambus.core.apply.FailedEvents;
 import io.bambus.core.event.EventDecoder;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import io.bambus.core.sql.Identifiers;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionCommand;

@@ -1,7 +1,7 @@
 package io.bambus.bench.peer;
 
 import io.bambus.core.event.DecodedEvent;
-import io.bambus.core.outbox.SeqRanges;
+import io.bambus.core.session.SeqRanges;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.DriverManager;

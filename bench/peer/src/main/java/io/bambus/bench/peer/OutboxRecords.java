@@ -1,6 +1,6 @@
 package io.bambus.bench.peer;
 
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import java.nio.ByteBuffer;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;

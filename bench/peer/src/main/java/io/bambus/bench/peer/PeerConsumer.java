@@ -2,7 +2,7 @@ package io.bambus.bench.peer;
 
 import io.bambus.core.event.DecodedEvent;
 import io.bambus.core.event.EventDecoder;
-import io.bambus.core.event.OutboxEvent;
+import io.bambus.core.session.OutboxEvent;
 import io.debezium.DebeziumException;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;

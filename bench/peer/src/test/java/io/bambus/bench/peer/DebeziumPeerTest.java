@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.bambus.core.activity.ActivityDeployer;
+import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.db.EmbeddedMySql;
 import io.bambus.core.event.EventStream;
-import io.bambus.core.outbox.OutboxSchema;
-import io.bambus.core.outbox.SeqRanges;
+import io.bambus.core.schema.OutboxSchema;
+import io.bambus.core.session.SeqRanges;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

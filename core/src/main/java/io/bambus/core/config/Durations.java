@@ -1,14 +1,14 @@
-package io.bambus.core.alert;
+package io.bambus.core.config;
 
 import java.time.Duration;
 
 /** Durations as the configuration writes them (30s, 15m, 2h), for messages. */
-final class Durations {
+public final class Durations {
 
     private Durations() {
     }
 
-    static String text(Duration duration) {
+    public static String text(Duration duration) {
         long millis = duration.toMillis();
         if (millis % 86_400_000 == 0 && millis > 0) {
             return millis / 86_400_000 + "d";

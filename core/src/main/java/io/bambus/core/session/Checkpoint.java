@@ -1,6 +1,5 @@
-package io.bambus.core.apply;
+package io.bambus.core.session;
 
-import io.bambus.core.outbox.SeqRanges;
 import java.io.Serializable;
 
 /**

@@ -1,5 +1,6 @@
-package io.bambus.core.outbox;
+package io.bambus.core.schema;
 
+import io.bambus.core.config.SessionSettings;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,7 +15,8 @@ import java.util.List;
  */
 public final class OutboxSchema {
 
-    public static final String DEFAULT_TABLE = "bam_outbox";
+    /** The outbox table a source names when it names none (the bus file's default). */
+    public static final String DEFAULT_TABLE = SessionSettings.DEFAULT_OUTBOX_TABLE;
 
     private OutboxSchema() {
     }
@@ -65,7 +67,7 @@ public final class OutboxSchema {
     public static final String OWNER_DDL = ownerDdl(OWNER_TABLE);
 
     /** The owner table's DDL under a (qualified, quoted) name. */
-    static String ownerDdl(String name) {
+    public static String ownerDdl(String name) {
         return "CREATE TABLE IF NOT EXISTS " + name + " (\n"
                 + "  session_id   VARCHAR(64)  NOT NULL,\n"
                 + "  outbox_table VARCHAR(64)  NOT NULL,\n"

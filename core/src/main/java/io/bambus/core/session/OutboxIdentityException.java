@@ -1,4 +1,4 @@
-package io.bambus.core.apply;
+package io.bambus.core.session;
 
 /**
  * The outbox a session's source names now is not the one its checkpoint came from (another database,

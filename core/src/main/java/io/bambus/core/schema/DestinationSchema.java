@@ -1,4 +1,4 @@
-package io.bambus.core.apply;
+package io.bambus.core.schema;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

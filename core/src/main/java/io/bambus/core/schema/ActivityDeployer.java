@@ -1,6 +1,11 @@
-package io.bambus.core.activity;
+package io.bambus.core.schema;
 
-import io.bambus.core.apply.DestinationSchema;
+import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.activity.DefinitionChangeRefusedException;
+import io.bambus.core.activity.ItemDefinition;
+import io.bambus.core.activity.IndexDefinition;
+import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.Naming;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

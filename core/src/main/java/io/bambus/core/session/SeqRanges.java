@@ -1,4 +1,4 @@
-package io.bambus.core.outbox;
+package io.bambus.core.session;
 
 import java.io.Serializable;
 import java.util.ArrayList;

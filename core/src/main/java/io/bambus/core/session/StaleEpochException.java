@@ -1,4 +1,4 @@
-package io.bambus.core.apply;
+package io.bambus.core.session;
 
 /**
  * A commit or claim carried an older fencing epoch than the destination has recorded for the

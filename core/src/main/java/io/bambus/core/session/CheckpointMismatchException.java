@@ -1,4 +1,4 @@
-package io.bambus.core.apply;
+package io.bambus.core.session;
 
 /**
  * The destination's checkpoint is not the one the runner continued from (the destination was

@@ -1,4 +1,4 @@
-package io.bambus.core.outbox;
+package io.bambus.core.schema;
 
 import java.sql.Connection;
 import java.sql.ResultSetMetaData;
@@ -42,12 +42,12 @@ public enum OutboxFormat {
     }
 
     /** The SET list of a mark: {@code moved_at} keeps the first move's time (a claim may mark a batch again). */
-    String mark() {
+    public String mark() {
         return "moved_at = " + movedAtOnMark + ", moved_batch = ?";
     }
 
     /** The SET list that makes a row not moved again. */
-    String unmark() {
+    public String unmark() {
         return unmark;
     }
 

@@ -1,4 +1,4 @@
-package io.bambus.core.alert;
+package io.bambus.core.config;
 
 import java.net.URI;
 import java.time.Duration;
