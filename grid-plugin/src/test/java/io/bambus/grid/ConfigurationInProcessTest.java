@@ -49,6 +49,54 @@ class ConfigurationInProcessTest {
 
     @Test
     @Timeout(120)
+    void anEditedSessionSettingReachesTheRunningSessions() throws Exception {
+        try (BusEnvironment env = new BusEnvironment(List.of("sized"), null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile);
+             Producer producer = new Producer("sized", env.sources.get("sized"), 1)) {
+            HazelcastInstance member = cluster.start(0);
+            Await.until("the session to commit", TIMEOUT, () -> env.applied("sized") > 40);
+            long epoch = env.query(env.destination, "SELECT epoch FROM bam_checkpoints WHERE session_id = 'sized'");
+            env.writeConfig(List.of("sized"), "batchSize: 3\n");
+            Await.until("the running session to restart with the new batch size", TIMEOUT,
+                    () -> env.count(env.destination, "SELECT epoch FROM bam_checkpoints WHERE session_id = 'sized'") > epoch);
+            // every batch committed from now on holds at most 3 events (each read of the checkpoint sees the last one)
+            long batchBefore = env.query(env.destination, "SELECT batch_no FROM bam_checkpoints WHERE session_id = 'sized'");
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            Await.until("ten batches under the new settings", TIMEOUT, () -> {
+                String[] row = lastBatch(env);
+                long batch = Long.parseLong(row[0]);
+                if (batch > batchBefore && seen.add(batch)) {
+                    long events = events(io.bambus.core.session.SeqRanges.parse(row[1]));
+                    assertTrue(events <= 3, "batch " + batch + " holds " + events + " events (" + row[1] + ")");
+                }
+                return seen.size() >= 10;
+            });
+            DeliveryCheck.assertExactlyOnce(env, "sized", producer.stop(), TIMEOUT);
+            assertEquals(Set.of("sized"), ClusterFixture.running(member));
+        }
+    }
+
+    private static String[] lastBatch(BusEnvironment env) {
+        try (java.sql.Connection connection = env.destination.getConnection();
+             java.sql.ResultSet row = connection.createStatement().executeQuery(
+                     "SELECT batch_no, batch_seqs FROM bam_checkpoints WHERE session_id = 'sized'")) {
+            row.next();
+            return new String[] {row.getString(1), row.getString(2)};
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long events(io.bambus.core.session.SeqRanges ranges) {
+        long events = 0;
+        for (int i = 0; i < ranges.rangeCount(); i++) {
+            events += ranges.to(i) - ranges.from(i) + 1;
+        }
+        return events;
+    }
+
+    @Test
+    @Timeout(120)
     void invalidConfigurationStopsTheMemberWithTheProblemNamed() throws Exception {
         try (BusEnvironment env = new BusEnvironment(List.of("only"), null);
              ClusterFixture cluster = new ClusterFixture(env.configFile)) {
