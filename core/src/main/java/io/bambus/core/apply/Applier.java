@@ -102,9 +102,10 @@ public final class Applier {
     /**
      * {@link #claim} of many sessions' first claims at once, each for an epoch above every recorded
      * one (a member's loss moves thousands of sessions; a claim each was a commit storm on a busy
-     * server): one conditional update and one read for all, in autocommit. Per session id: its
-     * checkpoint of record, now under its epoch; a {@link StaleEpochException} where a newer epoch
-     * holds it; absent where it has no checkpoint row yet (the caller claims it alone).
+     * server): one transaction of a locking read and one conditional update for all. Per session id:
+     * its checkpoint of record, now under its epoch; a {@link StaleEpochException} where the recorded
+     * epoch is not below it (a newer runner's, or a runner's of the same epoch: two must never share
+     * one); absent where it has no checkpoint row yet (the caller claims it alone).
      */
     public static java.util.Map<String, Object> claimAll(DataSource destination, java.util.Map<String, Long> epochs)
             throws SQLException {
@@ -113,39 +114,50 @@ public final class Applier {
             return outcomes;
         }
         List<String> ids = new ArrayList<>(new TreeMap<>(epochs).keySet()); // one order for every bulk claim's row locks
-        String in = "(" + "?,".repeat(ids.size() - 1) + "?)";
-        String epochOf = "CASE session_id" + " WHEN ? THEN ?".repeat(ids.size()) + " END";
         try (Connection connection = destination.getConnection()) {
-            if (!connection.getAutoCommit()) {
-                connection.setAutoCommit(true);
-            }
-            try (PreparedStatement update = connection.prepareStatement("UPDATE bam_checkpoints SET epoch = " + epochOf
-                    + " WHERE session_id IN " + in + " AND epoch < " + epochOf)) {
-                int index = bindCases(update, 1, ids, epochs);
-                for (String id : ids) {
-                    update.setString(index++, id);
-                }
-                bindCases(update, index, ids, epochs);
-                update.executeUpdate();
-            }
-            try (PreparedStatement select = connection.prepareStatement("SELECT epoch, batch_no, batch_seqs, max_seq,"
-                    + " events_applied, events_failed, outbox_id, session_id FROM bam_checkpoints WHERE session_id IN " + in)) {
-                for (int i = 0; i < ids.size(); i++) {
-                    select.setString(i + 1, ids.get(i));
-                }
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        String id = rows.getString(8);
-                        long epoch = epochs.get(id);
-                        long recorded = rows.getLong(1);
-                        outcomes.put(id, recorded != epoch ? new StaleEpochException(id, epoch, recorded)
-                                : new Checkpoint(id, recorded, rows.getLong(2), SeqRanges.parse(rows.getString(3)), rows.getLong(4),
-                                        rows.getLong(5), rows.getLong(6), rows.getString(7)));
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            connection.setAutoCommit(false);
+            try {
+                List<String> taking = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement("SELECT epoch, batch_no, batch_seqs, max_seq,"
+                        + " events_applied, events_failed, outbox_id, session_id FROM bam_checkpoints WHERE session_id IN ("
+                        + "?,".repeat(ids.size() - 1) + "?) ORDER BY session_id FOR UPDATE")) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        select.setString(i + 1, ids.get(i));
+                    }
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            String id = rows.getString(8);
+                            long epoch = epochs.get(id);
+                            long recorded = rows.getLong(1);
+                            if (recorded >= epoch) {
+                                outcomes.put(id, new StaleEpochException(id, epoch, recorded));
+                            } else {
+                                taking.add(id);
+                                outcomes.put(id, new Checkpoint(id, epoch, rows.getLong(2), SeqRanges.parse(rows.getString(3)),
+                                        rows.getLong(4), rows.getLong(5), rows.getLong(6), rows.getString(7)));
+                            }
+                        }
                     }
                 }
+                if (!taking.isEmpty()) {
+                    try (PreparedStatement update = connection.prepareStatement("UPDATE bam_checkpoints SET epoch = CASE session_id"
+                            + " WHEN ? THEN ?".repeat(taking.size()) + " END WHERE session_id IN (" + "?,".repeat(taking.size() - 1)
+                            + "?)")) {
+                        int index = bindCases(update, 1, taking, epochs);
+                        for (String id : taking) {
+                            update.setString(index++, id);
+                        }
+                        update.executeUpdate();
+                    }
+                }
+                connection.commit();
+                return outcomes;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
             }
         }
-        return outcomes;
     }
 
     private static int bindCases(PreparedStatement statement, int first, List<String> ids, java.util.Map<String, Long> epochs)
