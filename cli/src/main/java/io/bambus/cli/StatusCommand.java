@@ -4,7 +4,7 @@ import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.placement.PlacementPlan;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.status.MemberStatus;
-import io.bambus.grid.placement.Placement;
+import io.bambus.grid.duty.DefinitionsDeployer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,7 +74,7 @@ final class StatusCommand implements Callable<Integer> {
         Map<Object, List<Object>> bySources = new LinkedHashMap<>();
         for (Map<String, Object> member : members) {
             String error = (String) member.get("configError");
-            if (error != null && error.startsWith(Placement.DEPLOY_ERROR)) {
+            if (error != null && error.startsWith(DefinitionsDeployer.DEPLOY_ERROR)) {
                 warnings.add(member.get("address") + ": " + error);
             } else if (error != null) {
                 warnings.add(member.get("address") + " refused its edited configuration file and runs with the one before: "

@@ -15,7 +15,7 @@ import io.bambus.core.db.SourcePools;
 import io.bambus.grid.metrics.HazelcastMetrics;
 import io.bambus.grid.metrics.MemberFigures;
 import io.bambus.grid.metrics.PrometheusEndpoint;
-import io.bambus.grid.placement.Placement;
+import io.bambus.grid.placement.PlacementLoop;
 import io.bambus.grid.placement.PlacementPlan;
 import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.runner.SessionScheduler;
@@ -58,7 +58,7 @@ public final class BusMember {
     private volatile SessionScheduler scheduler;
     private IMap<String, SessionRecord> sessions;
     private IMap<String, PlacementPlan> plans;
-    private Placement placement;
+    private PlacementLoop placement;
     private io.bambus.grid.archive.ArchiveSchedule archiveSchedule;
     private AlertSchedule alertSchedule;
     private final long startedMillis = System.currentTimeMillis();
@@ -90,11 +90,13 @@ public final class BusMember {
         sourcePools = new SourcePools(config.sessionThreads() + 1); // + the lag probe of paused sessions
         scheduler = new SessionScheduler(config.sessionThreads(), sourcePools);
         hz.getUserContext().put(CONTEXT_KEY, this);
-        placement = new Placement(this);
+        placement = new PlacementLoop(hz, sessions, plans, scheduler, sourcePools, destination, figures, configPath,
+                this::config, this::config, this::publishStatus, this::ready);
         placement.start();
-        archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(this);
+        archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(() -> config().archive(), destination,
+                hz.getPartitionService());
         archiveSchedule.start();
-        alertSchedule = new AlertSchedule(this);
+        alertSchedule = new AlertSchedule(() -> config().alerts(), destination, hz.getPartitionService());
         alertSchedule.start();
         hazelcastMetrics = HazelcastMetrics.register(hz, figures);
         prometheus = startPrometheus();
@@ -121,7 +123,7 @@ public final class BusMember {
      * Called by the placement loop once this member is ready for sessions (definitions checked, Jet
      * warmed up): the line {@code scripts/start-member.sh} waits for.
      */
-    public void ready() {
+    private void ready() {
         Member local = hz.getCluster().getLocalMember();
         LOG.info("BAM event bus started on member {} ({} sources configured, sessions map '{}' with {} backup(s))",
                 local.getAddress(), config.sources().size(), config.sessionsMap(), config.sessionBackupCount());
@@ -131,7 +133,7 @@ public final class BusMember {
 
     /** The member is shutting down gracefully: none starts here, its sessions move to the other members first. */
     void leaving() {
-        Placement current = placement;
+        PlacementLoop current = placement;
         if (current != null) {
             // before the member leaves: its alert round ends first, and the next owner starts after it
             alertSchedule.close();
@@ -152,7 +154,7 @@ public final class BusMember {
     }
 
     void merged() {
-        Placement current = placement;
+        PlacementLoop current = placement;
         if (current != null) {
             current.merged();
         }
@@ -185,14 +187,14 @@ public final class BusMember {
     }
 
     void wake() {
-        Placement current = placement;
+        PlacementLoop current = placement;
         if (current != null) {
             current.wake();
         }
     }
 
     void memberLeft(Member gone) {
-        Placement current = placement;
+        PlacementLoop current = placement;
         if (current != null) {
             current.memberLeft();
         }
@@ -204,11 +206,11 @@ public final class BusMember {
         }
     }
 
-    /** Publishes this member's status for clients (UI, CLI); called by the placement loop. */
-    public void publishStatus() {
+    /** Publishes this member's status for clients (UI, CLI); the placement loop's status duty calls it. */
+    private void publishStatus() {
         Member local = hz.getCluster().getLocalMember();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        Placement current = placement;
+        PlacementLoop current = placement;
         PlacementPlan plan = current == null ? PlacementPlan.EMPTY : current.plan();
         String uuid = local.getUuid().toString();
         MemberStatus status = new MemberStatus(uuid, Addresses.of(local), startedMillis,
@@ -238,7 +240,7 @@ public final class BusMember {
         return config;
     }
 
-    public void config(BusConfig reloaded) {
+    private void config(BusConfig reloaded) {
         this.config = reloaded;
     }
 
@@ -261,7 +263,7 @@ public final class BusMember {
 
     /** Why an edited configuration file was refused (the running configuration stays), or null. */
     public String configError() {
-        Placement current = placement;
+        PlacementLoop current = placement;
         return current == null ? null : current.configError();
     }
 
@@ -277,13 +279,13 @@ public final class BusMember {
     }
 
     private int sessionsAssigned() {
-        Placement current = placement;
+        PlacementLoop current = placement;
         return current == null ? 0 : current.plan().sessionsOf(hz.getCluster().getLocalMember().getUuid().toString()).size();
     }
 
     /** The sessions this member runs now, for status and tests. */
     public Collection<SessionRunner> runners() {
-        Placement current = placement;
+        PlacementLoop current = placement;
         return current == null ? java.util.List.of() : current.runners();
     }
 }

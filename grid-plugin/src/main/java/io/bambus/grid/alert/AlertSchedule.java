@@ -1,23 +1,22 @@
 package io.bambus.grid.alert;
 
+import javax.sql.DataSource;
+import java.util.function.Supplier;
+import io.bambus.grid.duty.OwnerDuty;
+import com.hazelcast.partition.PartitionService;
 import io.bambus.core.alert.StallDetector;
 import io.bambus.core.config.Webhook;
 import io.bambus.core.alert.WebhookNotifier;
 import io.bambus.core.config.BusConfig;
-import io.bambus.grid.BusMember;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Evaluates the alert rules every {@code alerts.every} and sends due alerts every second, on
- * exactly one member: the owner of the partition of the key {@value #KEY} (a member loss or leave
- * moves the duty with the partition, as the archiver's). Which member evaluates does not matter
- * to the alerts themselves: their state is in the destination's {@code bam_alerts}. One thread
- * ("bambus-alerts") and the webhook's client, owned and closed by {@link BusMember}.
+ * exactly one member: the owner of the partition of the key {@value #KEY} ({@link OwnerDuty}, as
+ * the archiver's). Which member evaluates does not matter to the alerts themselves: their state is
+ * in the destination's {@code bam_alerts}. Owns the webhook's client; closed by the member.
  */
 public final class AlertSchedule implements AutoCloseable {
 
@@ -26,66 +25,62 @@ public final class AlertSchedule implements AutoCloseable {
     /** How long a stop waits for an attempt in flight, so that its outcome is recorded and not sent again. */
     private static final Duration MAX_STOP_WAIT = Duration.ofSeconds(30);
 
-    private final BusMember member;
+    private final Supplier<BusConfig.Alerts> alerts;
+    private final DataSource destination;
     private final StallDetector detector;
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "bambus-alerts");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private volatile boolean running = true;
-    /** Only the schedule's thread changes it while running; close() takes it after that thread ended. */
+    private final OwnerDuty duty;
+    /** Only the duty's thread changes it while running; close() takes it after that thread ended. */
     private volatile WebhookNotifier notifier;
     private long nextEvaluationMillis;
     private long retryAfterMillis;
-    private boolean duty;
+    private boolean held;
 
-    public AlertSchedule(BusMember member) {
-        this.member = member;
-        this.detector = new StallDetector(member.destination());
+    /** {@code alerts}: the section as the bus file says now (an edit reaches the next round). */
+    public AlertSchedule(Supplier<BusConfig.Alerts> alerts, DataSource destination, PartitionService partitions) {
+        this.alerts = alerts;
+        this.destination = destination;
+        this.detector = new StallDetector(destination);
+        this.duty = new OwnerDuty("alerts", KEY, partitions);
     }
 
     public void start() {
-        executor.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+        duty.start(this::tick);
     }
 
-    private void tick() {
-        BusConfig.Alerts alerts = member.config().alerts();
-        if (!running || !alerts.enabled()) {
-            useWebhook(null);
+    private void tick(boolean holds) {
+        BusConfig.Alerts current = alerts.get();
+        if (!current.enabled() || !holds) {
+            held = false;
+            if (!current.enabled()) {
+                useWebhook(null);
+            }
             return;
         }
         long now = System.currentTimeMillis();
         try {
-            if (!owner()) {
-                if (duty) {
-                    duty = false;
-                    LOG.info("Alert evaluation moved to another member");
-                }
-                return;
-            }
-            if (!duty) {
-                duty = true;
+            if (!held) {
+                held = true;
                 nextEvaluationMillis = 0;
-                LOG.info("Alert evaluation runs on this member: {} rule(s) every {} s{}", alerts.rules().size(),
-                        alerts.every().toSeconds(), alerts.webhook() == null ? ", no webhook" : ", webhook " + alerts.webhook().safeUrl());
+                LOG.info("Alert evaluation runs on this member: {} rule(s) every {} s{}", current.rules().size(),
+                        current.every().toSeconds(), current.webhook() == null ? ", no webhook"
+                                : ", webhook " + current.webhook().safeUrl());
             }
             if (now < retryAfterMillis) {
                 return;
             }
             if (now >= nextEvaluationMillis) {
-                nextEvaluationMillis = now + alerts.every().toMillis();
-                detector.evaluate(alerts.rules(), alerts.keepResolved(), alerts.webhook() != null, this::keepGoing);
+                nextEvaluationMillis = now + current.every().toMillis();
+                detector.evaluate(current.rules(), current.keepResolved(), current.webhook() != null, duty::holds);
             }
-            WebhookNotifier sender = useWebhook(alerts.webhook());
+            WebhookNotifier sender = useWebhook(current.webhook());
             if (sender != null) {
                 WebhookNotifier.Round round;
                 do {
-                    round = sender.sendDue(this::keepGoing);
-                } while (round.sent() > 0 && round.failed() == 0 && keepGoing() && System.currentTimeMillis() < nextEvaluationMillis);
+                    round = sender.sendDue(duty::holds);
+                } while (round.sent() > 0 && round.failed() == 0 && duty.holds() && System.currentTimeMillis() < nextEvaluationMillis);
             }
         } catch (Exception e) {
-            retryAfterMillis = now + Math.min(alerts.every().toMillis(), 30_000);
+            retryAfterMillis = now + Math.min(current.every().toMillis(), 30_000);
             LOG.warn("Alert evaluation failed, retrying in {} s: {}", (retryAfterMillis - now) / 1000, e.toString());
         }
     }
@@ -99,35 +94,16 @@ public final class AlertSchedule implements AutoCloseable {
         if (current != null) {
             current.close();
         }
-        notifier = webhook == null ? null : new WebhookNotifier(member.destination(), webhook);
+        notifier = webhook == null ? null : new WebhookNotifier(destination, webhook);
         return notifier;
-    }
-
-    private boolean keepGoing() {
-        return running && owner();
-    }
-
-    private boolean owner() {
-        var owner = member.hazelcast().getPartitionService().getPartition(KEY).getOwner();
-        return owner != null && owner.localMember();
     }
 
     /** Stops the schedule: an attempt in flight finishes (bounded) so that its outcome is recorded. Idempotent. */
     @Override
     public void close() {
-        running = false;
-        executor.shutdown();
-        Webhook webhook = member.config().alerts().webhook();
+        Webhook webhook = alerts.get().webhook();
         Duration wait = webhook == null ? Duration.ofSeconds(5) : webhook.timeout().multipliedBy(2).plusSeconds(2);
-        try {
-            if (!executor.awaitTermination(Math.min(wait.toMillis(), MAX_STOP_WAIT.toMillis()), TimeUnit.MILLISECONDS)) {
-                executor.shutdownNow();
-                executor.awaitTermination(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        duty.close(wait.compareTo(MAX_STOP_WAIT) > 0 ? MAX_STOP_WAIT : wait);
         WebhookNotifier current = notifier;
         notifier = null;
         if (current != null) {

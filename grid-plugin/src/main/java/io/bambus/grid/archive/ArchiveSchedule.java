@@ -1,68 +1,58 @@
 package io.bambus.grid.archive;
 
+import com.hazelcast.partition.PartitionService;
 import io.bambus.core.archive.Archiver;
 import io.bambus.core.config.BusConfig;
-import io.bambus.grid.BusMember;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import io.bambus.grid.duty.OwnerDuty;
+import java.time.Duration;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Runs the archiver every {@code archive.every} on exactly one member: the owner of the partition
- * of the key {@value #KEY} (so a member loss moves the duty with the partition). One thread
- * ("bambus-archiver"), owned and closed by {@link BusMember}.
+ * of the key {@value #KEY} ({@link OwnerDuty}, so a member loss moves the duty with the partition).
+ * Closed by the member: a round in flight stops at its next batch.
  */
 public final class ArchiveSchedule implements AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(ArchiveSchedule.class);
     static final String KEY = "bambus.archive";
 
-    private final BusMember member;
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "bambus-archiver");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private volatile boolean running = true;
+    private final Supplier<BusConfig.Archive> archive;
+    private final DataSource destination;
+    private final OwnerDuty duty;
     private long nextMillis;
 
-    public ArchiveSchedule(BusMember member) {
-        this.member = member;
+    /** {@code archive}: the section as the bus file says now (an edit reaches the next round). */
+    public ArchiveSchedule(Supplier<BusConfig.Archive> archive, DataSource destination, PartitionService partitions) {
+        this.archive = archive;
+        this.destination = destination;
+        this.duty = new OwnerDuty("archiver", KEY, partitions);
     }
 
     public void start() {
-        executor.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+        duty.start(this::tick);
     }
 
-    private void tick() {
-        BusConfig.Archive archive = member.config().archive();
+    private void tick(boolean holds) {
+        BusConfig.Archive current = archive.get();
         long now = System.currentTimeMillis();
-        if (!running || !archive.enabled() || now < nextMillis) {
+        if (!holds || !current.enabled() || now < nextMillis) {
             return;
         }
         try {
-            var owner = member.hazelcast().getPartitionService().getPartition(KEY).getOwner();
-            if (owner == null || !owner.localMember()) {
-                return;
-            }
-            nextMillis = now + archive.every().toMillis();
-            new Archiver(member.destination()).archive(archive.after(), archive.batchSize(), () -> running);
+            nextMillis = now + current.every().toMillis();
+            new Archiver(destination).archive(current.after(), current.batchSize(), duty::holds);
         } catch (Exception e) {
-            nextMillis = now + Math.min(archive.every().toMillis(), 60_000);
+            nextMillis = now + Math.min(current.every().toMillis(), 60_000);
             LOG.warn("Archiving failed, retrying in {} s: {}", (nextMillis - now) / 1000, e.toString());
         }
     }
 
     @Override
     public void close() {
-        running = false;
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        duty.close(Duration.ZERO); // the archiver stops at its next batch: nothing of a round is lost
     }
 }

@@ -37,6 +37,10 @@ import org.apache.logging.log4j.Logger;
  * source and one destination connection per session thread. The sessions of one source server
  * (and user) hold at most {@link #perServerLimit} threads at once, so a server that hangs cannot
  * hold up the sessions of the others. Owned and closed by the member.
+ *
+ * <p>Longer than the project's ~300 lines on purpose: {@code Slot} (one session's place) and
+ * {@code ServerShare} (one server's share of the threads) are inner classes that take and hand on
+ * each other's places under their locks; the whole locking protocol is read in one file.
  */
 public final class SessionScheduler implements AutoCloseable {
 

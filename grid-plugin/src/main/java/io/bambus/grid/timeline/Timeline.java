@@ -31,6 +31,18 @@ public final class Timeline {
         return hz.getRingbuffer(NAME);
     }
 
+    /** A writer of this member's own entries (as the bus, with the member's address): what the bus's parts are given. */
+    public static Writer writer(HazelcastInstance hz) {
+        String member = io.bambus.grid.status.Addresses.of(hz.getCluster().getLocalMember());
+        return (kind, session, detail) -> record(hz, kind, member, session, "bus", detail);
+    }
+
+    /** Records this member's entries (a session's, or the member's own with a null session). */
+    @FunctionalInterface
+    public interface Writer {
+        void record(TimelineEntry.Kind kind, String session, String detail);
+    }
+
     public static void record(HazelcastInstance hz, TimelineEntry.Kind kind, String member, String session, String actor,
                               String detail) {
         TimelineEntry entry = new TimelineEntry(System.currentTimeMillis(), kind, member, session, actor, detail);

@@ -1,0 +1,4 @@
+/**
+ * The demo's own database, producers and status printing.
+ */
+package io.bambus.grid.demo;
