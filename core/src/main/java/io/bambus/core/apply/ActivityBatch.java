@@ -119,7 +119,8 @@ final class ActivityBatch {
         Present present = present(connection);
         if (present.continuations()) {
             select(connection, "SELECT " + token + ", " + continuedBy + " FROM " + definition.continuationsTable()
-                    + " WHERE " + token + " IN ", ids, rows -> fold.storedToken(rows.getString(1), rows.getString(2)));
+                    + " WHERE " + token + " IN ", ids, rows -> fold.storedToken(fold.requested(rows.getString(1), ids),
+                    rows.getString(2)));
         }
         // every id is loaded as an instance too: a token ended in this batch names an instance of its own after its end
         Set<String> targets = new TreeSet<>(ids);
@@ -130,12 +131,14 @@ final class ActivityBatch {
         for (String target : targets) {
             fold.instance(target);
         }
+        // a quarantine of a continued instance may have committed while this batch waited for its lock: look again
+        boolean quarantined = continued.isEmpty() ? present.quarantined() : present(connection).quarantined();
         StringBuilder columns = new StringBuilder("SELECT `ActivityID`, `IsComplete`, `LastModified`");
         for (ItemDefinition item : items) {
             columns.append(", ").append(item.column());
         }
         select(connection, columns + " FROM " + definition.activeTable() + " WHERE `ActivityID` IN ", targets, rows -> {
-            ActivityFold.Instance instance = fold.instance(rows.getString(1));
+            ActivityFold.Instance instance = fold.loaded(rows.getString(1));
             instance.activeBefore = true;
             instance.mainEnded = rows.getBoolean(2);
             instance.lastModified = rows.getObject(3, LocalDateTime.class);
@@ -144,17 +147,17 @@ final class ActivityBatch {
             }
         });
         select(connection, "SELECT `ActivityID` FROM " + definition.completedTable() + " WHERE `ActivityID` IN ", targets,
-                rows -> fold.instance(rows.getString(1)).completedBefore = true);
+                rows -> fold.loaded(rows.getString(1)).completedBefore = true);
         if (present.continuations()) {
             select(connection, "SELECT " + continuedBy + ", COUNT(*) FROM " + definition.continuationsTable()
                             + " WHERE " + continuedBy + " IN ", targets, " GROUP BY " + continuedBy,
-                    rows -> fold.instance(rows.getString(1)).openContinuations = rows.getInt(2));
+                    rows -> fold.loaded(rows.getString(1)).openContinuations = rows.getInt(2));
         }
-        if (present.quarantined()) {
+        if (quarantined) {
             select(connection, "SELECT target_instance, session_id, source_seq FROM bam_failed_events WHERE target_activity = "
                             + "? AND id < ? AND target_instance IN ",
                     List.of(Quarantine.activityKey(definition.name()), Long.toString(holdsBelowId)), targets, " ORDER BY id",
-                    rows -> storedBlockers.putIfAbsent(rows.getString(1),
+                    rows -> storedBlockers.putIfAbsent(fold.loaded(rows.getString(1)).id,
                             new Quarantine.Blocker(rows.getString(2), rows.getLong(3), rows.getString(1))));
         }
     }

@@ -75,6 +75,34 @@ final class ActivityFold {
         return instances.computeIfAbsent(id, key -> new Instance(key, items.size()));
     }
 
+    /**
+     * The instance a row loaded for one of this batch's instances belongs to. The destination's
+     * collation compares ids without letter case, accents or trailing spaces, Java exactly: a row
+     * stored as "Order-1" comes back for "order-1", and taking it for another instance would write
+     * one over the other. Refused instead (the batch splits and quarantines the event with this reason).
+     */
+    Instance loaded(String storedId) {
+        Instance instance = instances.get(storedId);
+        if (instance == null) {
+            throw new IllegalStateException(collationMismatch(storedId));
+        }
+        return instance;
+    }
+
+    /** {@code storedId}, a row loaded for one of {@code requested}, exactly as requested (see {@link #loaded}). */
+    String requested(String storedId, java.util.Collection<String> requested) {
+        if (!requested.contains(storedId)) {
+            throw new IllegalStateException(collationMismatch(storedId));
+        }
+        return storedId;
+    }
+
+    private String collationMismatch(String storedId) {
+        return "activity '" + definition.name() + "' stores instance or token '" + Identifiers.shorten(storedId, 60)
+                + "', which the destination takes for an id of this batch that differs only in letter case, accents or"
+                + " trailing spaces; write the id exactly as stored, then retry the event";
+    }
+
     /** A stored continuation: {@code token} continues {@code continued}. */
     void storedToken(String token, String continued) {
         storedTokens.put(token, continued);

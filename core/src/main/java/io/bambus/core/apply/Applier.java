@@ -102,7 +102,9 @@ public final class Applier {
     /**
      * {@link #claim} of many sessions' first claims at once, each for an epoch above every recorded
      * one (a member's loss moves thousands of sessions; a claim each was a commit storm on a busy
-     * server): one transaction of a locking read and one conditional update for all. Per session id:
+     * server): one transaction of a locking read and one conditional update for all. A row another
+     * transaction holds (a dead member's unfinished batch, until the server notices) is skipped, not
+     * waited for: one such session must not hold up the rest, it claims alone. Per session id:
      * its checkpoint of record, now under its epoch; a {@link StaleEpochException} where the recorded
      * epoch is not below it (a newer runner's, or a runner's of the same epoch: two must never share
      * one); absent where it has no checkpoint row yet (the caller claims it alone).
@@ -121,14 +123,18 @@ public final class Applier {
                 List<String> taking = new ArrayList<>();
                 try (PreparedStatement select = connection.prepareStatement("SELECT epoch, batch_no, batch_seqs, max_seq,"
                         + " events_applied, events_failed, outbox_id, session_id FROM bam_checkpoints WHERE session_id IN ("
-                        + "?,".repeat(ids.size() - 1) + "?) ORDER BY session_id FOR UPDATE")) {
+                        + "?,".repeat(ids.size() - 1) + "?) ORDER BY session_id FOR UPDATE SKIP LOCKED")) {
                     for (int i = 0; i < ids.size(); i++) {
                         select.setString(i + 1, ids.get(i));
                     }
                     try (ResultSet rows = select.executeQuery()) {
                         while (rows.next()) {
                             String id = rows.getString(8);
-                            long epoch = epochs.get(id);
+                            Long claimed = epochs.get(id);
+                            if (claimed == null) {
+                                continue; // a row the table's collation matched to another spelling: that session claims alone
+                            }
+                            long epoch = claimed;
                             long recorded = rows.getLong(1);
                             if (recorded >= epoch) {
                                 outcomes.put(id, new StaleEpochException(id, epoch, recorded));

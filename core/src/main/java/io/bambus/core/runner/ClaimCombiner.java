@@ -145,9 +145,10 @@ public final class ClaimCombiner {
         try {
             claimAll(batch);
         } catch (RuntimeException e) {
-            // a bug of ours: every claim not made fails with it (a retry claims again, its epoch taken or not)
+            // a bug of ours: every claim not decided fails with it and is retried; one whose destination epoch is
+            // taken resumes it alone (a retry as a first claim would be refused at its own epoch)
             for (Request each : batch) {
-                if (each.failure == null && each.outcome != Outcome.CLAIMED) {
+                if (each.failure == null && each.outcome != Outcome.CLAIMED && each.outcome != Outcome.EPOCH_TAKEN) {
                     each.failure = e;
                 }
             }

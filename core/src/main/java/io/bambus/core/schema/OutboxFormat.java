@@ -15,13 +15,13 @@ public enum OutboxFormat {
      * {@code moved_batch} and {@code moved_at} are NOT NULL, with 0 and {@value #NOT_MOVED_AT} for
      * "not moved" ({@link OutboxSchema#ddl}): a mark rewrites two fixed-size values, in place.
      */
-    IN_PLACE("moved_batch = 0", "LEAST(moved_at, UTC_TIMESTAMP(6))", "moved_batch = 0, moved_at = '" + OutboxFormat.NOT_MOVED_AT + "'"),
+    IN_PLACE("moved_batch = 0", "IF(moved_batch = 0, UTC_TIMESTAMP(6), moved_at)", "moved_batch = 0, moved_at = '" + OutboxFormat.NOT_MOVED_AT + "'"),
     /**
      * Both columns nullable, NULL for "not moved" (the DDL before 2026-12): a mark makes every row
      * longer, which InnoDB cannot do in place; about twice the cost (BENCHMARKS.md). Still read
      * and written as it is; docs/operations.md says how to convert it.
      */
-    NULLABLE("moved_batch IS NULL", "COALESCE(moved_at, UTC_TIMESTAMP(6))", "moved_batch = NULL, moved_at = NULL");
+    NULLABLE("moved_batch IS NULL", "IF(moved_batch IS NULL, UTC_TIMESTAMP(6), moved_at)", "moved_batch = NULL, moved_at = NULL");
 
     /** The {@code moved_at} of a row not moved: after every real time, so "moved before T" never matches it. */
     public static final String NOT_MOVED_AT = "9999-12-31 23:59:59.999999";
@@ -41,7 +41,12 @@ public enum OutboxFormat {
         return unmoved;
     }
 
-    /** The SET list of a mark: {@code moved_at} keeps the first move's time (a claim may mark a batch again). */
+    /**
+     * The SET list of a mark: {@code moved_at} keeps the first move's time (a claim may mark a batch
+     * again), and a row not moved gets the time now whatever its {@code moved_at} said (a row the
+     * application wrote one into would otherwise be purged as soon as it is marked). Assigned before
+     * {@code moved_batch}: MySQL assigns left to right, the condition reads the row as it was.
+     */
     public String mark() {
         return "moved_at = " + movedAtOnMark + ", moved_batch = ?";
     }

@@ -11,6 +11,7 @@ import io.bambus.core.outbox.OutboxReader;
 import io.bambus.core.schema.OutboxSchema;
 import io.bambus.core.testing.BusFixture;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,6 +138,52 @@ class ClaimCombinerTest {
             }
         }
         assertEquals(0, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_failed_events"));
+    }
+
+    @Test
+    void aCheckpointRowAnotherTransactionHoldsIsLeftToItsOwnClaimAndHoldsUpNoOther() throws Exception {
+        produce(0, 2);
+        for (int i = 0; i < SESSIONS; i++) {
+            SessionMover first = mover(i, 1, null);
+            first.claim();
+            BusFixture.drain(first);
+        }
+        ClaimCombiner combiner = new ClaimCombiner(bus.destination);
+        List<SessionMover> movers = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            movers.add(mover(i, 2, combiner));
+        }
+        // a member that died mid-batch: the server keeps its transaction, and s3's checkpoint lock, until it notices
+        try (Connection dead = bus.destination.getConnection()) {
+            dead.setAutoCommit(false);
+            try (Statement statement = dead.createStatement()) {
+                statement.executeQuery("SELECT epoch FROM bam_checkpoints WHERE session_id = 's3' FOR UPDATE").close();
+            }
+            long started = System.nanoTime();
+            assertEquals(SESSIONS - 1, combiner.claimTogether(movers), "every session but the held one is claimed");
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(tookMillis < 10_000, "the bulk claim waited " + tookMillis + " ms for a row it skips (lock wait: 50 s)");
+            dead.rollback();
+        }
+        assertEquals(2, movers.get(3).claim().epoch(), "the held session claims alone once the row is free");
+        for (SessionMover mover : movers) {
+            assertEquals(0, BusFixture.drain(mover));
+        }
+    }
+
+    @Test
+    void aStoredSessionIdThatDiffersInLetterCaseIsLeftToItsOwnClaim() throws Exception {
+        produce(0, 1);
+        SessionMover first = mover(0, 1, null);
+        first.claim();
+        BusFixture.drain(first);
+        // the checkpoint row says 'S0', the session is 's0': the table's collation matches them, Java does not
+        bus.execute(bus.destination, "UPDATE bam_checkpoints SET session_id = 'S0' WHERE session_id = 's0'");
+        ClaimCombiner combiner = new ClaimCombiner(bus.destination);
+        SessionMover taken = mover(0, 2, combiner);
+        SessionMover other = mover(1, 2, combiner);
+        assertEquals(0, combiner.claimTogether(List.of(taken, other)), "neither made in bulk: s1 has no row, S0 is not s0");
+        assertEquals(2, taken.claim().epoch(), "the session claims alone, as before bulk claims");
     }
 
     private SessionMover mover(int i, long epoch, ClaimCombiner combiner) {

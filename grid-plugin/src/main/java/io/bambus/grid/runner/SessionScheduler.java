@@ -276,7 +276,8 @@ public final class SessionScheduler implements AutoCloseable {
             for (java.util.Iterator<Slot> line = claiming.iterator(); line.hasNext() && taken.size() < max; ) {
                 Slot slot = line.next();
                 SessionLoop loop = slot.loop;
-                if (loop == null || loop.mover().combinable()) {
+                // a session asked to stop stays in line, where its stop request is heard at once
+                if (!slot.runner.stopping() && (loop == null || loop.mover().combinable())) {
                     line.remove();
                     taken.add(slot);
                 }
@@ -449,13 +450,22 @@ public final class SessionScheduler implements AutoCloseable {
             Map<ClaimCombiner, List<SessionMover>> byCombiner = new java.util.IdentityHashMap<>();
             byCombiner.computeIfAbsent(loop.mover().combiner(), c -> new ArrayList<>()).add(loop.mover());
             List<Slot> lent = new ArrayList<>();
+            int handled = 0;
             try {
                 for (Slot other : borrowed) {
+                    handled++;
                     if (!other.borrow()) {
                         continue; // finished meanwhile
                     }
                     lent.add(other);
-                    other.open();
+                    try {
+                        other.open();
+                    } catch (RuntimeException e) {
+                        // its own step opens it again and says why; the others' claims go on
+                        LOG.warn("Session '{}' could not be prepared for a combined claim: {}", other.runner.sessionId(),
+                                e.toString());
+                        continue;
+                    }
                     if (other.loop != null && !other.loop.claimed() && other.loop.mover().combinable() && !other.runner.stopping()) {
                         byCombiner.computeIfAbsent(other.loop.mover().combiner(), c -> new ArrayList<>()).add(other.loop.mover());
                     }
@@ -467,6 +477,10 @@ public final class SessionScheduler implements AutoCloseable {
                 // each steps on its own: its claim step takes what was claimed for it (or claims alone)
                 for (Slot other : lent) {
                     other.giveBack();
+                }
+                // taken out of the line but never lent (an error on the way): back in the schedule, due at once
+                for (Slot other : borrowed.subList(handled, borrowed.size())) {
+                    other.queue(0);
                 }
             }
         }
