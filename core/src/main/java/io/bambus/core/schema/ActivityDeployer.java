@@ -289,17 +289,8 @@ public final class ActivityDeployer {
     }
 
     private static Set<String> indexes(Connection connection, String table) throws SQLException {
-        Set<String> result = new HashSet<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?")) {
-            statement.setString(1, table);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    result.add(rows.getString(1).toLowerCase(Locale.ROOT));
-                }
-            }
-        }
-        return result;
+        return lowerCaseNames(connection, table,
+                "SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?");
     }
 
     /** ALTERs for new items, skipping columns a deployment cut short already added. */
@@ -327,9 +318,14 @@ public final class ActivityDeployer {
     }
 
     private static Set<String> columns(Connection connection, String table) throws SQLException {
+        return lowerCaseNames(connection, table,
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?");
+    }
+
+    /** The first column of {@code query} (one parameter: the table's name) for {@code table}, in lower case. */
+    private static Set<String> lowerCaseNames(Connection connection, String table, String query) throws SQLException {
         Set<String> result = new HashSet<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?")) {
+        try (PreparedStatement statement = connection.prepareStatement(query)) {
             statement.setString(1, table);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {

@@ -19,6 +19,23 @@ final class BenchSupport {
     private BenchSupport() {
     }
 
+    /**
+     * The arguments the rate benchmarks share: [ordersPerSource] (default 20,000) [batchSize] (500)
+     * [sourceCounts, e.g. 2,4] (1,2,4) [warmUpOrdersPerSource] (3 × ordersPerSource); {@code rest} holds
+     * what follows them.
+     */
+    record RateArgs(int orders, int batch, int[] counts, int warmUp, String[] rest) {
+
+        static RateArgs parse(String[] args) {
+            int orders = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+            int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+            int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
+                    : new int[] {1, 2, 4};
+            int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
+            return new RateArgs(orders, batch, counts, warmUp, Arrays.copyOfRange(args, Math.min(4, args.length), args.length));
+        }
+    }
+
     /** Writes {@code orders} orders (4 events each) into a source's outbox, in large transactions. */
     static void preload(DataSource source, String prefix, int orders) throws Exception {
         try (Connection connection = source.getConnection()) {

@@ -8,7 +8,6 @@ import java.sql.Timestamp;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,11 +32,11 @@ import javax.sql.DataSource;
 public final class Ceiling {
 
     public static void main(String[] args) throws Exception {
-        int orders = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
-        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
-        int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
-                : new int[] {1, 2, 4};
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
+        BenchSupport.RateArgs parsed = BenchSupport.RateArgs.parse(args);
+        int orders = parsed.orders();
+        int batch = parsed.batch();
+        int[] counts = parsed.counts();
+        int warmUp = parsed.warmUp();
         if (batch % BenchSupport.EVENTS_PER_ORDER != 0) {
             throw new IllegalArgumentException("batchSize must be a multiple of " + BenchSupport.EVENTS_PER_ORDER
                     + " (whole orders per batch, as the bus reads them from this workload)");

@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -31,12 +30,12 @@ import java.util.Map;
 public final class Peer {
 
     public static void main(String[] args) throws Exception {
-        int orders = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
-        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
-        int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
-                : new int[] {1, 2, 4};
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
-        int latencySeconds = args.length > 4 ? Integer.parseInt(args[4]) : 30;
+        BenchSupport.RateArgs parsed = BenchSupport.RateArgs.parse(args);
+        int orders = parsed.orders();
+        int batch = parsed.batch();
+        int[] counts = parsed.counts();
+        int warmUp = parsed.warmUp();
+        int latencySeconds = parsed.rest().length > 0 ? Integer.parseInt(parsed.rest()[0]) : 30;
         try (EmbeddedMySql server = EmbeddedMySql.start(0, null, List.of("--log-bin=mysql-bin", "--binlog-format=ROW",
                 "--server-id=1", "--binlog-row-image=FULL", "--expire-logs-days=1"))) {
             System.setProperty("bambus.test.jdbcUrl", "jdbc:mysql://127.0.0.1:" + server.port() + "/");

@@ -2,7 +2,6 @@ package io.bambus.grid.bench;
 
 import io.bambus.grid.testing.BusEnvironment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,11 +14,11 @@ import java.util.List;
 public final class Throughput {
 
     public static void main(String[] args) throws Exception {
-        int orders = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
-        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
-        int[] counts = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
-                : new int[] {1, 2, 4};
-        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 3 * orders;
+        BenchSupport.RateArgs parsed = BenchSupport.RateArgs.parse(args);
+        int orders = parsed.orders();
+        int batch = parsed.batch();
+        int[] counts = parsed.counts();
+        int warmUp = parsed.warmUp();
         List<String> lines = new ArrayList<>();
         for (int sources : counts) {
             BusRate.Result bus = BusRate.measure(sources, orders, warmUp, batch, -1);
