@@ -17,6 +17,7 @@ cd "$ROOT"
 mvn -q -B -DskipTests install
 mvn -q -B -pl "$MODULE" dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 source "$ROOT/scripts/lib.sh"
+# through Launch, which ends the JVM when the program returns (the embedded server's stop hook needs it)
 exec java "${HAZELCAST_OPENS[@]}" -Xmx1g "-Dlog4j2.configurationFile=$ROOT/grid-plugin/src/test/resources/log4j2-test.xml" \
   -cp "$ROOT/$MODULE/target/test-classes:$ROOT/$MODULE/target/classes:$(cat "$ROOT/$MODULE/target/bench.classpath")" \
-  "$PACKAGE.$NAME" "$@"
+  io.bambus.grid.bench.Launch "$PACKAGE.$NAME" "$@"

@@ -232,10 +232,6 @@ public final class BusMember {
         return sourcePools;
     }
 
-    public HazelcastInstance hazelcast() {
-        return hz;
-    }
-
     public BusConfig config() {
         return config;
     }
@@ -256,20 +252,10 @@ public final class BusMember {
         return sessions;
     }
 
-    /** The placement plan's map ({@link PlacementPlan#MAP}). */
-    public IMap<String, PlacementPlan> plans() {
-        return plans;
-    }
-
     /** Why an edited configuration file was refused (the running configuration stays), or null. */
     public String configError() {
         PlacementLoop current = placement;
         return current == null ? null : current.configError();
-    }
-
-    /** What this member measures of the sessions it runs, for the metrics. */
-    public MemberFigures figures() {
-        return figures;
     }
 
     /** Where this member's Prometheus endpoint listens, or null when it serves none. */

@@ -429,7 +429,10 @@ public enum ItemType {
         }
     }
 
-    /** An event's decoded value (JSON: text, BigInteger, BigDecimal, Boolean) as the column's value; null stays null. */
+    /**
+     * An event's decoded value (JSON: text, BigInteger, BigDecimal, Boolean) as the column's value.
+     * {@code raw} is never null: a JSON null clears the column without conversion (the caller's rule).
+     */
     public abstract Object convert(String activity, ItemDefinition item, Object raw) throws Refused;
 
     /** What a value of the item must be, for a refusal. */

@@ -34,6 +34,8 @@ final class ActivityBatch {
 
     /** Rows per lock statement; a batch's keys are locked in sorted order across the statements. */
     private static final int LOCKS_PER_STATEMENT = 500;
+    /** Whether this activity has a quarantined event older than the batch (parameters: activity key, id bound). */
+    private static final String QUARANTINED = "EXISTS(SELECT 1 FROM bam_failed_events WHERE target_activity = ? AND id < ?)";
 
     private final ActivityDefinition definition;
     private final List<ItemDefinition> items;
@@ -132,7 +134,7 @@ final class ActivityBatch {
             fold.instance(target);
         }
         // a quarantine of a continued instance may have committed while this batch waited for its lock: look again
-        boolean quarantined = continued.isEmpty() ? present.quarantined() : present(connection).quarantined();
+        boolean quarantined = continued.isEmpty() ? present.quarantined() : quarantined(connection);
         StringBuilder columns = new StringBuilder("SELECT `ActivityID`, `IsComplete`, `LastModified`");
         for (ItemDefinition item : items) {
             columns.append(", ").append(item.column());
@@ -174,13 +176,24 @@ final class ActivityBatch {
      */
     private Present present(Connection connection) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement("SELECT EXISTS(SELECT 1 FROM "
-                + definition.continuationsTable() + "), EXISTS(SELECT 1 FROM bam_failed_events WHERE target_activity = ?"
-                + " AND id < ?)")) {
+                + definition.continuationsTable() + "), " + QUARANTINED)) {
             select.setString(1, Quarantine.activityKey(definition.name()));
             select.setLong(2, holdsBelowId);
             try (ResultSet row = select.executeQuery()) {
                 row.next();
                 return new Present(row.getBoolean(1), row.getBoolean(2));
+            }
+        }
+    }
+
+    /** {@link Present#quarantined} alone, read again. */
+    private boolean quarantined(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + QUARANTINED)) {
+            select.setString(1, Quarantine.activityKey(definition.name()));
+            select.setLong(2, holdsBelowId);
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return row.getBoolean(1);
             }
         }
     }

@@ -44,6 +44,8 @@ public final class Applier {
     private static final Logger LOG = LogManager.getLogger(Applier.class);
     /** Tries of a batch that keeps meeting another transaction's locks before the session backs off. */
     private static final int MAX_ATTEMPTS = 5;
+    /** A checkpoint row's columns in the order {@link #checkpoint(String, ResultSet)} reads them. */
+    private static final String CHECKPOINT_COLUMNS = "epoch, batch_no, batch_seqs, max_seq, events_applied, events_failed, outbox_id";
 
     private final DataSource destination;
     private final String sessionId;
@@ -121,8 +123,8 @@ public final class Applier {
             connection.setAutoCommit(false);
             try {
                 List<String> taking = new ArrayList<>();
-                try (PreparedStatement select = connection.prepareStatement("SELECT epoch, batch_no, batch_seqs, max_seq,"
-                        + " events_applied, events_failed, outbox_id, session_id FROM bam_checkpoints WHERE session_id IN ("
+                try (PreparedStatement select = connection.prepareStatement("SELECT " + CHECKPOINT_COLUMNS
+                        + ", session_id FROM bam_checkpoints WHERE session_id IN ("
                         + "?,".repeat(ids.size() - 1) + "?) ORDER BY session_id FOR UPDATE SKIP LOCKED")) {
                     for (int i = 0; i < ids.size(); i++) {
                         select.setString(i + 1, ids.get(i));
@@ -140,8 +142,7 @@ public final class Applier {
                                 outcomes.put(id, new StaleEpochException(id, epoch, recorded));
                             } else {
                                 taking.add(id);
-                                outcomes.put(id, new Checkpoint(id, epoch, rows.getLong(2), SeqRanges.parse(rows.getString(3)),
-                                        rows.getLong(4), rows.getLong(5), rows.getLong(6), rows.getString(7)));
+                                outcomes.put(id, checkpoint(id, rows).withEpoch(epoch));
                             }
                         }
                     }
@@ -457,17 +458,18 @@ public final class Applier {
 
     private Checkpoint read(Connection connection, boolean forUpdate) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT epoch, batch_no, batch_seqs, max_seq, events_applied, events_failed, outbox_id FROM bam_checkpoints"
-                        + " WHERE session_id = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+                "SELECT " + CHECKPOINT_COLUMNS + " FROM bam_checkpoints WHERE session_id = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
             select.setString(1, sessionId);
             try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    return null;
-                }
-                return new Checkpoint(sessionId, row.getLong(1), row.getLong(2), SeqRanges.parse(row.getString(3)),
-                        row.getLong(4), row.getLong(5), row.getLong(6), row.getString(7));
+                return row.next() ? checkpoint(sessionId, row) : null;
             }
         }
+    }
+
+    /** The checkpoint of {@code sessionId} in {@code row}, which selected {@link #CHECKPOINT_COLUMNS} first. */
+    private static Checkpoint checkpoint(String sessionId, ResultSet row) throws SQLException {
+        return new Checkpoint(sessionId, row.getLong(1), row.getLong(2), SeqRanges.parse(row.getString(3)), row.getLong(4),
+                row.getLong(5), row.getLong(6), row.getString(7));
     }
 
     private void writeCheckpoint(Connection connection, Checkpoint next) throws SQLException {

@@ -27,9 +27,4 @@ public record SessionSettings(int batchSize, long batchBytes, long gapWaitMillis
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
     /** The outbox table a source names when it names none. */
     public static final String DEFAULT_OUTBOX_TABLE = "bam_outbox";
-
-    /** Every default. */
-    public static final SessionSettings DEFAULTS = new SessionSettings(DEFAULT_BATCH_SIZE, DEFAULT_BATCH_BYTES,
-            DEFAULT_GAP_WAIT_MILLIS, DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_IDLE_POLL_MAX_MILLIS, DEFAULT_MAX_BACKOFF_MILLIS,
-            DEFAULT_RETENTION);
 }

@@ -99,8 +99,11 @@ public final class ClaimCombiner {
         return claimed;
     }
 
-    /** Claims {@code mover}'s session together with whatever other first claims are waiting. */
-    Outcome claim(SessionMover mover) throws SQLException {
+    /**
+     * Claims {@code mover}'s session together with whatever other first claims are waiting, and
+     * leaves the outcome with the mover ({@link SessionMover#combined}).
+     */
+    void claim(SessionMover mover) throws SQLException {
         Request request = new Request(mover);
         List<Request> batch;
         synchronized (this) {
@@ -126,17 +129,8 @@ public final class ClaimCombiner {
         if (batch != null) {
             lead(batch);
         }
-        synchronized (this) {
-            if (request.failure instanceof SQLException e) {
-                throw e;
-            }
-            if (request.failure != null) {
-                throw (RuntimeException) request.failure;
-            }
-            if (request.outcome == Outcome.CLAIMED) {
-                mover.claimed(request.checkpoint);
-            }
-            return request.outcome;
+        synchronized (this) { // the leader wrote the request's fields under this lock
+            mover.combined(request.outcome, request.checkpoint, request.failure);
         }
     }
 

@@ -73,6 +73,9 @@ public final class SessionMover {
      * error) keep its epoch.
      */
     public Checkpoint claim() throws SQLException {
+        if (combinable()) {
+            combiner.claim(this); // leaves its outcome here, as a claim the scheduler made together does
+        }
         ClaimCombiner.Outcome combined = combinedOutcome;
         combinedOutcome = null;
         if (combinedFailure != null) {
@@ -86,15 +89,6 @@ public final class SessionMover {
         if (combined == ClaimCombiner.Outcome.CLAIMED) {
             return checkpoint;
         }
-        if (!claimedBefore && combiner != null && combined == null) {
-            switch (combiner.claim(this)) {
-                case CLAIMED -> {
-                    return checkpoint;
-                }
-                case EPOCH_TAKEN -> claimedBefore = true; // the source part alone, under the epoch already taken
-                case ALONE -> { }
-            }
-        }
         Checkpoint claimed = applier.claim(epoch, claimedBefore);
         claimedBefore = true;
         String outboxId = reader.claim(claimed);
@@ -106,18 +100,17 @@ public final class SessionMover {
         return claimed;
     }
 
-    /** A combined claim took this session ({@link ClaimCombiner}): the mover continues from {@code claimed}. */
-    void claimed(Checkpoint claimed) {
-        claimedBefore = true;
-        checkpoint = claimed;
-    }
-
-    /** What a claim made together with others did for this session, for its next {@link #claim}. */
+    /**
+     * What a claim made together with others did for this session, for its next {@link #claim}:
+     * taken (the mover continues from {@code claimed}), its epoch taken (the source part alone
+     * follows), to claim alone, or a failure to throw.
+     */
     void combined(ClaimCombiner.Outcome outcome, Checkpoint claimed, Exception failure) {
         combinedFailure = failure;
         combinedOutcome = failure == null ? outcome : null;
         if (failure == null && outcome == ClaimCombiner.Outcome.CLAIMED) {
-            claimed(claimed);
+            claimedBefore = true;
+            checkpoint = claimed;
         } else if (failure == null && outcome == ClaimCombiner.Outcome.EPOCH_TAKEN) {
             claimedBefore = true; // the source part alone, under the epoch already taken
         }

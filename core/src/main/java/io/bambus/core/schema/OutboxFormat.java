@@ -66,7 +66,4 @@ public enum OutboxFormat {
             return empty.getMetaData().isNullable(1) == ResultSetMetaData.columnNoNulls ? IN_PLACE : NULLABLE;
         }
     }
-
-    /** A condition for "not moved" that holds in either format (for counts and tools, not for the hot path). */
-    public static final String UNMOVED_EITHER = "COALESCE(moved_batch, 0) = 0";
 }

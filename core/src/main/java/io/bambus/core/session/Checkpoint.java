@@ -11,6 +11,10 @@ import java.io.Serializable;
 public record Checkpoint(String sessionId, long epoch, long batchNo, SeqRanges batchSeqs, long maxSeq,
                          long eventsApplied, long eventsFailed, String outboxId) implements Serializable {
 
+    public Checkpoint withEpoch(long taken) {
+        return new Checkpoint(sessionId, taken, batchNo, batchSeqs, maxSeq, eventsApplied, eventsFailed, outboxId);
+    }
+
     public Checkpoint withOutboxId(String id) {
         return new Checkpoint(sessionId, epoch, batchNo, batchSeqs, maxSeq, eventsApplied, eventsFailed, id);
     }

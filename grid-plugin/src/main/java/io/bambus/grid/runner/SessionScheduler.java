@@ -412,7 +412,7 @@ public final class SessionScheduler implements AutoCloseable {
             long next;
             try {
                 open();
-                if (loop != null && !closed && !loop.claimed() && loop.mover().combinable() && !runner.stopping()) {
+                if (wantsFirstClaim()) {
                     claimTogether();
                 }
                 next = loop == null || closed ? SessionLoop.FINISHED : loop.step();
@@ -430,6 +430,12 @@ public final class SessionScheduler implements AutoCloseable {
             } else {
                 queue(next);
             }
+        }
+
+        /** Whether the session's next step is a first claim that can go with others' (opened, not stopping). */
+        private boolean wantsFirstClaim() {
+            SessionLoop current = loop;
+            return current != null && !closed && current.mover().combinable() && !runner.stopping();
         }
 
         private void open() {
@@ -466,7 +472,7 @@ public final class SessionScheduler implements AutoCloseable {
                                 e.toString());
                         continue;
                     }
-                    if (other.loop != null && !other.loop.claimed() && other.loop.mover().combinable() && !other.runner.stopping()) {
+                    if (other.wantsFirstClaim()) {
                         byCombiner.computeIfAbsent(other.loop.mover().combiner(), c -> new ArrayList<>()).add(other.loop.mover());
                     }
                 }

@@ -37,6 +37,15 @@ final class BenchSupport {
     }
 
     /** Writes {@code orders} orders (4 events each) into a source's outbox, in large transactions. */
+    /** The ids of {@code count} benchmark sources: src0, src1, ... */
+    static List<String> sourceIds(int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add("src" + i);
+        }
+        return ids;
+    }
+
     static void preload(DataSource source, String prefix, int orders) throws Exception {
         try (Connection connection = source.getConnection()) {
             connection.setAutoCommit(false);

@@ -2,7 +2,6 @@ package io.bambus.grid.bench;
 
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.MemberProcesses;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -36,10 +35,7 @@ final class BusRate {
      * database server's process (-1: its CPU is not measured).
      */
     static Result measure(int sources, int orders, int warmUpOrders, int batch, long serverPid) throws Exception {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < sources; i++) {
-            ids.add("src" + i);
-        }
+        List<String> ids = BenchSupport.sourceIds(sources);
         String extra = "batchSize: " + batch + "\n";
         try (BusEnvironment env = new BusEnvironment(ids, extra);
              MemberProcesses members = new MemberProcesses(env.configFile, 2)) {

@@ -62,10 +62,7 @@ public final class Ceiling {
     /** Replays the writes of {@code sources} sessions' batches at once; events per second over the measured part. */
     private static double replay(int sources, int orders, int warmUp, int batch, boolean sourceMarks) throws Exception {
         int all = warmUp + orders;
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < sources; i++) {
-            ids.add("src" + i);
-        }
+        List<String> ids = BenchSupport.sourceIds(sources);
         try (BusEnvironment env = new BusEnvironment(ids, "batchSize: " + batch + "\n")) {
             BenchSupport.deploy(env);
             for (String id : ids) {
@@ -172,8 +169,8 @@ public final class Ceiling {
     }
 
     private static void mark(Connection source, String id, long batchNo, long first, long last) throws Exception {
-        try (PreparedStatement mark = source.prepareStatement("UPDATE bam_outbox SET moved_at = LEAST(moved_at,"
-                + " UTC_TIMESTAMP(6)), moved_batch = ? WHERE (seq BETWEEN ? AND ?)");
+        try (PreparedStatement mark = source.prepareStatement("UPDATE bam_outbox SET " + OutboxFormat.IN_PLACE.mark()
+                + " WHERE (seq BETWEEN ? AND ?)");
              PreparedStatement owner = source.prepareStatement("UPDATE bam_outbox_owner SET epoch = ?, outbox_table = ?,"
                      + " max_seq = GREATEST(max_seq, ?), batch_no = GREATEST(batch_no, ?), updated_at = UTC_TIMESTAMP(6)"
                      + " WHERE session_id = ?")) {

@@ -77,7 +77,7 @@ public final class Peer {
 
     /** The peer over {@code sources} preloaded outboxes, timed as the bus is ({@link BusRate#window}). */
     private static BusRate.Result peerRate(int sources, int orders, int warmUp, int batch, long serverPid) throws Exception {
-        try (BusEnvironment env = new BusEnvironment(ids(sources), null); PeerPipeline peer = new PeerPipeline(env, batch)) {
+        try (BusEnvironment env = new BusEnvironment(BenchSupport.sourceIds(sources), null); PeerPipeline peer = new PeerPipeline(env, batch)) {
             BenchSupport.deploy(env);
             // the first start records where the binary log stands; the outboxes fill while it is stopped
             peer.start();
@@ -94,7 +94,7 @@ public final class Peer {
     }
 
     private static List<Long> peerLatency(int rate, int seconds, int batch) throws Exception {
-        try (BusEnvironment env = new BusEnvironment(ids(2), null); PeerPipeline peer = new PeerPipeline(env, batch)) {
+        try (BusEnvironment env = new BusEnvironment(BenchSupport.sourceIds(2), null); PeerPipeline peer = new PeerPipeline(env, batch)) {
             BenchSupport.deploy(env);
             peer.start();
             List<Long> latencies = Latency.measure(env.sources, env.destination, rate, seconds);
@@ -105,7 +105,7 @@ public final class Peer {
 
     /** The fixed load on 2 sources for 10 s, a kill -9 of the member running src0, 10 s more, then the count. */
     private static String busKill(int rate, int batch) throws Exception {
-        List<String> ids = ids(2);
+        List<String> ids = BenchSupport.sourceIds(2);
         try (BusEnvironment env = new BusEnvironment(ids, "batchSize: " + batch + "\npollIntervalMillis: 5\n");
              MemberProcesses members = new MemberProcesses(env.configFile, 2)) {
             members.start(0);
@@ -143,7 +143,7 @@ public final class Peer {
 
     /** The same with the peer: kill -9 of its JVM, restarted at once (its offsets flushed every second). */
     private static String peerKill(int rate, int batch) throws Exception {
-        List<String> ids = ids(2);
+        List<String> ids = BenchSupport.sourceIds(2);
         try (BusEnvironment env = new BusEnvironment(ids, null); PeerPipeline peer = new PeerPipeline(env, batch)) {
             BenchSupport.deploy(env);
             peer.start();
@@ -204,13 +204,6 @@ public final class Peer {
         throw new IllegalStateException("nothing committed within 120 s of the kill");
     }
 
-    private static List<String> ids(int sources) {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < sources; i++) {
-            ids.add("src" + i);
-        }
-        return ids;
-    }
 
     private static long serverPid(int port) throws Exception {
         try (Connection connection = java.sql.DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/", "root", "");

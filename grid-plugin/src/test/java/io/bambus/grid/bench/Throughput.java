@@ -37,10 +37,7 @@ public final class Throughput {
 
     /** The plain JDBC mover over {@code sources} preloaded outboxes, timed as the bus is. */
     static BusRate.Result plain(int sources, int orders, int warmUp, int batch) throws Exception {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < sources; i++) {
-            ids.add("src" + i);
-        }
+        List<String> ids = BenchSupport.sourceIds(sources);
         try (BusEnvironment env = new BusEnvironment(ids, "batchSize: " + batch + "\n")) {
             BenchSupport.deploy(env);
             for (String id : ids) {
