@@ -47,6 +47,8 @@ public final class OutboxReader {
     private static final java.util.Set<String> TOLD_NULLABLE = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Missing seqs probed one by one when a range probe finds a held one; past that the batch stops there. */
     private static final int MAX_GAP_PROBES = 64;
+    /** Seqs per DELETE when moved rows are deleted at once (retention 0). */
+    private static final int DELETE_CHUNK = 500;
 
     /** Up to this many waiting events are counted exactly; above it the lag is the span of waiting seqs. */
     public static final int EXACT_LAG_LIMIT = 10_000;
@@ -256,11 +258,6 @@ public final class OutboxReader {
 
     private String claim(Connection connection, Checkpoint checkpoint) throws SQLException {
         format = null; // read again at every claim: a session resumed after its outbox was converted finds the new layout
-        if (format(connection) == OutboxFormat.NULLABLE && TOLD_NULLABLE.add(table)) {
-            LOG.info("Session '{}': outbox '{}' has nullable moved_batch and moved_at (the layout before 2026-12); marking"
-                    + " rows moved costs about twice as much there: docs/operations.md, 'Upgrading an outbox', says how"
-                    + " to convert it", checkpoint.sessionId(), tableName);
-        }
         return fenced(connection, checkpoint.sessionId(), checkpoint.epoch(), checkpoint.batchNo(), checkpoint.maxSeq(),
                 true, owner -> {
             checkIdentity(connection, checkpoint, owner);
@@ -268,7 +265,7 @@ public final class OutboxReader {
             // a claim sets it to the batch it reconciled to: a row of the checkpoint's outbox at exactly the
             // checkpoint's batch has that batch marked and no later one
             boolean known = !owner.created() && checkpoint.outboxId() != null;
-            boolean marked = known && owner.batchNo() == checkpoint.batchNo(); // its batch marked, no later one
+            boolean marked = owner.atCheckpoint(tableName, checkpoint); // its batch marked, no later one
             boolean behind = known && owner.batchNo() < checkpoint.batchNo(); // its last acknowledgement lost, no later one
             if (!marked) {
                 markBatch(connection, checkpoint.batchNo(), checkpoint.batchSeqs());
@@ -326,13 +323,14 @@ public final class OutboxReader {
                                 continue; // a row the table's collation matched to another spelling: that session claims alone
                             }
                             Checkpoint checkpoint = claims.get(reader);
-                            if (rows.getLong(4) > checkpoint.epoch()) {
+                            Owner owner = new Owner(rows.getString(2), rows.getString(3), rows.getLong(4), rows.getLong(5), false);
+                            if (owner.epoch() > checkpoint.epoch()) {
                                 outcomes.put(reader, new StaleEpochException(checkpoint.sessionId(), checkpoint.epoch(),
-                                        rows.getLong(4), "source outbox '" + reader.tableName + "'"));
-                            } else if (checkpoint.outboxId() != null && checkpoint.outboxId().equals(rows.getString(3))
-                                    && reader.tableName.equals(rows.getString(2)) && rows.getLong(5) == checkpoint.batchNo()) {
+                                        owner.epoch(), "source outbox '" + reader.tableName + "'"));
+                            } else if (owner.atCheckpoint(reader.tableName, checkpoint)) {
                                 outcomes.put(reader, checkpoint.outboxId());
                                 taken.add(checkpoint.sessionId());
+                                reader.format = null; // as a single claim does: the layout read again at first use
                             }
                         }
                     }
@@ -472,14 +470,20 @@ public final class OutboxReader {
     }
 
     /**
-     * The table's layout, read once: converting a table means pausing its session (docs/operations.md), and
-     * the runner that resumes it has a new reader.
+     * The table's layout, read when not known: at every claim (single or bulk) and after an empty read
+     * of an older outbox, so one converted under a paused or running session is found (docs/operations.md).
+     * The first time this process finds an outbox of the older layout, it says so once.
      */
     private OutboxFormat format(Connection connection) throws SQLException {
         OutboxFormat known = format;
         if (known == null) {
             known = OutboxFormat.of(connection, table);
             format = known;
+            if (known == OutboxFormat.NULLABLE && TOLD_NULLABLE.add(table)) {
+                LOG.info("Outbox '{}' has nullable moved_batch and moved_at (the layout before 2026-12); marking rows moved"
+                        + " costs about twice as much there: docs/operations.md, 'Upgrading an outbox', says how to convert it",
+                        table);
+            }
         }
         return known;
     }
@@ -490,6 +494,12 @@ public final class OutboxReader {
 
     /** The session's row in {@code bam_outbox_owner}, locked for the transaction. */
     private record Owner(String outboxTable, String outboxId, long epoch, long batchNo, boolean created) {
+
+        /** Whether this row is the checkpoint's outbox as {@code tableName} with exactly the checkpoint's batch marked. */
+        boolean atCheckpoint(String tableName, Checkpoint checkpoint) {
+            return !created && checkpoint.outboxId() != null && checkpoint.outboxId().equals(outboxId)
+                    && tableName.equals(outboxTable) && batchNo == checkpoint.batchNo();
+        }
     }
 
     private interface SourceWork<T> {
@@ -628,17 +638,51 @@ public final class OutboxReader {
         if (seqs.isEmpty()) {
             return 0;
         }
-        String sql = retention.isZero()
-                ? "DELETE FROM " + table + " WHERE " + seqs.sqlCondition("seq")
-                // by primary key alone: a range on (moved_batch, seq) would reach the application's next uncommitted insert
-                : "UPDATE " + table + " SET " + format(connection).mark() + " WHERE " + seqs.sqlCondition("seq");
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            int index = 1;
-            if (!retention.isZero()) {
-                statement.setLong(index++, batchNo);
-            }
-            seqs.bind(statement, index);
+        if (retention.isZero()) {
+            return deleteExactly(connection, seqs);
+        }
+        // by primary key alone: a range on (moved_batch, seq) would reach the application's next uncommitted insert; the
+        // range's end may meet it too, but an UPDATE under READ COMMITTED reads past a row it cannot lock (semi-consistent)
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + table + " SET " + format(connection).mark()
+                + " WHERE " + seqs.sqlCondition("seq"))) {
+            statement.setLong(1, batchNo);
+            seqs.bind(statement, 2);
             return statement.executeUpdate();
+        }
+    }
+
+    /**
+     * Deletes exactly the batch's seqs, each found by the primary key: the seqs are a derived table
+     * (at most {@value #DELETE_CHUNK} a statement) joined to the outbox in that order, so each row is
+     * an exact lookup ({@code eq_ref}) and no other row is read. A {@code BETWEEN} reads the row after
+     * the range's end as well, and an {@code IN} list on a small table (the usual outbox when moved
+     * rows are deleted) is a full scan: when such a row is the application's uncommitted insert of
+     * the next seq, a DELETE (which, unlike an UPDATE, does not read past a locked row) waits for the
+     * application's transaction to end.
+     */
+    private int deleteExactly(Connection connection, SeqRanges seqs) throws SQLException {
+        int deleted = 0;
+        List<Long> chunk = new ArrayList<>();
+        for (int i = 0; i < seqs.rangeCount(); i++) {
+            for (long seq = seqs.from(i); seq <= seqs.to(i); seq++) {
+                chunk.add(seq);
+                if (chunk.size() == DELETE_CHUNK) {
+                    deleted += deleteSeqs(connection, chunk);
+                    chunk.clear();
+                }
+            }
+        }
+        return chunk.isEmpty() ? deleted : deleted + deleteSeqs(connection, chunk);
+    }
+
+    private int deleteSeqs(Connection connection, List<Long> seqs) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE o FROM (SELECT ? AS seq"
+                + " UNION ALL SELECT ?".repeat(seqs.size() - 1) + ") AS moved STRAIGHT_JOIN " + table
+                + " AS o ON o.seq = moved.seq")) {
+            for (int i = 0; i < seqs.size(); i++) {
+                delete.setLong(i + 1, seqs.get(i));
+            }
+            return delete.executeUpdate();
         }
     }
 

@@ -87,6 +87,44 @@ class OpenApplicationTransactionTest {
     }
 
     @Test
+    void withRetentionZeroTheDeleteOfAMovedBatchDoesNotWaitForTheApplicationsNextInsert() throws Exception {
+        try (BusFixture bus = new BusFixture(); Connection app = bus.source.getConnection()) {
+            try (EventStream events = EventStream.on(bus.source)) {
+                begin(events, "z1");
+                begin(events, "z2");
+                begin(events, "z3");
+            }
+            app.setAutoCommit(false);
+            try (EventStream held = EventStream.on(app)) {
+                begin(held, "held"); // the next seq, inserted and not committed
+            }
+            SessionMover mover = new SessionMover(bus.reader(Duration.ZERO), bus.applier("s"), 100,
+                    SessionSettings.DEFAULT_BATCH_BYTES, GAP_WAIT_MILLIS, 1);
+            java.util.concurrent.ExecutorService session = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                long started = System.nanoTime();
+                java.util.concurrent.Future<Integer> moved = session.submit(() -> {
+                    mover.claim();
+                    return mover.moveBatch();
+                });
+                // before: the DELETE … BETWEEN read the held row after the batch and waited for the application (50 s)
+                assertEquals(3, moved.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                        "the batch below the open insert moved and its rows were deleted while the application's transaction is open");
+                System.out.printf("OPEN-TX retention 0: batch moved and deleted after %.2f s with the next insert open%n",
+                        seconds(started));
+                assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox WHERE instance_id LIKE 'z%'"),
+                        "the moved rows are gone");
+            } finally {
+                session.shutdownNow();
+            }
+            app.commit();
+            assertEquals(1, BusFixture.drain(mover));
+            assertEquals(4, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_PurchaseOrder_active"));
+            assertEquals(0, bus.count(bus.source, "SELECT COUNT(*) FROM bam_outbox"));
+        }
+    }
+
+    @Test
     void oneInstanceFollowsSeqOrderWhenALaterSeqCommitsFirstAndAReplayReachesTheSameTables() throws Exception {
         try (BusFixture bus = new BusFixture(); Connection t1 = bus.source.getConnection()) {
             t1.setAutoCommit(false);
