@@ -23,13 +23,13 @@ import java.util.Set;
  * reported at once with its key and the fix; secrets (the destination password, password hashes)
  * may come from environment variables or files and never appear in {@link #toString()}.
  */
-public record UiConfig(String host, int port, boolean secureCookies, String clusterName, List<String> clusterAddresses,
-                       String sessionsMap, DatabaseConfig destination, List<User> users) {
+public record UiConfig(String host, int port, boolean secureCookies, List<String> hostNames, String clusterName,
+                       List<String> clusterAddresses, String sessionsMap, DatabaseConfig destination, List<User> users) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String WHAT = "management UI configuration";
     private static final Set<String> TOP_KEYS = Set.of("http", "cluster", "destination", "users");
-    private static final Set<String> HTTP_KEYS = Set.of("host", "port", "secureCookies");
+    private static final Set<String> HTTP_KEYS = Set.of("host", "port", "secureCookies", "hostNames");
     private static final Set<String> CLUSTER_KEYS = Set.of("name", "addresses", "sessionsMap");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
             "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
@@ -72,6 +72,23 @@ public record UiConfig(String host, int port, boolean secureCookies, String clus
         String host = ConfigSections.text(http, "host");
         int port = (int) ConfigSections.number(http, "port", 8080, 0, 65_535, problems, "http.");
         boolean secure = http.has("secureCookies") && http.get("secureCookies").asBoolean(false);
+        List<String> hostNames = new ArrayList<>();
+        JsonNode hostNodes = http.get("hostNames");
+        if (hostNodes != null && !hostNodes.isNull()) {
+            if (!hostNodes.isArray()) {
+                problems.add("http.hostNames: must be a list of the names browsers use for the UI, e.g. [\"bam.example.com\"]");
+            } else {
+                hostNodes.forEach(node -> {
+                    String name = node.asText().toLowerCase(Locale.ROOT);
+                    if (!node.isTextual() || !name.matches("[a-z0-9.\\-]{1,253}|\\[[0-9a-f:.]{2,45}]")) {
+                        problems.add("http.hostNames: '" + node.asText() + "' is not a host name or IP address (no port;"
+                                + " an IPv6 address in brackets)");
+                    } else {
+                        hostNames.add(name);
+                    }
+                });
+            }
+        }
 
         JsonNode cluster = section(root, "cluster", problems);
         ConfigSections.unknownKeys("cluster.", cluster, CLUSTER_KEYS, problems);
@@ -140,7 +157,8 @@ public record UiConfig(String host, int port, boolean secureCookies, String clus
         if (!problems.isEmpty()) {
             throw new ConfigException(WHAT, origin, problems);
         }
-        return new UiConfig(host == null ? "127.0.0.1" : host, port, secure, clusterName == null ? "bambus" : clusterName,
+        return new UiConfig(host == null ? "127.0.0.1" : host, port, secure, List.copyOf(hostNames),
+                clusterName == null ? "bambus" : clusterName,
                 List.copyOf(addresses), sessionsMap == null ? "eventbus.sessions" : sessionsMap, destination, List.copyOf(users));
     }
 

@@ -45,9 +45,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The hostile pass against a running UI, over HTTP: each test is one finding of issue 15, and
- * fails on the code that had it. Requests from distinct client addresses use 127.0.0.2 … as
- * their source. One member, one session with a producer, the UI with an operator and a viewer.
+ * The hostile passes against a running UI, over HTTP: each test is one finding of issue 15 or of
+ * issue 26 (the second pass), and fails on the code that had it. Requests from distinct client
+ * addresses use 127.0.0.2 … as their source. One member, one session with a producer, the UI
+ * with an operator and a viewer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(180)
@@ -288,5 +289,204 @@ class HostilePassIT {
         HttpResponse<String> zero = api.get("/api/activities/Order/instances?item=Step&value=0");
         assertEquals(200, zero.statusCode());
         assertEquals(0, ApiClient.json(zero).get("total").asLong(), "no Step is 0: 'abc' used to find these");
+    }
+
+    // ---- issue 26, the second pass
+
+    @Test
+    void aMalformedBulkActionIsRefusedAndActsOnNothing() throws Exception {
+        failEvents("Refund", 3);
+        ApiClient api = new ApiClient(base);
+        assertEquals(200, api.login("olga", "operator-pass").statusCode());
+        awaitFailed(api, "Refund", 3);
+        for (String malformed : List.of("{\"ids\":4,\"session\":\"shop\"}", "{\"ids\":\"4\",\"session\":\"shop\"}",
+                "{\"ids\":[],\"session\":\"shop\"}", "{\"ids\":[1.5],\"session\":\"shop\"}",
+                "{\"session\":{\"a\":1},\"activity\":\"Refund\"}", "{\"sessions\":\"shop\",\"activity\":\"Refund\"}",
+                "{\"session\":\"shop\",\"activity\":\"Refund\",\"expected\":\"3\"}",
+                "{\"session\":\"shop\",\"activity\":\"Refund\",\"expected\":2.9}")) {
+            for (String action : List.of("discard", "retry")) {
+                HttpResponse<String> response = api.post("/api/failed/" + action, malformed, true);
+                assertEquals(400, response.statusCode(), action + " " + malformed + ": " + response.body());
+            }
+        }
+        assertEquals(3, failedCount(api, "Refund"), "no failed event was retried or discarded");
+        HttpResponse<String> named = api.post("/api/failed/discard", "{\"session\":\"shop\",\"activity\":\"Refund\","
+                + "\"expected\":3}", true);
+        assertEquals(200, named.statusCode(), named.body());
+        assertEquals(3, ApiClient.json(named).get("discarded").size());
+    }
+
+    @Test
+    void aBulkActionActsOnExactlyTheCountTheOperatorSawOrRefuses() throws Exception {
+        ApiClient api = new ApiClient(base);
+        assertEquals(200, api.login("olga", "operator-pass").statusCode());
+        int written = 0;
+        long discarded = 0;
+        int accepted = 0;
+        int refused = 0;
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            // failures keep arriving while the operator counts and discards, as in the reproduction
+            Future<Integer> writing = writer.submit(() -> {
+                int n = 0;
+                long until = System.currentTimeMillis() + 12_000;
+                while (System.currentTimeMillis() < until) {
+                    try (io.bambus.core.event.EventStream events = io.bambus.core.event.EventStream.on(env.sources.get("shop"))) {
+                        events.beginActivity("Rebate", "rebate-" + n++);
+                    }
+                    Thread.sleep(15); // a steady trickle, not a wait for a state
+                }
+                return n;
+            });
+            while (!writing.isDone()) {
+                long seen = failedCount(api, "Rebate");
+                HttpResponse<String> response = api.post("/api/failed/discard", "{\"session\":\"shop\",\"activity\":\"Rebate\","
+                        + "\"expected\":" + seen + "}", true);
+                if (response.statusCode() == 200) {
+                    accepted++;
+                    int acted = ApiClient.json(response).get("discarded").size();
+                    assertEquals(seen, acted, "an accepted discard acted on exactly the count the operator saw");
+                    discarded += acted;
+                } else {
+                    assertEquals(409, response.statusCode(), response.body());
+                    refused++;
+                }
+            }
+            written = writing.get();
+        } finally {
+            writer.shutdownNow();
+        }
+        System.out.println("bulk discards while failures arrive: " + accepted + " accepted, " + refused + " refused (count changed), "
+                + discarded + " of " + written + " events discarded");
+        assertTrue(accepted > 0, "some discards went through");
+        long finalDiscarded = discarded;
+        int finalWritten = written;
+        // every event written is either discarded or still listed: none lost, none counted twice
+        Await.until("every failed Rebate event quarantined", TIMEOUT, () -> failedCount(api, "Rebate") + finalDiscarded == finalWritten);
+    }
+
+    @Test
+    void aLoginAnswersTheSameForAMadeUpNameAndARealOne() throws Exception {
+        try (AutoCloseable stopped = freeze()) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(401, RawHttp.login("127.0.0.80", port, "ghost-" + i, "guess").status(), "made-up name " + i);
+            }
+            int madeUp = RawHttp.login("127.0.0.80", port, "ghost-3", "guess").status();
+            int real = RawHttp.login("127.0.0.80", port, "vic", "guess").status();
+            assertEquals(madeUp, real, "a fourth made-up name and a real name answer alike (before: 429 and 401)");
+        }
+    }
+
+    @Test
+    void aMalformedBasicHeaderIsA401WithoutATrace() throws Exception {
+        String noColon = java.util.Base64.getEncoder().encodeToString("vicviewer-pass".getBytes(StandardCharsets.UTF_8));
+        for (String header : List.of("Basic !", "Basic " + noColon, "Basic", "Basic ====")) {
+            RawHttp.Response response = RawHttp.send("127.0.0.81", port, "GET", "/metrics", Map.of("Authorization", header), null);
+            assertEquals(401, response.status(), header + ": " + response.body());
+            assertFalse(response.body().contains("Exception"), response.body());
+        }
+    }
+
+    @Test
+    void aRequestForAnotherHostNameIsRefused() throws Exception {
+        String body = "{\"username\":\"vic\",\"password\":\"viewer-pass\"}";
+        RawHttp.Response rebound = RawHttp.send("127.0.0.82", port, "POST", "/api/login", Map.of("Host", "evil.example:" + port,
+                "Origin", "http://evil.example:" + port, "Content-Type", "application/json"), body);
+        assertEquals(421, rebound.status(), "a DNS-rebinding page's login: " + rebound.body());
+        assertTrue(rebound.body().contains("http.hostNames"), rebound.body());
+        assertEquals(421, RawHttp.send("127.0.0.82", port, "GET", "/", Map.of("Host", "evil.example"), null).status());
+        assertEquals(200, RawHttp.send("127.0.0.82", port, "POST", "/api/login", Map.of("Host", "localhost:" + port,
+                "Origin", "http://localhost:" + port, "Content-Type", "application/json"), body).status(), "localhost is this UI");
+    }
+
+    @Test
+    void threeHundredSlowLoginBodiesDoNotKeepAnOperatorOut() throws Exception {
+        List<java.net.Socket> slow = new ArrayList<>();
+        ExecutorService admin = Executors.newSingleThreadExecutor();
+        try {
+            for (int i = 0; i < 300; i++) {
+                java.net.Socket socket = new java.net.Socket();
+                socket.bind(new java.net.InetSocketAddress("127.0.0.90", 0));
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+                socket.getOutputStream().write(("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type:"
+                        + " application/json\r\nContent-Length: 200\r\n\r\n{").getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                slow.add(socket);
+            }
+            // one more byte every 5 s on each, as in the reproduction: the connections never go idle
+            Thread trickle = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(5_000);
+                        for (java.net.Socket socket : slow) {
+                            try {
+                                socket.getOutputStream().write(' ');
+                                socket.getOutputStream().flush();
+                            } catch (java.io.IOException cut) {
+                                // the server ended this one
+                            }
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "slow-bodies");
+            trickle.setDaemon(true);
+            trickle.start();
+            Future<Integer> login = admin.submit(() -> RawHttp.login("127.0.0.91", port, "olga", "operator-pass").status());
+            try {
+                assertEquals(200, login.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                        "the operator logs in while 300 connections trickle login bodies (before: no answer past 30 s)");
+            } finally {
+                trickle.interrupt();
+            }
+            // and the slow connections themselves are answered or cut: none holds a thread for good
+            for (java.net.Socket socket : slow) {
+                socket.setSoTimeout((int) TIMEOUT.toMillis());
+                assertTrue(endsOrAnswers(socket), "a slow login body was cut or refused");
+            }
+        } finally {
+            admin.shutdownNow();
+            for (java.net.Socket socket : slow) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Reads until the server ends the connection or answers; false when it only waits (the read times out). */
+    private static boolean endsOrAnswers(java.net.Socket socket) {
+        try {
+            socket.getInputStream().read();
+            return true; // -1: closed; else an answer (429) began
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            return true; // reset by the server
+        }
+    }
+
+    private void failEvents(String activity, int count) throws Exception {
+        try (io.bambus.core.event.EventStream events = io.bambus.core.event.EventStream.on(env.sources.get("shop"))) {
+            for (int i = 0; i < count; i++) {
+                events.beginActivity(activity, activity.toLowerCase(java.util.Locale.ROOT) + "-" + i);
+            }
+        }
+    }
+
+    private void awaitFailed(ApiClient api, String activity, long count) {
+        Await.until(count + " failed " + activity + " events", TIMEOUT, () -> failedCount(api, activity) == count);
+    }
+
+    private static long failedCount(ApiClient api, String activity) {
+        try {
+            HttpResponse<String> response = api.get("/api/failed?session=shop&activity=" + activity + "&limit=1");
+            assertEquals(200, response.statusCode(), response.body());
+            return ApiClient.json(response).get("total").asLong();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -30,6 +30,9 @@ public final class FailedEvents {
     /** Most rows one list, retry or discard call handles. */
     public static final int MAX_ROWS = 1_000;
 
+    /** A row's columns in the order {@link #row(ResultSet)} reads them. */
+    private static final String COLUMNS = "id, session_id, source_seq, batch_no, event_kind, activity, instance_id, payload,"
+            + " event_time, reason, failed_at";
     private static final String NOT_FOUND = "no failed event with this id (already retried or discarded)";
 
     private final DataSource destination;
@@ -55,13 +58,19 @@ public final class FailedEvents {
 
     /**
      * Which rows: every non-null part must match. {@code reasonContains} is a substring of the
-     * reason; {@code ids}, when not empty, limits the rows to those ids.
+     * reason; {@code ids}, when not empty, limits the rows to those ids. {@code expected}, when not
+     * null, is how many rows the operator saw match: a retry or discard acts only if exactly that
+     * many match when it starts, and then on exactly those (refused otherwise: {@link #COUNT_CHANGED}).
      */
-    public record Filter(String sessionId, String activity, String reasonContains, List<Long> ids)
+    public record Filter(String sessionId, String activity, String reasonContains, List<Long> ids, Long expected)
             implements java.io.Serializable {
 
         public Filter {
             ids = ids == null ? List.of() : List.copyOf(ids);
+        }
+
+        public Filter(String sessionId, String activity, String reasonContains, List<Long> ids) {
+            this(sessionId, activity, reasonContains, ids, null);
         }
 
         public static Filter ids(List<Long> ids) {
@@ -75,6 +84,19 @@ public final class FailedEvents {
         boolean empty() {
             return sessionId == null && activity == null && reasonContains == null && ids.isEmpty();
         }
+    }
+
+    /**
+     * The start of the message of a retry or discard refused because the rows matching its filter
+     * are not the number the operator saw ({@link Filter#expected}); nothing was done. The refusal
+     * is a plain {@link IllegalArgumentException}: a class of ours would reach a Hazelcast client
+     * as an undefined error, the message prefix survives the trip.
+     */
+    public static final String COUNT_CHANGED = "count changed: ";
+
+    private static IllegalArgumentException countChanged(long now, long expected) {
+        return new IllegalArgumentException(COUNT_CHANGED + now + " failed events match this filter now, not " + expected
+                + " as when you looked");
     }
 
     /** What happened to one retried event: applied (its row is gone), or still failing and why. */
@@ -99,8 +121,7 @@ public final class FailedEvents {
         List<Object> args = new ArrayList<>();
         String where = where(filter, args);
         try (Connection connection = destination.getConnection();
-             PreparedStatement select = connection.prepareStatement("SELECT id, session_id, source_seq, batch_no, event_kind,"
-                     + " activity, instance_id, payload, event_time, reason, failed_at FROM bam_failed_events" + where
+             PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM bam_failed_events" + where
                      + " ORDER BY id LIMIT ? OFFSET ?")) {
             bind(select, args);
             select.setInt(args.size() + 1, Math.max(0, Math.min(limit, MAX_ROWS)));
@@ -127,9 +148,20 @@ public final class FailedEvents {
      */
     public List<Retry> retry(Filter filter) throws SQLException {
         requireNarrowed(filter);
+        List<Row> matching;
+        try (Connection connection = destination.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                matching = matching(connection, filter);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
         List<Retry> results = new ArrayList<>();
         java.util.Set<Long> missing = new java.util.LinkedHashSet<>(filter.ids());
-        for (Row listed : list(filter, 0, MAX_ROWS)) {
+        for (Row listed : matching) { // exactly the rows counted: one that failed since is not among them
             missing.remove(listed.id());
             results.add(retryOne(listed.id()));
         }
@@ -139,18 +171,26 @@ public final class FailedEvents {
         return results;
     }
 
-    /** Deletes the rows matching {@code filter} (at most {@value #MAX_ROWS}); returns the discarded rows. */
+    /**
+     * Deletes the rows matching {@code filter} (at most {@value #MAX_ROWS}) in one transaction;
+     * returns the discarded rows. With {@link Filter#expected}, deletes exactly the rows counted or
+     * nothing: a row retried or discarded meanwhile makes it refuse ({@link #COUNT_CHANGED}).
+     */
     public List<Row> discard(Filter filter) throws SQLException {
         requireNarrowed(filter);
         List<Row> discarded = new ArrayList<>();
         try (Connection connection = destination.getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM bam_failed_events WHERE id = ?")) {
-                for (Row row : list(filter, 0, MAX_ROWS)) {
+                List<Row> matching = matching(connection, filter);
+                for (Row row : matching) {
                     delete.setLong(1, row.id());
                     if (delete.executeUpdate() == 1) {
                         discarded.add(row);
                     }
+                }
+                if (filter.expected() != null && discarded.size() != matching.size()) {
+                    throw countChanged(filter.expected() - (matching.size() - discarded.size()), filter.expected());
                 }
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
@@ -159,6 +199,41 @@ public final class FailedEvents {
             }
         }
         return discarded;
+    }
+
+    /**
+     * The rows {@code filter} matches (the first {@value #MAX_ROWS}), counted and listed in one
+     * snapshot of {@code connection}'s transaction, so that the rows listed are the rows counted;
+     * refused ({@link #COUNT_CHANGED}) when the count is not the filter's {@code expected}.
+     */
+    private static List<Row> matching(Connection connection, Filter filter) throws SQLException {
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        List<Object> args = new ArrayList<>();
+        String where = where(filter, args);
+        if (filter.expected() != null) {
+            long now;
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM bam_failed_events" + where)) {
+                bind(count, args);
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    now = rows.getLong(1);
+                }
+            }
+            if (now != filter.expected()) {
+                throw countChanged(now, filter.expected());
+            }
+        }
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM bam_failed_events" + where
+                + " ORDER BY id LIMIT " + MAX_ROWS)) {
+            bind(select, args);
+            List<Row> result = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    result.add(row(rows));
+                }
+            }
+            return result;
+        }
     }
 
     private Retry retryOne(long id) throws SQLException {
@@ -198,8 +273,8 @@ public final class FailedEvents {
     }
 
     private static Row locked(Connection connection, long id) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT id, session_id, source_seq, batch_no, event_kind,"
-                + " activity, instance_id, payload, event_time, reason, failed_at FROM bam_failed_events WHERE id = ? FOR UPDATE")) {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS
+                + " FROM bam_failed_events WHERE id = ? FOR UPDATE")) {
             select.setLong(1, id);
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next() ? row(rows) : null;

@@ -47,8 +47,15 @@ public final class BusOperations {
     }
 
     /** A command that does not apply (unknown session, wrong state); the message says why and what to do. */
-    public static final class CommandRefusedException extends RuntimeException {
+    public static class CommandRefusedException extends RuntimeException {
         public CommandRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** A retry or discard refused because its filter no longer matches the count the operator saw; nothing was done. */
+    public static final class CountChangedException extends CommandRefusedException {
+        public CountChangedException(String message) {
             super(message);
         }
     }
@@ -261,7 +268,11 @@ public final class BusOperations {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof IllegalArgumentException refused) {
-                throw new CommandRefusedException(refused.getMessage());
+                String message = refused.getMessage() == null ? refused.toString() : refused.getMessage();
+                if (message.startsWith(FailedEvents.COUNT_CHANGED)) { // the class may not survive the trip to a client
+                    throw new CountChangedException(message.substring(FailedEvents.COUNT_CHANGED.length()));
+                }
+                throw new CommandRefusedException(message);
             }
             throw new IllegalStateException("the cluster could not run it: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {

@@ -3,7 +3,6 @@ package io.bambus.ui.auth;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * Slows down password guessing. Every attempt is counted <em>before</em> its password is checked
@@ -16,10 +15,13 @@ import java.util.function.Predicate;
  *   <li>the address alone: the same after {@value #FREE_ADDRESS_FAILURES} failures (an address
  *       may be shared by many people), so one address cannot try name after name.</li>
  * </ul>
- * A success refunds its own attempt and clears its name-and-address key only. Names that are not
- * configured users share one key per address (nobody can grow the table with made-up names), and
- * IPv6 addresses count by their /64 network. Entries are forgotten {@value #FORGET_MINUTES}
- * minutes after their last attempt (checked every minute).
+ * A success refunds its own attempt and clears its name-and-address key only. Every name, configured
+ * or not, counts under its own key: an answer never depends on whether a name exists (a shared key
+ * for unknown names answered 429 to made-up names while a real one still got 401, which told an
+ * attacker which names are real). The table stays bounded all the same: an address's own key slows
+ * it after {@value #FREE_ADDRESS_FAILURES} failures, entries are forgotten {@value #FORGET_MINUTES}
+ * minutes after their last attempt (checked every minute), and past {@value #MAX_ENTRIES} entries
+ * it starts afresh. IPv6 addresses count by their /64 network.
  */
 public final class LoginThrottle {
 
@@ -33,13 +35,7 @@ public final class LoginThrottle {
     }
 
     private final Map<String, Failures> failures = new HashMap<>();
-    /** Whether a name is a configured user; attempts on other names share one key per address, so the map stays small. */
-    private final Predicate<String> known;
     private long prunedMillis;
-
-    public LoginThrottle(Predicate<String> known) {
-        this.known = known;
-    }
 
     /**
      * Counts an attempt of {@code user} from {@code address} as failed until {@link #succeeded}
@@ -103,7 +99,7 @@ public final class LoginThrottle {
     }
 
     private String pairKey(String user, String address) {
-        String name = user == null || !known.test(user) ? "?" : user.toLowerCase(Locale.ROOT);
+        String name = user == null ? "" : user.toLowerCase(Locale.ROOT);
         return "user:" + name + "\u0000" + addressKey(address);
     }
 

@@ -43,11 +43,6 @@ public final class Users {
         users.forEach(user -> byName.put(user.name().toLowerCase(Locale.ROOT), user));
     }
 
-    /** Whether {@code name} is a configured user (names compare without case). */
-    public boolean exists(String name) {
-        return name != null && byName.containsKey(name.toLowerCase(Locale.ROOT));
-    }
-
     /** Whether {@code password} is longer than bcrypt can check. */
     public static boolean tooLong(String password) {
         return password != null && password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES;

@@ -24,8 +24,13 @@ public final class StreamHub implements AutoCloseable {
     static final int QUEUE = 64;
     static final long STALL_MILLIS = 10_000;
     static final int MAX_STREAMS = 100;
-    /** Streams one login may hold (a few tabs): one user cannot take the others' streams. */
+    /** Streams one login may hold (a few tabs). */
     static final int MAX_PER_LOGIN = 6;
+    /**
+     * Streams one user may hold over all their logins (a few browsers): logging in again and again
+     * (each login a session of its own) cannot take the other users' streams.
+     */
+    static final int MAX_PER_USER = 10;
     private static final AtomicLong IDS = new AtomicLong();
 
     /** Where a stream's messages go: a browser's server-sent event stream. */
@@ -55,14 +60,17 @@ public final class StreamHub implements AutoCloseable {
 
     /**
      * Opens a stream to {@code sink} for the login session {@code token} of {@code user}; false
-     * (and the sink closed) when {@value #MAX_STREAMS} streams are open already, or
-     * {@value #MAX_PER_LOGIN} of this login.
+     * (and the sink closed) when {@value #MAX_STREAMS} streams are open already,
+     * {@value #MAX_PER_LOGIN} of this login or {@value #MAX_PER_USER} of this user.
      */
     public synchronized boolean open(Sink sink, String token, String user, String firstEvent, String firstData) {
         long ofLogin = streams.stream().filter(s -> s.token.equals(token)).count();
-        if (streams.size() >= MAX_STREAMS || ofLogin >= MAX_PER_LOGIN) {
-            LOG.warn("Management UI: refused an event stream for {}: {}", user, ofLogin >= MAX_PER_LOGIN
-                    ? "its login has " + MAX_PER_LOGIN + " open already (one per browser tab)" : MAX_STREAMS + " are open already");
+        long ofUser = streams.stream().filter(s -> s.user.equals(user)).count();
+        String refused = ofLogin >= MAX_PER_LOGIN ? "its login has " + MAX_PER_LOGIN + " open already (one per browser tab)"
+                : ofUser >= MAX_PER_USER ? "the user has " + MAX_PER_USER + " open already over all their logins"
+                : streams.size() >= MAX_STREAMS ? MAX_STREAMS + " are open already" : null;
+        if (refused != null) {
+            LOG.warn("Management UI: refused an event stream for {}: {}", user, refused);
             sink.close();
             return false;
         }

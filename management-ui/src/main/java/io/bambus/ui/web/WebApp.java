@@ -13,6 +13,7 @@ import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.session.SessionCommand;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.ui.UiConfig;
+import io.bambus.ui.auth.LoginGate;
 import io.bambus.ui.auth.LoginThrottle;
 import io.bambus.ui.auth.Role;
 import io.bambus.ui.auth.UiSessions;
@@ -42,6 +43,9 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The UI's pages, JSON API, event stream and metrics on Javalin. Every route but the login page,
@@ -58,6 +62,10 @@ public final class WebApp {
     /** Sent by the pages' timed refreshes: such a request does not count as the user's activity (idle logout still works). */
     public static final String POLL_HEADER = "X-Bambus-Poll";
     private static final int MAX_NAME = 200;
+    /** How long a client has to send a login's body once its headers arrived. */
+    static final int LOGIN_BODY_SECONDS = 10;
+    private static final Set<String> FAILED_ACTION_FIELDS = new java.util.TreeSet<>(Set.of("ids", "session", "activity",
+            "reason", "expected"));
     private static final String SESSION_ATTRIBUTE = "bambus.uiSession";
     private static final Set<String> PUBLIC_PATHS = Set.of("/login", "/static/login.js", "/static/app.css", "/api/login",
             "/health");
@@ -73,10 +81,14 @@ public final class WebApp {
     private final BusMetrics metrics;
     private final Users users;
     private final UiSessions sessions = new UiSessions();
+    private final HostNames hostNames;
+    private final LoginGate loginGate = new LoginGate();
     private final LoginThrottle throttle;
     private final ObjectMapper json;
     private final java.util.function.BooleanSupplier clusterConnected;
     private final LongSupplier clock;
+    /** An unexpected error's stack trace is logged once a minute per exception class; the other times, one line. */
+    private final TraceThrottle errorTraces = new TraceThrottle(60_000);
     /** When the failed events and the open alerts were last counted, and the counts. */
     private volatile long[] overviewCounts = {0, 0, 0};
 
@@ -91,7 +103,8 @@ public final class WebApp {
         this.alerts = alerts;
         this.metrics = metrics;
         this.users = new Users(config.users());
-        this.throttle = new LoginThrottle(users::exists);
+        this.throttle = new LoginThrottle();
+        this.hostNames = new HostNames(config.host(), config.hostNames());
         this.json = json;
         this.clusterConnected = clusterConnected;
         this.clock = clock;
@@ -201,8 +214,13 @@ public final class WebApp {
                 LOG.debug("Management UI: error after a request ended: {}", e.toString());
                 return;
             }
-            LOG.warn("Management UI: {} failed", Identifiers.escaped(request, 200), e);
-            error(ctx, 500, "internal error: " + e.getMessage() + " (details in the UI's log)");
+            if (errorTraces.due(e.getClass().getName(), System.currentTimeMillis())) {
+                LOG.warn("Management UI: {} failed", Identifiers.escaped(request, 200), e);
+            } else {
+                LOG.warn("Management UI: {} failed: {} (the trace was logged in the last minute)", Identifiers.escaped(request, 200),
+                        Identifiers.escaped(e.toString(), 300));
+            }
+            error(ctx, 500, "internal error (details in the UI's log)");
         });
     }
 
@@ -212,6 +230,10 @@ public final class WebApp {
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "no-referrer");
         ctx.header("Cache-Control", "no-store");
+        if (!hostNames.accepts(ctx.header("Host"))) {
+            throw new ApiError(421, "this UI does not answer to the host name '" + printable(HostNames.hostOf(ctx.header("Host")))
+                    + "'; an operator adds it to http.hostNames in the UI's configuration");
+        }
         if (ctx.method() == HandlerType.POST) {
             checkOrigin(ctx);
         }
@@ -314,7 +336,14 @@ public final class WebApp {
         if (ctx.header("Authorization") == null) {
             return null;
         }
-        BasicAuthCredentials credentials = ctx.basicAuthCredentials();
+        BasicAuthCredentials credentials;
+        try {
+            credentials = ctx.basicAuthCredentials();
+        } catch (RuntimeException malformed) {
+            // not base64, or no colon: the client's mistake (or a probe), answered like a wrong password, logged by no one
+            ctx.header("WWW-Authenticate", "Basic realm=\"bambus\"");
+            throw new ApiError(401, "malformed Authorization header: use Basic with the base64 of name:password");
+        }
         if (credentials == null) {
             return null;
         }
@@ -333,10 +362,18 @@ public final class WebApp {
             throw new ApiError(415, "log in with a JSON body: Content-Type: application/json and {\"username\": …,"
                     + " \"password\": …}");
         }
-        JsonNode body = body(ctx);
-        String name = body.path("username").asText("");
-        String password = body.path("password").asText("");
-        UiConfig.User user = authenticate(ctx, name, password);
+        String ip = ctx.ip();
+        if (!loginGate.enter(ip)) {
+            ctx.header("Retry-After", "1");
+            throw new ApiError(429, "too many logins in progress from this address or in all; try again in a second");
+        }
+        UiConfig.User user;
+        try {
+            JsonNode body = loginBody(ctx);
+            user = authenticate(ctx, body.path("username").asText(""), body.path("password").asText(""));
+        } finally {
+            loginGate.leave(ip);
+        }
         if (user == null) {
             throw new ApiError(401, "wrong user name or password");
         }
@@ -349,6 +386,32 @@ public final class WebApp {
         ctx.cookie(cookie(session.token(), -1));
         LOG.info("Management UI: {} logged in ({}) from {}", user.name(), user.role().label(), ctx.ip());
         ctx.json(Map.of("user", user.name(), "role", user.role().label(), "csrf", session.csrf()));
+    }
+
+    /**
+     * The login's JSON body, read within {@value #LOGIN_BODY_SECONDS} s: a client that has not sent
+     * it by then (a few hundred bytes) loses its connection, and the thread reading it is free again.
+     */
+    private JsonNode loginBody(Context ctx) {
+        Request request = ServletContextRequest.getServletContextRequest(ctx.req());
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        Scheduler.Task deadline = request == null ? null : request.getComponents().getScheduler().schedule(() -> {
+            late.set(true);
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
+        }, LOGIN_BODY_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            return body(ctx);
+        } catch (RuntimeException e) {
+            if (late.get()) {
+                // the connection is gone: nothing reaches the client, and nothing to log for each such client
+                throw new ApiError(408, "the login's body did not arrive within " + LOGIN_BODY_SECONDS + " s");
+            }
+            throw e;
+        } finally {
+            if (deadline != null) {
+                deadline.cancel();
+            }
+        }
     }
 
     private Cookie cookie(String value, int maxAge) {
@@ -383,31 +446,10 @@ public final class WebApp {
         }
     }
 
-    private void failedAction(Context ctx, boolean retry) throws SQLException {
+    private void failedAction(Context ctx, boolean retry) {
         UiSessions.UiSession session = operator(ctx);
-        JsonNode body = body(ctx);
-        List<Long> ids = new ArrayList<>();
-        body.path("ids").forEach(node -> {
-            if (!node.canConvertToLong()) {
-                throw new ApiError(400, "ids: '" + node.asText() + "' is not a failed event id");
-            }
-            ids.add(node.asLong());
-        });
-        FailedEvents.Filter filter = new FailedEvents.Filter(text(body, "session"), text(body, "activity"),
-                text(body, "reason"), ids);
+        FailedEvents.Filter filter = failedFilter(body(ctx));
         String action = retry ? "retry-failed" : "discard-failed";
-        JsonNode expected = body.get("expected");
-        if (expected != null && !expected.isNull()) {
-            if (!expected.canConvertToLong() || expected.asLong() < 0) {
-                throw new ApiError(400, "expected: '" + printable(expected.asText()) + "' is not a count of failed events");
-            }
-            long now = failedEvents.count(filter);
-            if (now != expected.asLong()) {
-                audit(session, action, filterText(filter), "refused: " + now + " match now, the operator saw " + expected.asLong());
-                throw new ApiError(409, now + " failed events match this filter now, not " + expected.asLong()
-                        + " as when you looked; nothing was done: look at the list again");
-            }
-        }
         try {
             if (retry) {
                 List<FailedEvents.Retry> results = ops.retryFailed(filter, session.user());
@@ -420,6 +462,9 @@ public final class WebApp {
                         + rows.stream().map(FailedEvents.Row::id).toList() + ")");
                 ctx.json(Map.of("discarded", rows.stream().map(FailedEvents.Row::id).toList()));
             }
+        } catch (BusOperations.CountChangedException e) {
+            audit(session, action, filterText(filter), "refused: " + e.getMessage());
+            throw new ApiError(409, e.getMessage() + "; nothing was done: look at the list again");
         } catch (BusOperations.CommandRefusedException e) {
             audit(session, action, filterText(filter), "refused: " + e.getMessage());
             throw new ApiError(400, e.getMessage());
@@ -427,6 +472,60 @@ public final class WebApp {
             audit(session, action, filterText(filter), "outcome unknown (the member may still carry it out): " + e);
             throw e;
         }
+    }
+
+    /**
+     * The failed events a retry or discard names, read strictly: an unknown field, an {@code ids}
+     * that is not an array of ids, a filter part that is not text or an {@code expected} that is not
+     * a count is refused (400) before anything is done, so a malformed request never acts on more
+     * than it names. {@code expected}, when given, goes with the action: the member acts only if
+     * exactly that many events match, and on exactly those.
+     */
+    private static FailedEvents.Filter failedFilter(JsonNode body) {
+        body.fieldNames().forEachRemaining(name -> {
+            if (!FAILED_ACTION_FIELDS.contains(name)) {
+                throw new ApiError(400, "unknown field '" + printable(name) + "'; a retry or discard takes " + FAILED_ACTION_FIELDS);
+            }
+        });
+        List<Long> ids = new ArrayList<>();
+        JsonNode idsNode = body.get("ids");
+        if (idsNode != null && !idsNode.isNull()) {
+            if (!idsNode.isArray()) {
+                throw new ApiError(400, "ids: must be an array of failed event ids, such as [4, 7], not '"
+                        + printable(idsNode.toString()) + "'");
+            }
+            idsNode.forEach(node -> {
+                if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() <= 0) {
+                    throw new ApiError(400, "ids: '" + printable(node.toString()) + "' is not a failed event id");
+                }
+                ids.add(node.asLong());
+            });
+            if (ids.isEmpty()) {
+                throw new ApiError(400, "ids: the array is empty; name the events, or leave ids out to act on the filter");
+            }
+        }
+        Long expected = null;
+        JsonNode expectedNode = body.get("expected");
+        if (expectedNode != null && !expectedNode.isNull()) {
+            if (!expectedNode.isIntegralNumber() || !expectedNode.canConvertToLong() || expectedNode.asLong() < 0) {
+                throw new ApiError(400, "expected: '" + printable(expectedNode.toString()) + "' is not a count of failed events");
+            }
+            expected = expectedNode.asLong();
+        }
+        return new FailedEvents.Filter(filterPart(body, "session"), filterPart(body, "activity"), filterPart(body, "reason"),
+                ids, expected);
+    }
+
+    /** A text part of a failed events filter: absent, null or blank is no condition; anything but text is refused. */
+    private static String filterPart(JsonNode body, String key) {
+        JsonNode node = body.get(key);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw new ApiError(400, key + ": must be text, not '" + printable(node.toString()) + "'");
+        }
+        return node.asText().isBlank() ? null : node.asText();
     }
 
     /**
@@ -555,18 +654,13 @@ public final class WebApp {
         }
     }
 
-    private static String text(JsonNode body, String key) {
-        JsonNode node = body.get(key);
-        return node == null || node.isNull() || node.asText().isBlank() ? null : node.asText();
-    }
-
     private static String blank(String value) {
         return value == null || value.isBlank() ? null : value;
     }
 
     private static String filterText(FailedEvents.Filter filter) {
         return "ids=" + filter.ids() + " session=" + filter.sessionId() + " activity=" + filter.activity() + " reason="
-                + filter.reasonContains();
+                + filter.reasonContains() + (filter.expected() == null ? "" : " expected=" + filter.expected());
     }
 
     private static long number(String text, String name) {

@@ -185,4 +185,32 @@ class StreamHubTest {
             }
         }
     }
+
+    @Test
+    void oneUserCannotTakeEveryStreamByLoggingInAgainAndAgain() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             StreamHub hub = new StreamHub(System::currentTimeMillis)) {
+            java.util.List<Socket> clients = new java.util.ArrayList<>();
+            try {
+                int opened = 0;
+                // 17 logins of one viewer, each opening up to its own limit: before, they held 100 streams
+                for (int login = 0; login < 17; login++) {
+                    for (int tab = 0; tab < StreamHub.MAX_PER_LOGIN; tab++) {
+                        clients.add(new Socket(server.getInetAddress(), server.getLocalPort()));
+                        if (hub.open(new SocketSink(server.accept()), "viewer-login-" + login, "vic", "cluster", "{}")) {
+                            opened++;
+                        }
+                    }
+                }
+                assertEquals(StreamHub.MAX_PER_USER, opened, "one user's streams over all their logins");
+                clients.add(new Socket(server.getInetAddress(), server.getLocalPort()));
+                assertTrue(hub.open(new SocketSink(server.accept()), "admin-login", "olga", "cluster", "{}"),
+                        "another user's stream still opens");
+            } finally {
+                for (Socket client : clients) {
+                    client.close();
+                }
+            }
+        }
+    }
 }

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * One HTTP/1.1 request over a socket bound to a chosen local address (127.0.0.2 …), so the UI sees
- * requests from distinct client addresses, as it would from distinct machines.
+ * requests from distinct client addresses, as it would from distinct machines. A {@code Host} in
+ * {@code headers} replaces the default one (127.0.0.1 and the port).
  */
 public final class RawHttp {
 
@@ -35,8 +36,9 @@ public final class RawHttp {
     public static Response send(String fromAddress, int port, String method, String path, Map<String, String> headers,
                                 String body) throws IOException {
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                + "\r\nConnection: close\r\nContent-Length: " + content.length + "\r\n");
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\n"
+                + (headers.containsKey("Host") ? "" : "Host: 127.0.0.1:" + port + "\r\n")
+                + "Connection: close\r\nContent-Length: " + content.length + "\r\n");
         headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
         request.append("\r\n");
         try (Socket socket = new Socket()) {
