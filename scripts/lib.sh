@@ -1,6 +1,7 @@
 # Shared by the scripts: paths, the build, and Hazelcast's Java 17 flags.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="${BAMBUS_RUN_DIR:-$ROOT/run}"
+mkdir -p "$RUN_DIR" # pid files and logs; a fresh clone has none (scripts/chaos.sh wrote its log there first)
 PLUGIN_JAR="$ROOT/grid-plugin/target/bambus-grid-plugin.jar"
 MEMBER_CLASSPATH_FILE="$ROOT/grid-plugin/target/member.classpath"
 UI_JAR="$ROOT/management-ui/target/bambus-management-ui-0.1.0-SNAPSHOT.jar"
