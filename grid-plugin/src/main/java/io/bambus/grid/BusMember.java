@@ -217,7 +217,8 @@ public final class BusMember {
                 heap.getUsed(), heap.getMax(), runners().size(), configError(),
                 config.sources().stream().map(SourceConfig::id).toList(), System.currentTimeMillis(),
                 plan.sessionsOf(uuid).size(), current == null ? 0 : current.eventsPerSecond(),
-                current == null ? 0 : current.lagEvents(), plan.members().indexOf(uuid) == 0, plan.automatic());
+                current == null ? 0 : current.lagEvents(), plan.members().indexOf(uuid) == 0, plan.automatic(),
+                scheduler.runsSessions());
         hz.<String, MemberStatus>getMap(MemberStatus.MAP).setAsync(status.uuid(), status, MemberStatus.TTL_SECONDS,
                 java.util.concurrent.TimeUnit.SECONDS);
     }

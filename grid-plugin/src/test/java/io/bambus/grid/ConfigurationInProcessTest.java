@@ -24,6 +24,41 @@ class ConfigurationInProcessTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     @Test
+    @Timeout(150)
+    void aSessionGoesOnlyToMembersWhoseBusFileHasItsSource() throws Exception {
+        List<String> ids = List.of("orders", "invoices", "shipments", "returns", "payments", "refunds");
+        long seed = System.nanoTime();
+        String only = ids.get(new java.util.Random(seed).nextInt(ids.size()));
+        System.out.println("CANNOT-RUN seed " + seed + ": the second member's bus file has only '" + only + "'");
+        try (BusEnvironment env = new BusEnvironment(ids, null);
+             ClusterFixture cluster = new ClusterFixture(env.configFile)) {
+            java.nio.file.Path partial = env.configFile.resolveSibling("bus-partial.yaml");
+            env.writeConfig(List.of(only), null);
+            Files.copy(env.configFile, partial, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            env.writeConfig(ids, null);
+            HazelcastInstance first = cluster.start(0);
+            Await.until("all six sessions on the first member", TIMEOUT, () -> ClusterFixture.running(first).size() == 6);
+            HazelcastInstance second = cluster.start(1, partial);
+            // before: the second member got its three of six (⌈6/2⌉), at least two of them sources it does not have, and
+            // those sessions stood still there for good while the deciding member thought them placed
+            String secondUuid = second.getCluster().getLocalMember().getUuid().toString();
+            com.hazelcast.map.IMap<String, io.bambus.grid.placement.PlacementPlan> plans =
+                    first.getMap(io.bambus.grid.placement.PlacementPlan.MAP);
+            Await.until("a plan over both members, every session running, none on a member without its source", TIMEOUT,
+                    () -> {
+                        var plan = plans.get(io.bambus.grid.placement.PlacementPlan.KEY);
+                        Set<String> onSecond = ClusterFixture.running(second);
+                        Set<String> all = new java.util.TreeSet<>(ClusterFixture.running(first));
+                        all.addAll(onSecond);
+                        return plan != null && plan.members().contains(secondUuid)
+                                && Set.of(only).containsAll(plan.sessionsOf(secondUuid))
+                                && all.size() == 6 && Set.of(only).containsAll(onSecond);
+                    }, () -> "plan " + plans.get(io.bambus.grid.placement.PlacementPlan.KEY) + ", first "
+                            + ClusterFixture.running(first) + ", second " + ClusterFixture.running(second));
+        }
+    }
+
+    @Test
     @Timeout(120)
     void sessionsFollowSourcesAddedToAndRemovedFromTheConfiguration() throws Exception {
         try (BusEnvironment env = new BusEnvironment(List.of("first", "second"), null);

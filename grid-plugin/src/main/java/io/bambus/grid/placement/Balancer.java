@@ -38,7 +38,9 @@ public final class Balancer {
         /** Count balance after a membership change, or after sessions were added or resumed. */
         REBALANCE,
         /** Load balance. */
-        LOAD
+        LOAD,
+        /** Its member cannot run it (its configuration lacks the source, or its sessions' job does not run). */
+        CANNOT_RUN
     }
 
     /** One session that changes member; {@code from} is null for a session that had none. */
@@ -57,6 +59,17 @@ public final class Balancer {
     public static Map<String, String> balance(List<String> members, List<String> sessions, Map<String, String> current,
                                               Map<String, String> pins, Map<String, Double> load, boolean automatic,
                                               List<Move> moves) {
+        return balance(members, sessions, current, pins, load, automatic, Map.of(), moves);
+    }
+
+    /**
+     * Count balance where {@code unable} (member → sessions it cannot run) says who cannot take a
+     * session: such a session neither stays on nor goes to that member, nor follows a pin there,
+     * unless no member can run it (then it stays where it is, or is placed as usual).
+     */
+    public static Map<String, String> balance(List<String> members, List<String> sessions, Map<String, String> current,
+                                              Map<String, String> pins, Map<String, Double> load, boolean automatic,
+                                              Map<String, Set<String>> unable, List<Move> moves) {
         Map<String, String> next = new LinkedHashMap<>();
         if (members.isEmpty()) {
             return next;
@@ -69,13 +82,14 @@ public final class Balancer {
         for (String session : sessions) {
             String pin = pins.get(session);
             String owner = current.get(session);
-            if (pin != null && live.contains(pin)) {
+            boolean runnableSomewhere = members.stream().anyMatch(m -> can(unable, m, session));
+            if (pin != null && live.contains(pin) && (can(unable, pin, session) || !runnableSomewhere)) {
                 next.put(session, pin);
                 pinned.merge(pin, 1, Integer::sum);
                 if (!pin.equals(owner)) {
                     moves.add(new Move(session, owner, pin, Reason.REBALANCE));
                 }
-            } else if (owner != null && live.contains(owner)) {
+            } else if (owner != null && live.contains(owner) && (can(unable, owner, session) || !runnableSomewhere)) {
                 held.get(owner).add(session);
             } else {
                 pool.add(session);
@@ -89,16 +103,22 @@ public final class Balancer {
         }
         Map<String, Integer> quota = new HashMap<>();
         if (automatic) {
+            // shares go to the members that can run sessions at all; one that can run none gets none
+            List<String> capable = members.stream().filter(m -> sessions.stream().anyMatch(s -> can(unable, m, s))).toList();
+            List<String> sharing = capable.isEmpty() ? members : capable;
             int total = sessions.size();
-            int base = total / members.size();
-            int extra = total % members.size();
+            int base = total / sharing.size();
+            int extra = total % sharing.size();
             // the members that hold the most keep the larger shares: fewest moves
-            List<String> byCount = new ArrayList<>(members);
+            List<String> byCount = new ArrayList<>(sharing);
             byCount.sort(Comparator.<String>comparingInt(m -> -count.get(m)).thenComparingInt(members::indexOf));
+            members.forEach(m -> quota.put(m, 0));
             for (int i = 0; i < byCount.size(); i++) {
                 quota.put(byCount.get(i), base + (i < extra ? 1 : 0));
             }
         }
+        List<String> surplus = new ArrayList<>();
+        Map<String, String> surplusOwner = new HashMap<>();
         for (String member : members) {
             List<String> mine = held.get(member);
             mine.sort(busiestFirst);
@@ -107,17 +127,37 @@ public final class Balancer {
                 if (i < keep) {
                     next.put(mine.get(i), member);
                 } else {
-                    pool.add(mine.get(i));
+                    surplus.add(mine.get(i));
+                    surplusOwner.put(mine.get(i), member);
                 }
             }
             count.put(member, Math.min(mine.size(), keep) + pinned.getOrDefault(member, 0));
         }
-        pool.sort(busiestFirst);
+        // a session above its member's share moves only where a member that can run it has a free place in its share;
+        // else it stays. Each one moving reserves a place: with every member able to run everything the places below the
+        // shares are exactly the surplus and the sessions without a member, so all of the surplus moves (count balance)
+        Map<String, Integer> reserved = new HashMap<>();
+        for (String session : surplus) {
+            String owner = surplusOwner.get(session);
+            String place = members.stream().filter(m -> !m.equals(owner) && can(unable, m, session)
+                    && count.get(m) + reserved.getOrDefault(m, 0) < quota.get(m)).findFirst().orElse(null);
+            if (place != null) {
+                reserved.merge(place, 1, Integer::sum);
+                pool.add(session);
+            } else {
+                next.put(session, owner);
+                count.merge(owner, 1, Integer::sum);
+            }
+        }
+        // the sessions fewest members can run go first (with every member able to run everything: busiest first)
+        pool.sort(Comparator.<String>comparingLong(session -> members.stream().filter(m -> can(unable, m, session)).count())
+                .thenComparing(busiestFirst));
         Map<String, Double> memberLoad = new HashMap<>();
         next.forEach((session, member) -> memberLoad.merge(member, load.getOrDefault(session, 0.0), Double::sum));
         for (String session : pool) {
+            List<String> able = members.stream().filter(m -> can(unable, m, session)).toList();
             // the member furthest below its share; then the least loaded; then the oldest
-            String to = members.stream().min(Comparator
+            String to = (able.isEmpty() ? members : able).stream().min(Comparator
                     .<String>comparingInt(m -> automatic ? count.get(m) - quota.get(m) : count.get(m))
                     .thenComparingDouble(m -> memberLoad.getOrDefault(m, 0.0))
                     .thenComparingInt(members::indexOf)).orElseThrow();
@@ -125,10 +165,17 @@ public final class Balancer {
             count.merge(to, 1, Integer::sum);
             memberLoad.merge(to, load.getOrDefault(session, 0.0), Double::sum);
             String from = current.get(session);
-            Reason reason = from == null ? Reason.PLACED : live.contains(from) ? Reason.REBALANCE : Reason.MEMBER_GONE;
+            Reason reason = from == null ? Reason.PLACED : !live.contains(from) ? Reason.MEMBER_GONE
+                    : !can(unable, from, session) ? Reason.CANNOT_RUN : Reason.REBALANCE;
             moves.add(new Move(session, from, to, reason));
         }
         return next;
+    }
+
+    /** Whether {@code member} can run {@code session} as far as {@code unable} knows. */
+    public static boolean can(Map<String, Set<String>> unable, String member, String session) {
+        Set<String> cannot = unable.get(member);
+        return cannot == null || !cannot.contains(session);
     }
 
     /**

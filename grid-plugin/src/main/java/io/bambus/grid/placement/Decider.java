@@ -3,6 +3,7 @@ package io.bambus.grid.placement;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.map.IMap;
 import io.bambus.grid.session.SessionRecord;
+import io.bambus.grid.status.MemberStatus;
 import io.bambus.grid.timeline.TimelineEntry;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,6 +39,12 @@ final class Decider {
 
     private final IMap<String, PlacementPlan> plans;
     private final IMap<String, SessionRecord> sessions;
+    /** The members' published statuses: which sources each has, and whether it runs sessions at all. */
+    private final IMap<String, MemberStatus> statuses;
+    /** Member → the sessions it cannot run, from its status when the records were last read. */
+    private Map<String, Set<String>> unable = Map.of();
+    /** Member → why it cannot run its {@link #unable} sessions: null for "its configuration lacks the source". */
+    private Map<String, String> unableWhy = Map.of();
     private final boolean loadBalance;
     private final Balancer.Load thresholds;
     private final TimelineSink timeline;
@@ -58,10 +65,11 @@ final class Decider {
     /** How long the records read for one plan serve the next ticks when nothing about the members changed. */
     static final long RECORDS_REFRESH_MILLIS = 2_000;
 
-    Decider(IMap<String, PlacementPlan> plans, IMap<String, SessionRecord> sessions, boolean loadBalance,
-            Balancer.Load thresholds, TimelineSink timeline) {
+    Decider(IMap<String, PlacementPlan> plans, IMap<String, SessionRecord> sessions, IMap<String, MemberStatus> statuses,
+            boolean loadBalance, Balancer.Load thresholds, TimelineSink timeline) {
         this.plans = plans;
         this.sessions = sessions;
+        this.statuses = statuses;
         this.loadBalance = loadBalance;
         this.thresholds = thresholds;
         this.timeline = timeline;
@@ -110,6 +118,7 @@ final class Decider {
             recordsReadMillis = now;
             meter.update(records, now);
             weights = meter.weights(records);
+            readUnable(members, records.keySet());
         }
 
         // a plan that lost its entry (or a first one) starts from who runs what now: the records' owners
@@ -131,7 +140,7 @@ final class Decider {
         pins.keySet().retainAll(records.keySet());
         List<Balancer.Move> moves = new ArrayList<>();
         Map<String, String> next = new LinkedHashMap<>(Balancer.balance(members, runnable, current, pins, weights,
-                plan.automatic(), moves));
+                plan.automatic(), unable, moves));
         long nextLoad = nextLoadMillis;
         Map<String, Long> rested = new HashMap<>();
         if (membershipChanged) {
@@ -139,8 +148,12 @@ final class Decider {
         } else if (loadBalance && plan.automatic() && now >= nextLoadMillis) {
             nextLoad = now + LOAD_INTERVAL_MILLIS / 2;
             restingUntil.values().removeIf(until -> until <= now);
-            for (Balancer.Move move : Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
-                    thresholds)) {
+            List<Balancer.Move> loadMoves = Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
+                    thresholds);
+            if (loadMoves.stream().anyMatch(move -> !Balancer.can(unable, move.to(), move.session()))) {
+                loadMoves = List.of(); // never for load onto a member that cannot run the session
+            }
+            for (Balancer.Move move : loadMoves) {
                 next.put(move.session(), move.to());
                 rested.put(move.session(), now + LOAD_REST_MILLIS);
                 moves.add(move);
@@ -175,6 +188,47 @@ final class Decider {
         restingUntil.putAll(rested);
         report(plan, published, moves, reasons);
         return published;
+    }
+
+    /**
+     * Reads the statuses of {@code members}: a member whose bus file lacks a session's source cannot
+     * run that session, and one whose sessions' job has stood still cannot run any. A member with no
+     * status yet (just started, or its entry expired) is taken to run everything.
+     */
+    private void readUnable(List<String> members, Set<String> sessionIds) {
+        Map<String, Set<String>> cannot = new HashMap<>();
+        Map<String, String> why = new HashMap<>();
+        Map<String, MemberStatus> read;
+        try {
+            read = statuses.getAll(Set.copyOf(members));
+        } catch (RuntimeException e) {
+            LOG.debug("Member statuses not read this round: {}", e.toString());
+            return; // the previous view holds
+        }
+        for (MemberStatus status : read.values()) {
+            Set<String> theirs = new HashSet<>(sessionIds);
+            if (status.runsSessions()) {
+                theirs.removeAll(status.sources());
+            } else {
+                why.put(status.uuid(), "its sessions' Jet job has not run for 15 s");
+            }
+            if (!theirs.isEmpty()) {
+                cannot.put(status.uuid(), theirs);
+            }
+        }
+        if (!cannot.equals(unable)) {
+            cannot.forEach((member, ids) -> {
+                Set<String> added = new java.util.TreeSet<>(ids);
+                added.removeAll(unable.getOrDefault(member, Set.of()));
+                if (!added.isEmpty()) {
+                    LOG.info("Member {} cannot run {} session(s) ({}): {}", address(member), added.size(),
+                            why.getOrDefault(member, "its bus file lacks their sources"),
+                            added.size() <= 10 ? added : added.stream().limit(10).toList() + " …");
+                }
+            });
+        }
+        unable = cannot;
+        unableWhy = why;
     }
 
     private void report(PlacementPlan before, PlacementPlan after, List<Balancer.Move> moves, Map<String, String> reasons) {
@@ -218,6 +272,8 @@ final class Decider {
                 yield plan.pins().isEmpty() ? "rebalance (sessions added, resumed or balancing turned on)"
                         : "rebalance around the sessions an operator moved " + new java.util.TreeSet<>(plan.pins().keySet());
             }
+            case CANNOT_RUN -> "member " + address(move.from()) + " cannot run it: " + unableWhy.getOrDefault(move.from(),
+                    "its bus file has no source '" + move.session() + "'");
             case LOAD -> String.format(Locale.ROOT, "load: %s carried %.1f events/s, %s %.1f", address(move.from()),
                     load(move.from(), plan), address(move.to()), load(move.to(), plan));
         };

@@ -18,6 +18,7 @@ import io.bambus.grid.runner.SessionRunner;
 import io.bambus.grid.runner.SessionScheduler;
 import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.status.Addresses;
+import io.bambus.grid.status.MemberStatus;
 import io.bambus.grid.timeline.Timeline;
 import java.util.Collection;
 import java.util.HashSet;
@@ -80,7 +81,8 @@ public final class PlacementLoop {
         this.ready = ready;
         Member local = hz.getCluster().getLocalMember();
         Timeline.Writer timeline = Timeline.writer(hz);
-        Decider decider = new Decider(plans, sessions, config.get().loadBalance(), Balancer.Load.DEFAULT,
+        Decider decider = new Decider(plans, sessions, hz.getMap(MemberStatus.MAP), config.get().loadBalance(),
+                Balancer.Load.DEFAULT,
                 (kind, address, session, detail) -> Timeline.record(hz, kind, address, session, "bus", detail));
         this.coordinator = new Coordinator(plans, decider, local.getUuid().toString(), timeline);
         this.lagProbes = new LagProbes(sessions, sourcePools);

@@ -144,8 +144,8 @@ final class Reconciler {
                 takenOverUntil.remove(id);
                 if (current.source(id) == null) {
                     if (unknownSources.add(id)) {
-                        LOG.warn("Session '{}' is owned by this member but its source is not in its configuration; add it"
-                                + " there to run it here", id);
+                        LOG.warn("Session '{}' is owned by this member but its source is not in its configuration; the"
+                                + " deciding member moves it to a member that has it (add the source here to run it here)", id);
                     }
                     continue;
                 }

@@ -46,8 +46,14 @@ public final class SessionScheduler implements AutoCloseable {
 
     private static final Logger LOG = LogManager.getLogger(SessionScheduler.class);
     static final String JOB_NAME = "bambus-sessions";
-    /** Before the pump job is submitted again after it ended (it should not end while the member runs). */
+    /**
+     * Before the pump job is submitted again after it ended or a submission failed (it should not end
+     * while the member runs): 1 s, doubled after each failure up to {@value #MAX_RESUBMIT_MILLIS} ms.
+     */
     private static final long RESUBMIT_MILLIS = 1_000;
+    private static final long MAX_RESUBMIT_MILLIS = 60_000;
+    /** A pump silent this long means this member cannot run sessions now: its status says so, they move. */
+    private static final long PUMP_STALLED_NANOS = 15_000_000_000L;
     /** At most this many first claims waiting for a thread go in one bulk claim with the one that got a thread. */
     private static final int CLAIMS_TOGETHER = 500;
     /** A pump that has not run for this long (Jet shutting down, or a long pause) is not relied on for a stop request. */
@@ -69,6 +75,7 @@ public final class SessionScheduler implements AutoCloseable {
     private volatile Job job;
     private volatile int jobsSubmitted;
     private long nextSubmitMillis;
+    private long resubmitMillis = RESUBMIT_MILLIS;
 
     public SessionScheduler(int sessionThreads, SourcePools sourcePools) {
         this.sourcePools = sourcePools;
@@ -90,16 +97,24 @@ public final class SessionScheduler implements AutoCloseable {
     public void ensurePumping(JetService jet, Address local) {
         Job current = job;
         long now = System.currentTimeMillis();
-        if (closed || (current != null && !current.getFuture().isDone()) || now < nextSubmitMillis) {
+        if (closed || now < nextSubmitMillis) {
             return;
         }
-        nextSubmitMillis = now + RESUBMIT_MILLIS;
+        if (current != null && !current.getFuture().isDone()) {
+            if (pumpAlive()) {
+                resubmitMillis = RESUBMIT_MILLIS; // running again: the next failure waits 1 s
+            }
+            return;
+        }
+        nextSubmitMillis = now + resubmitMillis;
+        long waited = resubmitMillis;
+        resubmitMillis = Math.min(MAX_RESUBMIT_MILLIS, resubmitMillis * 2);
         try {
             job = jet.newLightJob(dag(local), SessionRunner.localOnly());
             jobsSubmitted++;
         } catch (RuntimeException e) {
-            LOG.warn("The sessions' Jet job could not be submitted, retrying in {} ms (sessions wait): {}", RESUBMIT_MILLIS,
-                    e.toString());
+            LOG.warn("The sessions' Jet job could not be submitted, retrying in {} ms (sessions wait; after {} s their"
+                    + " member lets them move): {}", waited, PUMP_STALLED_NANOS / 1_000_000_000L, e.toString());
             return;
         }
         if (current != null) {
@@ -181,6 +196,16 @@ public final class SessionScheduler implements AutoCloseable {
         Job current = job;
         return !closed && current != null && !current.getFuture().isDone()
                 && System.nanoTime() - lastPumpNanos < PUMP_SILENT_NANOS;
+    }
+
+    /**
+     * Whether this member can run sessions now: false once the pump has not run for
+     * {@value #PUMP_STALLED_NANOS} ns after it first ran (its job ended and cannot be submitted, or
+     * Jet stands still). The member's status says so, and the deciding member moves its sessions.
+     */
+    public boolean runsSessions() {
+        long last = lastPumpNanos;
+        return closed || last == 0 || System.nanoTime() - last < PUMP_STALLED_NANOS;
     }
 
     /** How often the pump job was submitted: once, unless it ended while the member ran. */

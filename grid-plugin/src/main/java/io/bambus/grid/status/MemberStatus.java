@@ -11,12 +11,13 @@ import java.util.List;
  * {@code sources add|remove} waits until every member shows its change). {@code sessionsAssigned} is
  * the member's share in the placement plan, {@code eventsPerSecond} and {@code lagEvents} its load;
  * {@code deciding} marks the member that decides placement, {@code balancing} whether automatic
- * balancing is on.
+ * balancing is on. The deciding member reads {@code sources} and {@code runsSessions} (false while
+ * the member's sessions' job does not run) to keep sessions off members that cannot run them.
  */
 public record MemberStatus(String uuid, String address, long startedMillis, long heapUsedBytes, long heapMaxBytes,
                            int sessionsRunning, String configError, List<String> sources, long updatedMillis,
                            int sessionsAssigned, double eventsPerSecond, long lagEvents, boolean deciding,
-                           boolean balancing)
+                           boolean balancing, boolean runsSessions)
         implements Serializable {
 
     public static final String MAP = "eventbus.members";

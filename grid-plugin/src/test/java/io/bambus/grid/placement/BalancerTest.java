@@ -169,6 +169,60 @@ class BalancerTest {
         return noneHeld ? sessions.size() : sessions.size() / members.size();
     }
 
+    @Test
+    void aSessionNeverStaysOnOrGoesToAMemberThatCannotRunIt() {
+        for (long seed : SEEDS) {
+            Random random = new Random(seed);
+            List<String> members = List.of("a", "b", "c");
+            List<String> sessions = names(random, 5 + random.nextInt(20));
+            Map<String, String> before = new HashMap<>();
+            sessions.forEach(s -> before.put(s, members.get(random.nextInt(members.size()))));
+            // b lacks some sources; c runs nothing (its sessions' job stands still); one session no member can run
+            Set<String> bLacks = new HashSet<>();
+            sessions.forEach(s -> {
+                if (random.nextBoolean()) {
+                    bLacks.add(s);
+                }
+            });
+            String nowhere = sessions.get(0);
+            bLacks.add(nowhere);
+            Map<String, Set<String>> unable = Map.of("b", bLacks, "c", Set.copyOf(sessions));
+            Map<String, Set<String>> unableWithNowhere = new HashMap<>(unable);
+            unableWithNowhere.put("a", Set.of(nowhere));
+            List<Balancer.Move> moves = new ArrayList<>();
+            Map<String, String> after = Balancer.balance(members, sessions, before, Map.of(sessions.get(1), "c"),
+                    randomLoads(random, sessions), true, unableWithNowhere, moves);
+            String at = "seed " + seed;
+            for (String session : sessions) {
+                if (session.equals(nowhere)) {
+                    assertEquals(before.get(nowhere), after.get(nowhere), at + ": a session no member can run stays put");
+                } else {
+                    assertTrue(Balancer.can(unableWithNowhere, after.get(session), session), at + ": " + session + " on "
+                            + after.get(session));
+                }
+            }
+            for (Balancer.Move move : moves) {
+                if (!move.session().equals(nowhere) && !Balancer.can(unableWithNowhere, move.from(), move.session())) {
+                    assertEquals(Balancer.Reason.CANNOT_RUN, move.reason(), at);
+                }
+            }
+            // a member that alone can run some sessions ends above its share; what others can run leaves it over the
+            // next rounds (each move lowers the excess), then nothing moves
+            Map<String, String> settled = after;
+            int rounds = 0;
+            List<Balancer.Move> again;
+            do {
+                again = new ArrayList<>();
+                settled = Balancer.balance(members, sessions, settled, Map.of(sessions.get(1), "c"), randomLoads(random, sessions),
+                        true, unableWithNowhere, again);
+                for (Balancer.Move move : again) {
+                    assertTrue(Balancer.can(unableWithNowhere, move.to(), move.session()), at + ": " + move);
+                }
+            } while (!again.isEmpty() && ++rounds < 3);
+            assertTrue(again.isEmpty(), at + ": settled within 3 rounds; still moving " + again);
+        }
+    }
+
     private static Map<String, Double> randomLoads(Random random, List<String> sessions) {
         Map<String, Double> load = new HashMap<>();
         sessions.forEach(s -> load.put(s, random.nextDouble() * 100));

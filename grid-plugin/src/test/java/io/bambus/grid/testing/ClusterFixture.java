@@ -75,6 +75,11 @@ public final class ClusterFixture implements AutoCloseable {
 
     /** Starts member number {@code index} (0-based; its port is fixed by the index). */
     public HazelcastInstance start(int index) {
+        return start(index, busConfig);
+    }
+
+    /** Starts member number {@code index} with a bus file of its own (members whose files differ). */
+    public HazelcastInstance start(int index, Path memberBusConfig) {
         Properties vars = new Properties();
         vars.setProperty("bambus.cluster", clusterName);
         vars.setProperty("bambus.host", host);
@@ -85,7 +90,7 @@ public final class ClusterFixture implements AutoCloseable {
             list.append(i == 0 ? "" : ",").append(address(i));
         }
         vars.setProperty("bambus.members", list.toString());
-        vars.setProperty("bambus.config", busConfig.toString());
+        vars.setProperty("bambus.config", memberBusConfig.toString());
         Config config;
         try (InputStream in = new FileInputStream(repoRoot().resolve("scripts/config/hazelcast.yaml").toFile())) {
             config = new YamlConfigBuilder(in).setProperties(vars).build();
