@@ -96,7 +96,8 @@ public final class BusMember {
         archiveSchedule = new io.bambus.grid.archive.ArchiveSchedule(() -> config().archive(), destination,
                 hz.getPartitionService());
         archiveSchedule.start();
-        alertSchedule = new AlertSchedule(() -> config().alerts(), destination, hz.getPartitionService());
+        alertSchedule = new AlertSchedule(() -> config().alerts(), this::alertRulesOfAllMembers, destination,
+                hz.getPartitionService());
         alertSchedule.start();
         hazelcastMetrics = HazelcastMetrics.register(hz, figures);
         prometheus = startPrometheus();
@@ -206,6 +207,18 @@ public final class BusMember {
         }
     }
 
+    /** The alert rule names in the bus files of the members that published a status (this one's included). */
+    private java.util.Set<String> alertRulesOfAllMembers() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        config.alerts().rules().forEach(rule -> names.add(rule.name()));
+        for (MemberStatus status : hz.<String, MemberStatus>getMap(MemberStatus.MAP).values()) {
+            if (status.alertRules() != null) {
+                names.addAll(status.alertRules());
+            }
+        }
+        return names;
+    }
+
     /** Publishes this member's status for clients (UI, CLI); the placement loop's status duty calls it. */
     private void publishStatus() {
         Member local = hz.getCluster().getLocalMember();
@@ -218,7 +231,7 @@ public final class BusMember {
                 config.sources().stream().map(SourceConfig::id).toList(), System.currentTimeMillis(),
                 plan.sessionsOf(uuid).size(), current == null ? 0 : current.eventsPerSecond(),
                 current == null ? 0 : current.lagEvents(), plan.members().indexOf(uuid) == 0, plan.automatic(),
-                scheduler.runsSessions());
+                scheduler.runsSessions(), config.alerts().rules().stream().map(rule -> rule.name()).toList());
         hz.<String, MemberStatus>getMap(MemberStatus.MAP).setAsync(status.uuid(), status, MemberStatus.TTL_SECONDS,
                 java.util.concurrent.TimeUnit.SECONDS);
     }

@@ -75,6 +75,16 @@ public final class StallDetector {
      */
     public Evaluation evaluate(List<AlertRule> rules, Duration keepResolved, boolean deliver, BooleanSupplier keepGoing)
             throws SQLException {
+        return evaluate(rules, keepResolved, deliver, Set.of(), keepGoing);
+    }
+
+    /**
+     * One evaluation of {@code rules}, where {@code configuredElsewhere} names rules another member's
+     * bus file still has: their open alerts are not resolved as removed (members whose files differ
+     * for a while must not retire each other's rules; a rule is retired once no member has it).
+     */
+    public Evaluation evaluate(List<AlertRule> rules, Duration keepResolved, boolean deliver, Set<String> configuredElsewhere,
+                               BooleanSupplier keepGoing) throws SQLException {
         Map<String, Integer> raised = new LinkedHashMap<>();
         Map<String, Integer> resolved = new LinkedHashMap<>();
         int retired;
@@ -98,7 +108,9 @@ public final class StallDetector {
                 raised.put(rule.name(), raise(connection, target, deliver, keepGoing));
                 resolved.put(rule.name(), resolve(connection, target));
             }
-            retired = resolveRemoved(connection, rules);
+            Set<String> kept = new java.util.TreeSet<>(configuredElsewhere);
+            rules.forEach(rule -> kept.add(rule.name()));
+            retired = resolveRemoved(connection, List.copyOf(kept));
             if (!keepResolved.isZero()) {
                 purged = purge(connection, keepResolved);
             }
@@ -252,12 +264,12 @@ public final class StallDetector {
         }
     }
 
-    private static int resolveRemoved(Connection connection, List<AlertRule> rules) throws SQLException {
-        String notIn = rules.isEmpty() ? "" : " AND rule NOT IN (" + "?, ".repeat(rules.size() - 1) + "?)";
+    private static int resolveRemoved(Connection connection, List<String> kept) throws SQLException {
+        String notIn = kept.isEmpty() ? "" : " AND rule NOT IN (" + "?, ".repeat(kept.size() - 1) + "?)";
         try (PreparedStatement update = connection.prepareStatement("UPDATE bam_alerts SET resolved_at = UTC_TIMESTAMP(6),"
                 + " resolution = 'rule removed', next_attempt_at = NULL WHERE resolved_at IS NULL" + notIn)) {
-            for (int i = 0; i < rules.size(); i++) {
-                update.setString(1 + i, rules.get(i).name());
+            for (int i = 0; i < kept.size(); i++) {
+                update.setString(1 + i, kept.get(i));
             }
             int resolved = update.executeUpdate();
             if (resolved > 0) {

@@ -105,6 +105,18 @@ class StallDetectorTest {
     }
 
     @Test
+    void aRuleAnotherMembersFileStillHasIsNotRetired() throws Exception {
+        evaluate(List.of(RECEIVED_NOT_SHIPPED));
+        // the member evaluating now has only NOT_COMPLETED; another member's file still has received-not-shipped
+        StallDetector.Evaluation evaluation = detector.evaluate(List.of(NOT_COMPLETED), Duration.ofDays(30), true,
+                java.util.Set.of("received-not-shipped"), () -> true);
+        assertEquals(0, evaluation.retired(), "before: 1, resolved as 'rule removed' by the member that lacked it");
+        assertNull(bus.one(bus.destination, "SELECT resolution FROM bam_alerts WHERE rule = 'received-not-shipped'"));
+        assertEquals(1, detector.evaluate(List.of(NOT_COMPLETED), Duration.ofDays(30), true, java.util.Set.of(), () -> true)
+                .retired(), "once no member has it, it is retired");
+    }
+
+    @Test
     void withoutAWebhookAlertsAreOnlyRecordedAndARuleOnNothingDeployedIsSkipped() throws Exception {
         AlertRule unknown = new AlertRule("ghost", "Shipment", "Arrived", null, Duration.ofMinutes(1));
         StallDetector.Evaluation evaluation = detector.evaluate(List.of(unknown, RECEIVED_NOT_SHIPPED), Duration.ofDays(30),

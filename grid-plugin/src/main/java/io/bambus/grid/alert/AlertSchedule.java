@@ -1,14 +1,15 @@
 package io.bambus.grid.alert;
 
-import javax.sql.DataSource;
-import java.util.function.Supplier;
-import io.bambus.grid.duty.OwnerDuty;
 import com.hazelcast.partition.PartitionService;
 import io.bambus.core.alert.StallDetector;
-import io.bambus.core.config.Webhook;
 import io.bambus.core.alert.WebhookNotifier;
 import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.Webhook;
+import io.bambus.grid.duty.OwnerDuty;
 import java.time.Duration;
+import java.util.Set;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -28,6 +29,7 @@ public final class AlertSchedule implements AutoCloseable {
     private final Supplier<BusConfig.Alerts> alerts;
     private final DataSource destination;
     private final StallDetector detector;
+    private final Supplier<Set<String>> rulesOfAllMembers;
     private final OwnerDuty duty;
     /** Only the duty's thread changes it while running; close() takes it after that thread ended. */
     private volatile WebhookNotifier notifier;
@@ -35,9 +37,14 @@ public final class AlertSchedule implements AutoCloseable {
     private long retryAfterMillis;
     private boolean held;
 
-    /** {@code alerts}: the section as the bus file says now (an edit reaches the next round). */
-    public AlertSchedule(Supplier<BusConfig.Alerts> alerts, DataSource destination, PartitionService partitions) {
+    /**
+     * {@code alerts}: the section as the bus file says now (an edit reaches the next round);
+     * {@code rulesOfAllMembers}: the rule names every member's bus file has (none is retired while one has it).
+     */
+    public AlertSchedule(Supplier<BusConfig.Alerts> alerts, Supplier<Set<String>> rulesOfAllMembers, DataSource destination,
+                         PartitionService partitions) {
         this.alerts = alerts;
+        this.rulesOfAllMembers = rulesOfAllMembers;
         this.destination = destination;
         this.detector = new StallDetector(destination);
         this.duty = new OwnerDuty("alerts", KEY, partitions);
@@ -70,7 +77,8 @@ public final class AlertSchedule implements AutoCloseable {
             }
             if (now >= nextEvaluationMillis) {
                 nextEvaluationMillis = now + current.every().toMillis();
-                detector.evaluate(current.rules(), current.keepResolved(), current.webhook() != null, duty::holds);
+                detector.evaluate(current.rules(), current.keepResolved(), current.webhook() != null, rulesOfAllMembers.get(),
+                        duty::holds);
             }
             WebhookNotifier sender = useWebhook(current.webhook());
             if (sender != null) {

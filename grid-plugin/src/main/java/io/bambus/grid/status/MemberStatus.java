@@ -12,12 +12,14 @@ import java.util.List;
  * the member's share in the placement plan, {@code eventsPerSecond} and {@code lagEvents} its load;
  * {@code deciding} marks the member that decides placement, {@code balancing} whether automatic
  * balancing is on. The deciding member reads {@code sources} and {@code runsSessions} (false while
- * the member's sessions' job does not run) to keep sessions off members that cannot run them.
+ * the member's sessions' job does not run) to keep sessions off members that cannot run them;
+ * the alerts duty reads {@code alertRules} (the rule names of its bus file) so that it retires a
+ * rule only when no member has it.
  */
 public record MemberStatus(String uuid, String address, long startedMillis, long heapUsedBytes, long heapMaxBytes,
                            int sessionsRunning, String configError, List<String> sources, long updatedMillis,
                            int sessionsAssigned, double eventsPerSecond, long lagEvents, boolean deciding,
-                           boolean balancing, boolean runsSessions)
+                           boolean balancing, boolean runsSessions, List<String> alertRules)
         implements Serializable {
 
     public static final String MAP = "eventbus.members";
