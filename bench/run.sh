@@ -4,10 +4,10 @@
 # Uses BAMBUS_TEST_JDBC_URL's server or the embedded one; Peer starts a server of its own (with the
 # binary log, which Debezium reads) and runs both pipelines against it.
 #
-#   bench/run.sh Throughput|Ceiling|Peer|FailoverPauses|Latency|Scale|Claims|RecordCodec|SessionsPage [ARGS...]
+#   bench/run.sh Throughput|Ceiling|Peer|FailoverPauses|Pause|Latency|Scale|Claims|RecordCodec|SessionsPage [ARGS...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-[ $# -ge 1 ] || { echo "usage: bench/run.sh Throughput|Ceiling|Peer|FailoverPauses|Latency|Scale|Claims|RecordCodec|SessionsPage [args]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: bench/run.sh Throughput|Ceiling|Peer|FailoverPauses|Pause|Latency|Scale|Claims|RecordCodec|SessionsPage [args]" >&2; exit 2; }
 NAME="$1"; shift
 MODULE=grid-plugin PACKAGE=io.bambus.grid.bench
 if [ "$NAME" = SessionsPage ]; then
