@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The bus's own tables in the destination: checkpoints, quarantined events, deployed definitions,
- * the per-instance locks and the stalled-activity alerts. A quarantined event's {@code target_activity} (lower case) and
+ * the per-instance locks, the stalled-activity alerts and the split witness's lease. A quarantined event's {@code target_activity} (lower case) and
  * {@code target_instance} name the instance it holds back.
  */
 public final class DestinationSchema {
@@ -74,6 +74,13 @@ public final class DestinationSchema {
               PRIMARY KEY (rule, activity_id),
               KEY ix_alerts_open (resolved_at, rule, detected_at),
               KEY ix_alerts_due (next_attempt_at)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
+            // one row per cluster: the lease that decides an even split (grid.placement.Witness)
+            """
+            CREATE TABLE IF NOT EXISTS bam_witness (
+              cluster    VARCHAR(255) NOT NULL PRIMARY KEY,
+              holder     VARCHAR(64)  NOT NULL,
+              expires_at DATETIME(6)  NOT NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
             """
             CREATE TABLE IF NOT EXISTS bam_definitions (

@@ -5,9 +5,12 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
 import io.bambus.grid.timeline.Timeline;
 import io.bambus.grid.timeline.TimelineEntry;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,7 +37,12 @@ final class Coordinator {
     private final Decider decider;
     private final String localUuid;
     private final Timeline.Writer timeline;
+    private final Witness witness;
     private final SplitGuard splitGuard = new SplitGuard();
+    /** The data members of the last agreed membership and their member addresses: whom an even split lost. */
+    private final Map<String, InetSocketAddress> agreedMembers = new HashMap<>();
+    /** Lost members whose port refused a connection in the current split: dead, not cut off. */
+    private final Set<String> provenDead = new HashSet<>();
     /** Members seen leaving gracefully and gone, already taken off the split guard's agreed size. */
     private final Set<String> departed = new HashSet<>();
     /** The data members of the last view (a lite member's leave must not lower the agreed size). */
@@ -46,9 +54,10 @@ final class Coordinator {
     private volatile String minorityDetail;
     private volatile boolean leaving;
 
-    Coordinator(IMap<String, PlacementPlan> plans, Decider decider, String localUuid, Timeline.Writer timeline) {
+    Coordinator(IMap<String, PlacementPlan> plans, Decider decider, Witness witness, String localUuid, Timeline.Writer timeline) {
         this.plans = plans;
         this.decider = decider;
+        this.witness = witness;
         this.localUuid = localUuid;
         this.timeline = timeline;
     }
@@ -120,11 +129,27 @@ final class Coordinator {
      * records the moment it stops (or starts again) having one.
      */
     private boolean majority(Set<Member> view, long now) {
-        int members = (int) view.stream().filter(m -> !m.isLiteMember()).count();
-        boolean majority = splitGuard.update(members, now);
+        List<Member> data = view.stream().filter(m -> !m.isLiteMember()).toList();
+        int members = data.size();
+        String side = data.isEmpty() ? localUuid : data.get(0).getUuid().toString();
+        // the oldest member keeps its side's lease fresh (on the witness's thread), so that an even split finds it held
+        witness.side(side, side.equals(localUuid));
+        boolean majority = splitGuard.update(members, now, () -> evenSplitWon(data, side));
+        if (!majority && !splitGuard.even()) {
+            witness.side(side, false); // a strict minority's lease would keep a later even split from the majority
+        }
+        if (splitGuard.agreed() == members) {
+            agreedMembers.clear();
+            data.forEach(m -> agreedMembers.put(m.getUuid().toString(), m.getSocketAddress()));
+            provenDead.clear();
+        }
         if (!majority && minoritySinceMillis == 0) {
             minoritySinceMillis = now;
-            minorityDetail = "cut off: this member sees " + members + " of the " + splitGuard.agreed()
+            minorityDetail = splitGuard.even()
+                    ? "an even split: this member sees " + members + " of the " + splitGuard.agreed() + " members it last"
+                    + " agreed with, and the other side holds the split witness (bam_witness); its sessions stop until"
+                    + " it is back with the others or the other side's lease runs out"
+                    : "cut off: this member sees " + members + " of the " + splitGuard.agreed()
                     + " members it last agreed with; its sessions stop until it is back in a majority";
             LOG.warn("Split brain: {}", minorityDetail);
             timeline.record(TimelineEntry.Kind.SPLIT, null, minorityDetail);
@@ -133,6 +158,35 @@ final class Coordinator {
             minoritySinceMillis = 0;
         }
         return majority;
+    }
+
+    /**
+     * Whether this side (exactly half of the agreed members) wins the even split: every member it
+     * lost refuses connections (dead: no cut looks like that), or its oldest member holds the
+     * witness lease.
+     */
+    private boolean evenSplitWon(List<Member> data, String side) {
+        Set<String> present = new HashSet<>();
+        data.forEach(m -> present.add(m.getUuid().toString()));
+        boolean allDead = !agreedMembers.isEmpty();
+        for (Map.Entry<String, InetSocketAddress> lost : agreedMembers.entrySet()) {
+            if (present.contains(lost.getKey()) || provenDead.contains(lost.getKey())) {
+                continue;
+            }
+            if (Witness.refused(lost.getValue())) {
+                provenDead.add(lost.getKey());
+                LOG.info("Member {} refuses connections: it is dead, not cut off; this side runs without the witness",
+                        decider.address(lost.getKey()));
+            } else {
+                allDead = false;
+            }
+        }
+        return allDead || witness.sideHolds(side);
+    }
+
+    /** Ends the witness's thread (the placement loop stops). */
+    void close() {
+        witness.close();
     }
 
     /** Whether a loss is still settling: no session starts until it has (a cut-off member must not take its peers'). */

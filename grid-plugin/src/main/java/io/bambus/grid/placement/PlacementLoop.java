@@ -84,7 +84,8 @@ public final class PlacementLoop {
         Decider decider = new Decider(plans, sessions, hz.getMap(MemberStatus.MAP), config.get().loadBalance(),
                 Balancer.Load.DEFAULT,
                 (kind, address, session, detail) -> Timeline.record(hz, kind, address, session, "bus", detail));
-        this.coordinator = new Coordinator(plans, decider, local.getUuid().toString(), timeline);
+        this.coordinator = new Coordinator(plans, decider, new Witness(destination, hz.getConfig().getClusterName()),
+                local.getUuid().toString(), timeline);
         this.lagProbes = new LagProbes(sessions, sourcePools);
         // failure detection's timeout plus a second, at most 10 s
         long noHeartbeat = new HazelcastProperties(hz.getConfig()).getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
@@ -288,6 +289,7 @@ public final class PlacementLoop {
         }
         synchronized (this) {
             lagProbes.close();
+            coordinator.close();
         }
         return all;
     }

@@ -8,8 +8,9 @@ package io.bambus.grid.placement;
  * the smaller membership has held for {@link #SETTLE_MILLIS}: a cut-off member drops its peers one
  * heartbeat deadline at a time (3 → 2 → 1), and must not take the first step as a new agreement.
  * A member that said it is leaving ({@link #departed}) lowers the agreed size at once.
- * With two or fewer agreed members nothing can tell a dead peer from a cut one, so both sides run
- * and fencing keeps them from committing twice (docs/plugin.md, "Network partitions").
+ * An even split (exactly half of the agreed members, 1 of 2 or 2 of 4) has no majority: the side
+ * that wins it runs ({@link Witness}: the lost members proven dead, or the witness lease held), the
+ * other stops (docs/plugin.md, "Network partitions").
  */
 final class SplitGuard {
 
@@ -20,19 +21,30 @@ final class SplitGuard {
     private int last;
     private long lastChangeMillis;
 
-    /** Takes the current number of (data) members; returns whether this side may run sessions. */
-    synchronized boolean update(int members, long nowMillis) {
+    /**
+     * Takes the current number of (data) members; returns whether this side may run sessions.
+     * {@code evenSplitWon} is asked only when this side has exactly half of the agreed members.
+     */
+    synchronized boolean update(int members, long nowMillis, java.util.function.BooleanSupplier evenSplitWon) {
         if (members != last) {
             last = members;
             lastChangeMillis = nowMillis;
         }
-        if (agreed > 2 && members * 2 <= agreed) {
+        if (agreed > 2 && members * 2 < agreed) {
+            return false;
+        }
+        if (agreed >= 2 && members * 2 == agreed && !evenSplitWon.getAsBoolean()) {
             return false;
         }
         if (members >= agreed || nowMillis - lastChangeMillis >= SETTLE_MILLIS) {
             agreed = members;
         }
         return true;
+    }
+
+    /** Whether the last update saw exactly half of the agreed members (an even split, or one loss of two). */
+    synchronized boolean even() {
+        return agreed >= 2 && last * 2 == agreed;
     }
 
     /**
