@@ -207,11 +207,20 @@ public final class BusMember {
         }
     }
 
-    /** The alert rule names in the bus files of the members that published a status (this one's included). */
+    /**
+     * The alert rule names in the bus files of every member of the cluster (this one's included), or
+     * null while a member has no status (starting, or its entry expired): then no rule is retired.
+     */
     private java.util.Set<String> alertRulesOfAllMembers() {
         java.util.Set<String> names = new java.util.TreeSet<>();
         config.alerts().rules().forEach(rule -> names.add(rule.name()));
-        for (MemberStatus status : hz.<String, MemberStatus>getMap(MemberStatus.MAP).values()) {
+        java.util.Set<String> uuids = new java.util.HashSet<>();
+        hz.getCluster().getMembers().forEach(m -> uuids.add(m.getUuid().toString()));
+        java.util.Map<String, MemberStatus> statuses = hz.<String, MemberStatus>getMap(MemberStatus.MAP).getAll(uuids);
+        if (!statuses.keySet().containsAll(uuids)) {
+            return null;
+        }
+        for (MemberStatus status : statuses.values()) {
             if (status.alertRules() != null) {
                 names.addAll(status.alertRules());
             }

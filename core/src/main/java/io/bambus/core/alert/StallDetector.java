@@ -82,6 +82,7 @@ public final class StallDetector {
      * One evaluation of {@code rules}, where {@code configuredElsewhere} names rules another member's
      * bus file still has: their open alerts are not resolved as removed (members whose files differ
      * for a while must not retire each other's rules; a rule is retired once no member has it).
+     * Null: what the other members have is not known now, so no rule is retired this time.
      */
     public Evaluation evaluate(List<AlertRule> rules, Duration keepResolved, boolean deliver, Set<String> configuredElsewhere,
                                BooleanSupplier keepGoing) throws SQLException {
@@ -108,9 +109,13 @@ public final class StallDetector {
                 raised.put(rule.name(), raise(connection, target, deliver, keepGoing));
                 resolved.put(rule.name(), resolve(connection, target));
             }
-            Set<String> kept = new java.util.TreeSet<>(configuredElsewhere);
-            rules.forEach(rule -> kept.add(rule.name()));
-            retired = resolveRemoved(connection, List.copyOf(kept));
+            if (configuredElsewhere == null) {
+                retired = 0;
+            } else {
+                Set<String> kept = new java.util.TreeSet<>(configuredElsewhere);
+                rules.forEach(rule -> kept.add(rule.name()));
+                retired = resolveRemoved(connection, List.copyOf(kept));
+            }
             if (!keepResolved.isZero()) {
                 purged = purge(connection, keepResolved);
             }

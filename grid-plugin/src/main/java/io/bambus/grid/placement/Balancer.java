@@ -184,6 +184,13 @@ public final class Balancer {
      */
     public static List<Move> loadMoves(List<String> members, Map<String, String> assignment, Map<String, Double> load,
                                        Set<String> resting, Set<String> pinned, Load thresholds) {
+        return loadMoves(members, assignment, load, resting, pinned, thresholds, Map.of());
+    }
+
+    /** {@link #loadMoves} that never moves a session to a member {@code unable} to run it. */
+    public static List<Move> loadMoves(List<String> members, Map<String, String> assignment, Map<String, Double> load,
+                                       Set<String> resting, Set<String> pinned, Load thresholds,
+                                       Map<String, Set<String>> unable) {
         if (members.size() < 2) {
             return List.of();
         }
@@ -226,7 +233,13 @@ public final class Balancer {
                 continue;
             }
             double ws = load.getOrDefault(s, 0.0);
+            if (!can(unable, cold, s)) {
+                continue;
+            }
             for (String t : coldCandidates) {
+                if (t != null && !can(unable, hot, t)) {
+                    continue;
+                }
                 double wt = t == null ? 0.0 : load.getOrDefault(t, 0.0);
                 double delta = ws - wt;
                 if (delta <= 0) {

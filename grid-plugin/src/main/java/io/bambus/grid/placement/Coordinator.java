@@ -41,8 +41,8 @@ final class Coordinator {
     private final SplitGuard splitGuard = new SplitGuard();
     /** The data members of the last agreed membership and their member addresses: whom an even split lost. */
     private final Map<String, InetSocketAddress> agreedMembers = new HashMap<>();
-    /** Lost members whose port refused a connection in the current split: dead, not cut off. */
-    private final Set<String> provenDead = new HashSet<>();
+    /** Lost members whose port refused a connection in the current split (dead, or behind a rejecting firewall). */
+    private final Set<String> refusing = new HashSet<>();
     /** Members seen leaving gracefully and gone, already taken off the split guard's agreed size. */
     private final Set<String> departed = new HashSet<>();
     /** The data members of the last view (a lite member's leave must not lower the agreed size). */
@@ -141,7 +141,7 @@ final class Coordinator {
         if (splitGuard.agreed() == members) {
             agreedMembers.clear();
             data.forEach(m -> agreedMembers.put(m.getUuid().toString(), m.getSocketAddress()));
-            provenDead.clear();
+            refusing.clear();
         }
         if (!majority && minoritySinceMillis == 0) {
             minoritySinceMillis = now;
@@ -161,27 +161,45 @@ final class Coordinator {
     }
 
     /**
-     * Whether this side (exactly half of the agreed members) wins the even split: every member it
-     * lost refuses connections (dead: no cut looks like that), or its oldest member holds the
-     * witness lease.
+     * Whether this side (exactly half of the agreed members) wins the even split: its oldest member
+     * holds the witness lease, or every member it lost refuses connections and no other side renews
+     * the lease (they are dead: a kill -9 costs about a second, not a lease).
      */
     private boolean evenSplitWon(List<Member> data, String side) {
+        if (witness.sideHolds(side)) {
+            return true;
+        }
         Set<String> present = new HashSet<>();
         data.forEach(m -> present.add(m.getUuid().toString()));
-        boolean allDead = !agreedMembers.isEmpty();
+        boolean allRefused = !agreedMembers.isEmpty();
         for (Map.Entry<String, InetSocketAddress> lost : agreedMembers.entrySet()) {
-            if (present.contains(lost.getKey()) || provenDead.contains(lost.getKey())) {
+            if (present.contains(lost.getKey()) || refusing.contains(lost.getKey())) {
                 continue;
             }
-            if (Witness.refused(lost.getValue())) {
-                provenDead.add(lost.getKey());
-                LOG.info("Member {} refuses connections: it is dead, not cut off; this side runs without the witness",
-                        decider.address(lost.getKey()));
+            if (Witness.refused(localAddress(data), lost.getValue())) {
+                refusing.add(lost.getKey());
+                LOG.info("Member {} refuses connections (dead, or a firewall rejects them)", decider.address(lost.getKey()));
             } else {
-                allDead = false;
+                allRefused = false;
             }
         }
-        return allDead || witness.sideHolds(side);
+        // a refusal alone is no proof (a rejecting firewall refuses too): the other side must also have stopped renewing
+        boolean won = allRefused && witness.othersSilent(side);
+        if (won) {
+            LOG.info("Members {} refuse connections and the split witness's holder stopped renewing it: they are dead, not"
+                    + " cut off; this side runs", refusing.stream().map(decider::address).toList());
+        }
+        return won;
+    }
+
+    /** This member's address for cluster traffic (a probe must take the way the cluster's traffic takes). */
+    private java.net.InetAddress localAddress(List<Member> data) {
+        for (Member m : data) {
+            if (m.localMember()) {
+                return m.getSocketAddress().getAddress();
+            }
+        }
+        return null; // any local address
     }
 
     /** Ends the witness's thread (the placement loop stops). */

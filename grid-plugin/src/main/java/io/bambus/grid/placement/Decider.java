@@ -118,7 +118,7 @@ final class Decider {
             recordsReadMillis = now;
             meter.update(records, now);
             weights = meter.weights(records);
-            readUnable(members, records.keySet());
+            readUnable(members, records.keySet(), plan.assignments());
         }
 
         // a plan that lost its entry (or a first one) starts from who runs what now: the records' owners
@@ -148,12 +148,8 @@ final class Decider {
         } else if (loadBalance && plan.automatic() && now >= nextLoadMillis) {
             nextLoad = now + LOAD_INTERVAL_MILLIS / 2;
             restingUntil.values().removeIf(until -> until <= now);
-            List<Balancer.Move> loadMoves = Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
-                    thresholds);
-            if (loadMoves.stream().anyMatch(move -> !Balancer.can(unable, move.to(), move.session()))) {
-                loadMoves = List.of(); // never for load onto a member that cannot run the session
-            }
-            for (Balancer.Move move : loadMoves) {
+            for (Balancer.Move move : Balancer.loadMoves(members, next, weights, restingUntil.keySet(), pins.keySet(),
+                    thresholds, unable)) {
                 next.put(move.session(), move.to());
                 rested.put(move.session(), now + LOAD_REST_MILLIS);
                 moves.add(move);
@@ -193,9 +189,9 @@ final class Decider {
     /**
      * Reads the statuses of {@code members}: a member whose bus file lacks a session's source cannot
      * run that session, and one whose sessions' job has stood still cannot run any. A member with no
-     * status yet (just started, or its entry expired) is taken to run everything.
+     * status (not yet published, or expired) keeps what it holds and gets nothing new.
      */
-    private void readUnable(List<String> members, Set<String> sessionIds) {
+    private void readUnable(List<String> members, Set<String> sessionIds, Map<String, String> assignments) {
         Map<String, Set<String>> cannot = new HashMap<>();
         Map<String, String> why = new HashMap<>();
         Map<String, MemberStatus> read;
@@ -204,6 +200,18 @@ final class Decider {
         } catch (RuntimeException e) {
             LOG.debug("Member statuses not read this round: {}", e.toString());
             return; // the previous view holds
+        }
+        for (String member : members) {
+            if (!read.containsKey(member)) {
+                Set<String> notHeld = new HashSet<>(sessionIds);
+                assignments.forEach((session, owner) -> {
+                    if (owner.equals(member)) {
+                        notHeld.remove(session);
+                    }
+                });
+                cannot.put(member, notHeld);
+                why.put(member, "it has published no status yet");
+            }
         }
         for (MemberStatus status : read.values()) {
             Set<String> theirs = new HashSet<>(sessionIds);
@@ -221,7 +229,9 @@ final class Decider {
                 Set<String> added = new java.util.TreeSet<>(ids);
                 added.removeAll(unable.getOrDefault(member, Set.of()));
                 if (!added.isEmpty()) {
-                    LOG.info("Member {} cannot run {} session(s) ({}): {}", address(member), added.size(),
+                    LOG.log(why.containsKey(member) && why.get(member).startsWith("it has published")
+                            ? org.apache.logging.log4j.Level.DEBUG : org.apache.logging.log4j.Level.INFO,
+                            "Member {} cannot run {} session(s) ({}): {}", address(member), added.size(),
                             why.getOrDefault(member, "its bus file lacks their sources"),
                             added.size() <= 10 ? added : added.stream().limit(10).toList() + " …");
                 }

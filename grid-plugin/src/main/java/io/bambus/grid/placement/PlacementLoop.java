@@ -124,6 +124,8 @@ public final class PlacementLoop {
             if (!scheduler.awaitPumping(10_000)) {
                 LOG.warn("The sessions' Jet job is not running after 10 s; sessions wait for it");
             }
+            // the status first: the deciding member places sessions only by what a member's status says it has
+            status.publishIfDue(System.currentTimeMillis());
             // ready at once: the deciding member may give this one sessions before its first round
             plans.executeOnKey(PlacementPlan.KEY, new PlanUpdate.Ready(hz.getCluster().getLocalMember().getUuid().toString()));
             LOG.info("Ready for sessions (definitions checked in {} ms, sessions job running in {} ms)",

@@ -76,6 +76,8 @@ public final class SessionScheduler implements AutoCloseable {
     private volatile int jobsSubmitted;
     private long nextSubmitMillis;
     private long resubmitMillis = RESUBMIT_MILLIS;
+    /** When the pump job was first submitted (nanos; 0: not yet). */
+    private volatile long firstSubmitNanos;
 
     public SessionScheduler(int sessionThreads, SourcePools sourcePools) {
         this.sourcePools = sourcePools;
@@ -107,6 +109,9 @@ public final class SessionScheduler implements AutoCloseable {
             return;
         }
         nextSubmitMillis = now + resubmitMillis;
+        if (firstSubmitNanos == 0) {
+            firstSubmitNanos = System.nanoTime();
+        }
         long waited = resubmitMillis;
         resubmitMillis = Math.min(MAX_RESUBMIT_MILLIS, resubmitMillis * 2);
         try {
@@ -205,7 +210,8 @@ public final class SessionScheduler implements AutoCloseable {
      */
     public boolean runsSessions() {
         long last = lastPumpNanos;
-        return closed || last == 0 || System.nanoTime() - last < PUMP_STALLED_NANOS;
+        long since = last != 0 ? last : firstSubmitNanos; // a job that never ran counts from its first submission
+        return closed || since == 0 || System.nanoTime() - since < PUMP_STALLED_NANOS;
     }
 
     /** How often the pump job was submitted: once, unless it ended while the member ran. */
