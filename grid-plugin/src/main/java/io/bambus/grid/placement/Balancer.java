@@ -119,9 +119,13 @@ public final class Balancer {
         }
         List<String> surplus = new ArrayList<>();
         Map<String, String> surplusOwner = new HashMap<>();
+        // a member keeps first what fewest members can run (what it alone can run cannot go elsewhere), then its busiest:
+        // with every member able to run everything, simply its busiest
+        Comparator<String> keepFirst = Comparator.<String>comparingLong(session -> members.stream()
+                .filter(m -> can(unable, m, session)).count()).thenComparing(busiestFirst);
         for (String member : members) {
             List<String> mine = held.get(member);
-            mine.sort(busiestFirst);
+            mine.sort(keepFirst);
             int keep = automatic ? Math.max(0, quota.get(member) - pinned.getOrDefault(member, 0)) : mine.size();
             for (int i = 0; i < mine.size(); i++) {
                 if (i < keep) {
@@ -150,8 +154,7 @@ public final class Balancer {
             }
         }
         // the sessions fewest members can run go first (with every member able to run everything: busiest first)
-        pool.sort(Comparator.<String>comparingLong(session -> members.stream().filter(m -> can(unable, m, session)).count())
-                .thenComparing(busiestFirst));
+        pool.sort(keepFirst);
         Map<String, Double> memberLoad = new HashMap<>();
         next.forEach((session, member) -> memberLoad.merge(member, load.getOrDefault(session, 0.0), Double::sum));
         for (String session : pool) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class BalancerTest {
 
-    private static final long[] SEEDS = {1L, 42L, 20261130L, 7_777L, 123_456_789L, System.nanoTime()};
+    private static final long[] SEEDS = {1L, 42L, 20261130L, 7_777L, 123_456_789L, 4_990_014_978_444L, System.nanoTime()};
 
     @Test
     void countsDifferByAtMostOneAndOnlyTheNecessarySessionsMove() {
