@@ -9,12 +9,8 @@ import io.bambus.grid.testing.ChaosCheck;
 import io.bambus.grid.testing.MemberProcesses;
 import io.bambus.grid.testing.Producer;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -49,13 +45,13 @@ class EvenSplitProcessIT {
                 Await.until("every session to commit and run, on both members", Duration.ofSeconds(90),
                         () -> SOURCES.stream().allMatch(s -> env.applied(s) > 0 && members.owner(s) != null)
                                 && SOURCES.stream().map(members::owner).distinct().count() == 2);
-                Map<String, Long> before = epochs(env);
+                Map<String, Long> before = env.epochs();
                 long cutAt = System.nanoTime();
                 members.cut(1); // the younger member: the older one's side holds the witness
                 while (System.nanoTime() - cutAt < CUT.toNanos()) {
                     Thread.sleep(100); // the cut lasts CUT whatever happens: the schedule, not a wait for a state
                 }
-                Map<String, Long> atHeal = epochs(env);
+                Map<String, Long> atHeal = env.epochs();
                 members.heal();
                 Await.until("one cluster of two again", Duration.ofSeconds(45),
                         () -> members.clusterSize(0) == 2 && members.clusterSize(1) == 2);
@@ -65,7 +61,7 @@ class EvenSplitProcessIT {
                 for (Producer producer : producers) {
                     ChaosCheck.awaitCaughtUp(env, producer, Duration.ofSeconds(60));
                 }
-                Map<String, Long> after = epochs(env);
+                Map<String, Long> after = env.epochs();
                 long twice = 0;
                 long lost = 0;
                 long failed = 0;
@@ -98,14 +94,4 @@ class EvenSplitProcessIT {
         }
     }
 
-    private static Map<String, Long> epochs(BusEnvironment env) throws Exception {
-        Map<String, Long> epochs = new HashMap<>();
-        try (Connection connection = env.destination.getConnection(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT session_id, epoch FROM bam_checkpoints")) {
-            while (rows.next()) {
-                epochs.put(rows.getString(1), rows.getLong(2));
-            }
-        }
-        return epochs;
-    }
 }

@@ -2,21 +2,14 @@ package io.bambus.grid;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ChaosCheck;
 import io.bambus.grid.testing.CommitGaps;
 import io.bambus.grid.testing.MemberProcesses;
 import io.bambus.grid.testing.Producer;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,9 +56,9 @@ class PartitionProcessIT {
                 String isolated = members.address(ISOLATED);
                 Await.until("the member to cut off to run a session", Duration.ofSeconds(30),
                         () -> SOURCES.stream().anyMatch(s -> isolated.equals(members.owner(s))),
-                        () -> "(owners " + owners(members) + ")");
-                Map<String, String> ownersBefore = owners(members);
-                Map<String, Long> epochsBefore = epochs(env);
+                        () -> "(owners " + members.owners(SOURCES) + ")");
+                Map<String, String> ownersBefore = members.owners(SOURCES);
+                Map<String, Long> epochsBefore = env.epochs();
                 System.out.printf("PARTITION setup: members %s, %s, %s; sources %s; owners before the cut %s%n",
                         members.address(0), members.address(1), members.address(2), SOURCES, ownersBefore);
 
@@ -122,7 +115,7 @@ class PartitionProcessIT {
                                 producer.sourceId(), CATCH_UP_DEADLINE.toSeconds());
                     }
                 }
-                Map<String, Long> epochsAfter = epochs(env);
+                Map<String, Long> epochsAfter = env.epochs();
                 long twice = 0;
                 long failed = 0;
                 long lost = 0;
@@ -196,24 +189,5 @@ class PartitionProcessIT {
         return members.clusterSize(0) + "/" + members.clusterSize(1) + "/" + members.clusterSize(2);
     }
 
-    private static Map<String, String> owners(MemberProcesses members) {
-        Map<String, String> owners = new LinkedHashMap<>();
-        for (String source : SOURCES) {
-            SessionRecord record = members.sessions().get(source);
-            owners.put(source, record == null ? null : record.ownerAddress());
-        }
-        return owners;
-    }
 
-    /** The fencing epoch of each session's checkpoint of record. */
-    private static Map<String, Long> epochs(BusEnvironment env) throws SQLException {
-        Map<String, Long> epochs = new HashMap<>();
-        try (Connection connection = env.destination.getConnection(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT session_id, epoch FROM bam_checkpoints")) {
-            while (rows.next()) {
-                epochs.put(rows.getString(1), rows.getLong(2));
-            }
-        }
-        return epochs;
-    }
 }

@@ -1,19 +1,13 @@
 package io.bambus.grid.bench;
 
-import io.bambus.grid.session.SessionRecord;
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
 import io.bambus.grid.testing.ChaosCheck;
 import io.bambus.grid.testing.MemberProcesses;
 import io.bambus.grid.testing.Producer;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,8 +49,8 @@ public final class Pause {
                 Await.until("the member to pause to run a session", Duration.ofSeconds(60),
                         () -> SOURCES.stream().anyMatch(s -> pausedAddress.equals(members.owner(s))));
                 BenchSupport.sleep(5_000); // the load runs a while before the pause
-                Map<String, String> ownersBefore = owners(members);
-                Map<String, Long> epochsBefore = epochs(env);
+                Map<String, String> ownersBefore = members.owners(SOURCES);
+                Map<String, Long> epochsBefore = env.epochs();
                 System.out.printf("PAUSE setup: members %s, %s, %s; owners before %s; epochs %s%n", members.address(0),
                         members.address(1), members.address(2), ownersBefore, epochsBefore);
 
@@ -72,7 +66,7 @@ public final class Pause {
                     }
                     BenchSupport.sleep(100); // the pause lasts its time whatever happens
                 }
-                Map<String, Long> epochsAtWake = epochs(env);
+                Map<String, Long> epochsAtWake = env.epochs();
                 members.resume(paused);
                 long wokeAt = System.nanoTime();
                 while (System.nanoTime() - wokeAt < 20_000_000_000L) {
@@ -89,7 +83,7 @@ public final class Pause {
                 for (Producer producer : producers) {
                     ChaosCheck.awaitCaughtUp(env, producer, Duration.ofSeconds(60));
                 }
-                Map<String, Long> epochsAfter = epochs(env);
+                Map<String, Long> epochsAfter = env.epochs();
                 System.out.println("PAUSE cluster sizes seen by members 0/1/2 (the paused one's view frozen): " + views);
                 StringBuilder line = new StringBuilder("PAUSE epoch rises during the pause + after the wake:");
                 long maxRan = 0;
@@ -142,23 +136,5 @@ public final class Pause {
         return members.clusterSize(0) + "/" + members.clusterSize(1) + "/" + members.clusterSize(2);
     }
 
-    private static Map<String, String> owners(MemberProcesses members) {
-        Map<String, String> owners = new LinkedHashMap<>();
-        for (String source : SOURCES) {
-            SessionRecord record = members.sessions().get(source);
-            owners.put(source, record == null ? null : record.ownerAddress());
-        }
-        return owners;
-    }
 
-    private static Map<String, Long> epochs(BusEnvironment env) throws Exception {
-        Map<String, Long> epochs = new HashMap<>();
-        try (Connection connection = env.destination.getConnection(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT session_id, epoch FROM bam_checkpoints")) {
-            while (rows.next()) {
-                epochs.put(rows.getString(1), rows.getLong(2));
-            }
-        }
-        return epochs;
-    }
 }

@@ -165,6 +165,18 @@ public final class BusEnvironment implements AutoCloseable {
         }
     }
 
+    /** The fencing epoch of each session's checkpoint of record (session id to epoch). */
+    public Map<String, Long> epochs() throws SQLException {
+        Map<String, Long> epochs = new java.util.HashMap<>();
+        try (Connection connection = destination.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT session_id, epoch FROM bam_checkpoints")) {
+            while (rows.next()) {
+                epochs.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        return epochs;
+    }
+
     public List<String> sourceIds() {
         return new ArrayList<>(sources.keySet());
     }

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -245,6 +247,16 @@ public final class MemberProcesses implements AutoCloseable {
     }
 
     /** The member address running a session, by its record. */
+    /** The owner address of each of {@code sessionIds}' records (null: none), in their order. */
+    public Map<String, String> owners(List<String> sessionIds) {
+        Map<String, String> owners = new LinkedHashMap<>();
+        for (String id : sessionIds) {
+            SessionRecord record = sessions().get(id);
+            owners.put(id, record == null ? null : record.ownerAddress());
+        }
+        return owners;
+    }
+
     public String owner(String sessionId) {
         SessionRecord record = sessions().get(sessionId);
         return record == null ? null : record.ownerAddress();
