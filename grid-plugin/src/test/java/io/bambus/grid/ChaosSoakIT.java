@@ -184,12 +184,7 @@ class ChaosSoakIT {
                     System.out.printf("SOAK %s not caught up 120 s after the schedule ended%n", producer.sourceId());
                 }
             }
-            boolean clean = true;
-            for (Producer producer : producers) {
-                ChaosCheck.Result result = ChaosCheck.check(env, producer);
-                System.out.println("SOAK " + result);
-                clean &= result.clean();
-            }
+            boolean clean = ChaosCheck.checkAll(env, producers, "SOAK").stream().allMatch(ChaosCheck.Result::clean);
             assertTrue(clean, "the soak found events applied twice, lost or failed, or orders in a wrong state (seed " + seed + ")");
             assertTrue(oneCluster, "the members were not one cluster again after the schedule (seed " + seed + ")");
         }

@@ -62,16 +62,7 @@ class EvenSplitProcessIT {
                     ChaosCheck.awaitCaughtUp(env, producer, Duration.ofSeconds(60));
                 }
                 Map<String, Long> after = env.epochs();
-                long twice = 0;
-                long lost = 0;
-                long failed = 0;
-                for (Producer producer : producers) {
-                    ChaosCheck.Result result = ChaosCheck.check(env, producer);
-                    System.out.println("EVEN-SPLIT " + result);
-                    twice += result.appliedTwice();
-                    lost += result.lost();
-                    failed += result.failed();
-                }
+                List<ChaosCheck.Result> results = ChaosCheck.checkAll(env, producers, "EVEN-SPLIT");
                 StringBuilder line = new StringBuilder("EVEN-SPLIT epochs (before -> at the heal -> after):");
                 long maxRise = 0;
                 for (String source : SOURCES) {
@@ -80,9 +71,11 @@ class EvenSplitProcessIT {
                 }
                 System.out.println(line);
                 String cutOffLog = Files.readString(members.log(1));
-                assertEquals(0, twice, "events applied twice");
-                assertEquals(0, lost, "events lost");
-                assertEquals(0, failed, "failed events");
+                assertEquals(0, results.stream().mapToLong(ChaosCheck.Result::appliedTwice).sum(), "events applied twice");
+                assertEquals(0, results.stream().mapToLong(ChaosCheck.Result::lost).sum(), "events lost");
+                assertEquals(0, results.stream().mapToLong(ChaosCheck.Result::failed).sum(), "failed events");
+                assertTrue(results.stream().allMatch(ChaosCheck.Result::clean),
+                        "orders missing, in a wrong state or present though rolled back: " + results);
                 assertTrue(maxRise <= MAX_EPOCH_RISE, "a session's epoch rose by " + maxRise + " (at most " + MAX_EPOCH_RISE
                         + ": one side ran during the cut)");
                 assertTrue(cutOffLog.contains("an even split"), "the cut-off member says it lost the even split");

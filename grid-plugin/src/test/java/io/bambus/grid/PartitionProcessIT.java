@@ -122,9 +122,7 @@ class PartitionProcessIT {
                 long wrong = 0;
                 long maxEpochChange = 0;
                 long maxMovedPause = 0;
-                for (Producer producer : producers) {
-                    ChaosCheck.Result result = ChaosCheck.check(env, producer);
-                    System.out.println("PARTITION " + result);
+                for (ChaosCheck.Result result : ChaosCheck.checkAll(env, producers, "PARTITION")) {
                     twice += result.appliedTwice();
                     failed += result.failed();
                     lost += result.lost();

@@ -100,18 +100,13 @@ public final class Pause {
                     line.append(String.format(" %s +%d+%d%s", source, during, after, ran ? " (ran on the paused member)" : ""));
                 }
                 System.out.println(line);
-                long twice = 0;
-                long lost = 0;
-                long failed = 0;
-                for (Producer producer : producers) {
-                    ChaosCheck.Result result = ChaosCheck.check(env, producer);
-                    twice += result.appliedTwice();
-                    lost += result.lost();
-                    failed += result.failed();
-                }
+                List<ChaosCheck.Result> results = ChaosCheck.checkAll(env, producers, "PAUSE");
                 System.out.printf("PAUSE summary, %d s pause of member %d: most moves of a session it ran %d (target <= 1),"
-                        + " of another session %d (target 0); applied twice %d, lost %d, failed %d%n", seconds, paused, maxRan,
-                        maxOthers, twice, lost, failed);
+                        + " of another session %d (target 0); applied twice %d, lost %d, failed %d, every order right: %s%n",
+                        seconds, paused, maxRan, maxOthers, results.stream().mapToLong(ChaosCheck.Result::appliedTwice).sum(),
+                        results.stream().mapToLong(ChaosCheck.Result::lost).sum(),
+                        results.stream().mapToLong(ChaosCheck.Result::failed).sum(),
+                        results.stream().allMatch(ChaosCheck.Result::clean) ? "yes" : "no");
                 for (int i = 0; i < 3; i++) {
                     for (String logLine : Files.readAllLines(members.log(i))) {
                         if (logLine.contains("uspect") || logLine.contains("Removing Member") || logLine.contains("split")

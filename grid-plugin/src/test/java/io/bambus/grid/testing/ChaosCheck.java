@@ -66,6 +66,18 @@ public final class ChaosCheck {
         return false;
     }
 
+    /** {@link #check} of every producer's source, each result printed after {@code prefix}; in the producers' order. */
+    public static java.util.List<Result> checkAll(BusEnvironment env, java.util.List<Producer> producers, String prefix)
+            throws SQLException {
+        java.util.List<Result> results = new java.util.ArrayList<>();
+        for (Producer producer : producers) {
+            Result result = check(env, producer);
+            System.out.println(prefix + " " + result);
+            results.add(result);
+        }
+        return results;
+    }
+
     public static Result check(BusEnvironment env, Producer producer) throws SQLException {
         String session = producer.sourceId();
         Map<String, Long> completed = new HashMap<>();
