@@ -43,6 +43,8 @@ final class Coordinator {
     private final Map<String, InetSocketAddress> agreedMembers = new HashMap<>();
     /** Lost members whose port refused a connection in the current split (dead, or behind a rejecting firewall). */
     private final Set<String> refusing = new HashSet<>();
+    /** Whether this split's "they are dead, this side runs" was logged (once per split, not every round). */
+    private boolean deadAnnounced;
     /** Members seen leaving gracefully and gone, already taken off the split guard's agreed size. */
     private final Set<String> departed = new HashSet<>();
     /** The data members of the last view (a lite member's leave must not lower the agreed size). */
@@ -142,6 +144,7 @@ final class Coordinator {
             agreedMembers.clear();
             data.forEach(m -> agreedMembers.put(m.getUuid().toString(), m.getSocketAddress()));
             refusing.clear();
+            deadAnnounced = false;
         }
         if (!majority && minoritySinceMillis == 0) {
             minoritySinceMillis = now;
@@ -185,7 +188,8 @@ final class Coordinator {
         }
         // a refusal alone is no proof (a rejecting firewall refuses too): the other side must also have stopped renewing
         boolean won = allRefused && witness.othersSilent(side);
-        if (won) {
+        if (won && !deadAnnounced) {
+            deadAnnounced = true;
             LOG.info("Members {} refuse connections and the split witness's holder stopped renewing it: they are dead, not"
                     + " cut off; this side runs", refusing.stream().map(decider::address).toList());
         }
