@@ -14,14 +14,19 @@
 #   --heap SIZE        -Xmx [512m]
 #   --wait SECONDS     how long to wait for the bus to report started [60]; a member joining a busy
 #                      cluster with thousands of sessions may need longer
+#   --secrets FILE     NAME=value lines, read here and handed to the member on a pipe: the bus file
+#                      names them with passwordSecret; '-' reads them from this script's stdin
+#   --user USER        run the member as USER (run this script as root): USER must not be able to
+#                      read FILE, so that a Jet job submitted through the client port cannot either
 #   --foreground       run in the foreground instead (Ctrl-C stops it gracefully)
-# Environment: BAMBUS_RUN_DIR (where logs and pid files go), JAVA_OPTS (extra JVM options).
+# Environment: BAMBUS_RUN_DIR (where logs and pid files go), JAVA_OPTS (extra JVM options),
+#   BAMBUS_MEMBER_CLASSPATH (the member's jars, ':'-separated, instead of the build's list under ~/.m2).
 # Exit status 0 once the member has joined and the bus has started; non-zero with the reason otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NAME=member1 HOST=127.0.0.1 PORT=5801 CONFIG="${BAMBUS_CONFIG:-}" CLUSTER=bambus HEAP=512m FOREGROUND=false WAIT=60
-MEMBERS="" CLIENT_PORT=""
+MEMBERS="" CLIENT_PORT="" SECRETS="" RUN_AS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) NAME="$2"; shift 2 ;;
@@ -33,8 +38,10 @@ while [ $# -gt 0 ]; do
     --cluster) CLUSTER="$2"; shift 2 ;;
     --heap) HEAP="$2"; shift 2 ;;
     --wait) WAIT="$2"; shift 2 ;;
+    --secrets) SECRETS="$2"; shift 2 ;;
+    --user) RUN_AS="$2"; shift 2 ;;
     --foreground) FOREGROUND=true; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -53,22 +60,56 @@ CONFIG="$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")"
 
 ensure_built
 mkdir -p "$RUN_DIR"
+CLASSPATH_JARS="${BAMBUS_MEMBER_CLASSPATH:-$(cat "$MEMBER_CLASSPATH_FILE")}"
+
+# --user: the member runs as an unprivileged user that can read what it needs and not the secrets
+AS_USER=()
+if [ -n "$RUN_AS" ]; then
+  [ "$(id -u)" = 0 ] || die "--user needs root (this script switches to the user); run it as root or drop --user"
+  id -u "$RUN_AS" > /dev/null 2>&1 || die "--user: no user '$RUN_AS' on this host; create it (useradd --system $RUN_AS)"
+  [ "$(id -u "$RUN_AS")" != 0 ] || die "--user: '$RUN_AS' is root; give an unprivileged user"
+  AS_USER=(setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --init-groups --)
+  for needed in "$CONFIG" "$PLUGIN_JAR" $(tr ':' ' ' <<< "$CLASSPATH_JARS"); do
+    "${AS_USER[@]}" test -r "$needed" || die "--user: '$RUN_AS' cannot read $needed; install the member's jars and" \
+      "configuration where it can (e.g. under /opt/bambus, readable by its group; BAMBUS_MEMBER_CLASSPATH lists the jars)"
+  done
+fi
+# --secrets: read here, handed over on a pipe the member drains and closes at start
+SECRETS_TEXT=""
+if [ -n "$SECRETS" ]; then
+  if [ "$SECRETS" = - ]; then
+    SECRETS_TEXT="$(cat)"
+  else
+    [ -r "$SECRETS" ] || die "--secrets: '$SECRETS' cannot be read"
+    if [ -n "$RUN_AS" ] && "${AS_USER[@]}" test -r "$SECRETS"; then
+      die "--secrets: '$RUN_AS' can read $SECRETS, so a Jet job through the client port could too;" \
+        "chown root and chmod 600 it (and its folder), then start again"
+    fi
+    [ -n "$RUN_AS" ] || echo "warning: the member runs as $(id -un) and can read $SECRETS: a Jet job through the client" \
+      "port could read it too; start as root with --user USER (docs/security.md)" >&2
+    SECRETS_TEXT="$(cat "$SECRETS")"
+  fi
+fi
 PID_FILE="$RUN_DIR/$NAME.pid" LOG="$RUN_DIR/$NAME.log"
 if [ -f "$PID_FILE" ] && pid_alive "$(cat "$PID_FILE")"; then
   die "member '$NAME' is already running (pid $(cat "$PID_FILE")); stop it with scripts/stop-member.sh $NAME"
 fi
 
-CMD=(java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
+CMD=("${AS_USER[@]}" java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
   "-Dhazelcast.config=$ROOT/scripts/config/hazelcast.yaml"
   # hazelcast.yaml binds both ports to HOST alone (and connects to other members from it)
   "-Dbambus.cluster=$CLUSTER" "-Dbambus.host=$HOST" "-Dbambus.port=$PORT" "-Dbambus.client.port=$CLIENT_PORT"
-  "-Dbambus.members=$MEMBERS" "-Dbambus.config=$CONFIG"
+  "-Dbambus.members=$MEMBERS" "-Dbambus.config=$CONFIG" ${SECRETS:+-Dbambus.secrets=stdin}
   "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -Dhazelcast.logging.type=log4j2
   -Dlog4j2.shutdownHookEnabled=false
-  -cp "$(cat "$MEMBER_CLASSPATH_FILE"):$PLUGIN_JAR"
+  -cp "$CLASSPATH_JARS:$PLUGIN_JAR"
   com.hazelcast.core.server.HazelcastMemberStarter)
 
 if $FOREGROUND; then
+  if [ -n "$SECRETS" ]; then
+    printf '%s\n' "$SECRETS_TEXT" | "${CMD[@]}"
+    exit
+  fi
   exec "${CMD[@]}"
 fi
 # keep the logs of earlier runs (the last five) for post-mortems
@@ -76,8 +117,14 @@ if [ -f "$LOG" ]; then
   mv "$LOG" "$LOG.$(date +%Y%m%d-%H%M%S-%N)"
   ls -1t "$LOG".* 2>/dev/null | tail -n +6 | xargs -r rm -f
 fi
-nohup "${CMD[@]}" > "$LOG" 2>&1 < /dev/null &
+if [ -n "$SECRETS" ]; then
+  # a pipe, not a file: once the member has drained it, /proc/PID/fd/0 gives a Jet job nothing
+  printf '%s\n' "$SECRETS_TEXT" | nohup "${CMD[@]}" > "$LOG" 2>&1 &
+else
+  nohup "${CMD[@]}" > "$LOG" 2>&1 < /dev/null &
+fi
 PID=$!
+unset SECRETS_TEXT
 echo "$PID" > "$PID_FILE"
 # wait (bounded) until the bus reports started, or the process dies
 if ! (wait_for_line "$PID" "$LOG" "BAM event bus started" "$WAIT" "member '$NAME'"); then

@@ -7,11 +7,14 @@ import com.hazelcast.core.HazelcastException;
 import com.hazelcast.core.HazelcastInstance;
 import com.zaxxer.hikari.HikariDataSource;
 import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.Secrets;
 import io.bambus.core.config.ConfigException;
 import io.bambus.core.db.Pools;
 import io.bambus.grid.ops.BusOperations;
 import io.bambus.grid.security.SerializationAllowlist;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -48,6 +51,11 @@ public final class Bambus {
     @Option(names = "--config", description = "bus configuration file (destination, definitions) [$BAMBUS_CONFIG]",
             defaultValue = "${env:BAMBUS_CONFIG}")
     Path config;
+
+    @Option(names = "--secrets", description = "a file of NAME=value lines: the secrets the bus file names with"
+            + " passwordSecret, as given to the members with start-member.sh --secrets [$BAMBUS_SECRETS]",
+            defaultValue = "${env:BAMBUS_SECRETS}")
+    Path secrets;
 
     @Option(names = "--cluster", description = "Hazelcast cluster name [$BAMBUS_CLUSTER, else bambus]",
             defaultValue = "${env:BAMBUS_CLUSTER:-bambus}")
@@ -154,6 +162,13 @@ public final class Bambus {
         if (busConfig == null) {
             if (config == null) {
                 throw new CliException(USAGE, "this command needs the bus configuration: give --config FILE or set BAMBUS_CONFIG");
+            }
+            if (secrets != null) {
+                try {
+                    Secrets.handOver(Secrets.parse(secrets.toString(), Files.readString(secrets)));
+                } catch (IOException e) {
+                    throw new CliException(USAGE, "--secrets " + secrets + " cannot be read: " + e.getMessage());
+                }
             }
             busConfig = BusConfig.load(config);
         }

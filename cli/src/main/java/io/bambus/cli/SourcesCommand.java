@@ -6,6 +6,7 @@ import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.apply.Applier;
 import io.bambus.core.session.Checkpoint;
 import io.bambus.core.config.BusConfig;
+import io.bambus.core.config.Secrets;
 import io.bambus.core.config.SourceConfig;
 import io.bambus.core.config.SourcesFile;
 import io.bambus.core.db.Pools;
@@ -64,6 +65,10 @@ final class SourcesCommand {
         @Option(names = "--username", required = true, description = "the user the members connect as")
         String username;
 
+        @Option(names = "--password-secret", description = "the name of a secret handed to the members at start"
+                + " (start-member.sh --secrets FILE; give the CLI the same --secrets FILE): out of reach of Jet jobs")
+        String passwordSecret;
+
         @Option(names = "--password-file", description = "a file holding only the password, readable on every member's host")
         Path passwordFile;
 
@@ -90,8 +95,8 @@ final class SourcesCommand {
         @Override
         public Integer call() throws Exception {
             Bambus bambus = parent.bambus;
-            if (passwordFile != null && passwordEnv != null) {
-                throw new Bambus.CliException(Bambus.USAGE, "give --password-file or --password-env, not both");
+            if ((passwordFile != null ? 1 : 0) + (passwordEnv != null ? 1 : 0) + (passwordSecret != null ? 1 : 0) > 1) {
+                throw new Bambus.CliException(Bambus.USAGE, "give one of --password-secret, --password-file and --password-env");
             }
             checkWait(waitSeconds);
             BusConfig config = bambus.busConfig();
@@ -99,10 +104,12 @@ final class SourcesCommand {
                 throw new Bambus.CliException(Bambus.REFUSED, "source '" + id + "' is already in " + bambus.config
                         + "; remove it first to change it, or edit the file (members restart a session whose source changed)");
             }
-            String passwordKey = passwordFile != null ? "passwordFile" : passwordEnv != null ? "passwordEnv" : null;
-            String passwordValue = passwordFile != null ? passwordFile.toAbsolutePath().toString() : passwordEnv;
+            String passwordKey = passwordSecret != null ? "passwordSecret" : passwordFile != null ? "passwordFile"
+                    : passwordEnv != null ? "passwordEnv" : null;
+            String passwordValue = passwordSecret != null ? passwordSecret
+                    : passwordFile != null ? passwordFile.toAbsolutePath().toString() : passwordEnv;
             SourcesFile.Edit edit = edit(() -> SourcesFile.add(bambus.config, SourcesFile.fields(id, jdbcUrl, username,
-                    passwordKey, passwordValue, outboxTable, !disabled), System.getenv()));
+                    passwordKey, passwordValue, outboxTable, !disabled), Secrets.names()));
             BusOperations ops = bambus.ops();
             SessionRecord existing = ops.sessionsMap().get(id);
             if (existing != null) {
@@ -265,7 +272,7 @@ final class SourcesCommand {
                 throw new Bambus.CliException(Bambus.REFUSED, "no source '" + id + "' in " + bambus.config + "; its sources are "
                         + config.sources().stream().map(SourceConfig::id).toList());
             }
-            SourcesFile.Edit edit = edit(() -> SourcesFile.remove(bambus.config, id, System.getenv()));
+            SourcesFile.Edit edit = edit(() -> SourcesFile.remove(bambus.config, id, Secrets.names()));
             BusOperations ops = bambus.ops();
             if (!force) {
                 long waiting = waiting(source, config);

@@ -10,10 +10,14 @@ import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.alert.AlertRules;
 import io.bambus.core.config.BusConfig;
 import io.bambus.core.config.ConfigException;
+import io.bambus.core.config.Secrets;
 import io.bambus.grid.security.SerializationAllowlist;
 import io.bambus.grid.session.RecordSerializers;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -43,6 +47,7 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
     public static final String METRICS_PORT_PROPERTY = "bambus.metrics.port";
 
     private static final Logger LOG = LogManager.getLogger(BusPlugin.class);
+    private static final Duration SECRETS_DEADLINE = Duration.ofSeconds(10);
 
     private volatile BusMember member;
 
@@ -54,7 +59,14 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
             throw new ConfigException("(none)", List.of(CONFIG_PROPERTY + ": not set; add it under 'properties:' in "
                     + "hazelcast.yaml (or -D" + CONFIG_PROPERTY + "=...) with the path of the bus configuration file"));
         }
+        // Hazelcast makes one instance of this class per listener type it implements: read once
+        if ("stdin".equals(System.getProperty(Secrets.PROPERTY)) && !Secrets.given()) {
+            Map<String, String> secrets = Secrets.read(System.in, SECRETS_DEADLINE);
+            Secrets.handOver(secrets);
+            LOG.info("{} secrets read from standard input; the bus file names them with passwordSecret", secrets.size());
+        }
         BusConfig config = BusConfig.load(Path.of(path));
+        warnReadableSecrets(path, config);
         AlertRules.check(path, config.alerts(), DefinitionFile.read(config.definitions()), config.definitions().toString());
         if (!hz.getConfig().getJetConfig().isEnabled()) {
             throw new ConfigException(path, List.of("Hazelcast Jet is disabled; set 'jet: enabled: true' in hazelcast.yaml"));
@@ -72,6 +84,20 @@ public final class BusPlugin implements HazelcastInstanceAware, LifecycleListene
         }
         Callbacks.reuseThreads();
         member = new BusMember(hz, Path.of(path), config, metrics(hz, path, config));
+    }
+
+    /** One line at start when a password is where a Jet job through the client port can read it. */
+    private static void warnReadableSecrets(String path, BusConfig config) {
+        List<String> readable = Stream.concat(Stream.of(Map.entry("destination", config.destination().password())),
+                        config.sources().stream().map(source -> Map.entry("sources[" + source.id() + "]",
+                                source.database().password())))
+                .filter(entry -> !entry.getValue().isEmpty() && !Secrets.handedOverValue(entry.getValue()))
+                .map(Map.Entry::getKey).toList();
+        if (!readable.isEmpty()) {
+            LOG.warn("The passwords of {} in {} come from the bus file, a passwordFile or an environment variable: a Jet job"
+                    + " submitted through the client port can read them; give them with passwordSecret and start-member.sh"
+                    + " --secrets FILE (docs/security.md)", readable, path);
+        }
     }
 
     private static BusConfig.Metrics metrics(HazelcastInstance hz, String path, BusConfig config) {

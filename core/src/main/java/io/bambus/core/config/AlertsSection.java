@@ -25,7 +25,7 @@ final class AlertsSection {
 
     private static final Set<String> KEYS = Set.of("every", "keepResolved", "webhook", "rules");
     private static final Set<String> WEBHOOK_KEYS = Set.of("url", "timeout", "retryFor", "authorization", "authorizationEnv",
-            "authorizationFile");
+            "authorizationFile", "authorizationSecret");
     private static final Set<String> RULE_KEYS = Set.of("name", "activity", "begun", "milestone", "without", "within");
 
     private AlertsSection() {

@@ -87,7 +87,7 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
     private static final Set<String> METRICS_KEYS = Set.of("port", "host");
     private static final Set<String> ARCHIVE_KEYS = Set.of("after", "every", "batchSize");
     private static final Set<String> DATABASE_KEYS = Set.of("jdbcUrl", "username", "password", "passwordEnv",
-            "passwordFile", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
+            "passwordFile", "passwordSecret", "poolSize", "connectTimeoutMillis", "socketTimeoutMillis");
     private static final Set<String> SOURCE_KEYS;
     private static final Set<String> SESSIONS_KEYS = Set.of("map", "backupCount", "threads");
 
@@ -106,10 +106,13 @@ public record BusConfig(DatabaseConfig destination, List<SourceConfig> sources, 
                     + "); check the path given as bambus.config"));
         }
         Path base = file.toAbsolutePath().getParent();
-        return parse(file.toString(), text, base, System.getenv());
+        return parse(file.toString(), text, base, Secrets.names());
     }
 
-    /** Parses and validates; {@code env} resolves {@code passwordEnv}, relative paths resolve against {@code base}. */
+    /**
+     * Parses and validates; {@code env} ({@link Secrets#names()}) resolves {@code passwordEnv} and
+     * {@code passwordSecret}, relative paths resolve against {@code base}.
+     */
     public static BusConfig parse(String origin, String yaml, Path base, Map<String, String> env) {
         JsonNode root;
         try {

@@ -25,7 +25,7 @@ public final class ConfigSections {
     private ConfigSections() {
     }
 
-    /** A database section: jdbcUrl, username, a password given one of three ways, pool and timeouts. */
+    /** A database section: jdbcUrl, username, a password given one of four ways, pool and timeouts. */
     public static DatabaseConfig database(String key, JsonNode node, int defaultPool, Path base, Map<String, String> env,
                                           List<String> problems) {
         String url = text(node, "jdbcUrl");
@@ -46,18 +46,32 @@ public final class ConfigSections {
     }
 
     /**
-     * A secret given as {@code name} (inline), {@code nameEnv} (an environment variable) or
-     * {@code nameFile} (a file holding only the secret); "" when none is given, null when the
-     * one given cannot be read (a problem is added).
+     * A secret given as {@code nameSecret} (a secret handed over at start: {@link Secrets}),
+     * {@code name} (inline), {@code nameEnv} (an environment variable) or {@code nameFile} (a file
+     * holding only the secret); "" when none is given, null when the one given cannot be read (a
+     * problem is added). {@code env} is {@link Secrets#names()} or a test's stand-in.
      */
     public static String secret(String key, JsonNode node, String name, Path base, Map<String, String> env,
                                 List<String> problems) {
         String envKey = name + "Env";
         String fileKey = name + "File";
-        int given = (node.has(name) ? 1 : 0) + (node.has(envKey) ? 1 : 0) + (node.has(fileKey) ? 1 : 0);
+        String secretKey = name + "Secret";
+        int given = (node.has(name) ? 1 : 0) + (node.has(envKey) ? 1 : 0) + (node.has(fileKey) ? 1 : 0)
+                + (node.has(secretKey) ? 1 : 0);
         if (given > 1) {
-            problems.add(key + ": give only one of " + name + ", " + envKey + " and " + fileKey);
+            problems.add(key + ": give only one of " + secretKey + ", " + name + ", " + envKey + " and " + fileKey);
             return null;
+        }
+        if (node.has(secretKey)) {
+            String secretName = text(node, secretKey);
+            String value = secretName == null ? null : env.get(Secrets.key(secretName));
+            if (value == null) {
+                problems.add(key + "." + secretKey + ": secret '" + secretName + "' was not handed to this process at start; "
+                        + (Secrets.given() ? "add a line " + secretName + "=... to the secrets file and restart"
+                        : "start members with start-member.sh --secrets FILE (and the CLI with --secrets FILE), FILE holding"
+                        + " a line " + secretName + "=..."));
+            }
+            return value;
         }
         if (node.has(envKey)) {
             String variable = text(node, envKey);

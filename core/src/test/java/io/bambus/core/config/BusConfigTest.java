@@ -54,6 +54,24 @@ class BusConfigTest {
     }
 
     @Test
+    void aPasswordSecretIsLookedUpAmongTheSecretsHandedOverAndNeverInTheEnvironment() {
+        String yaml = """
+                destination: { jdbcUrl: "jdbc:mysql://db/bam", username: bam, passwordSecret: dest_db }
+                definitions: definitions.yaml
+                """;
+        assertEquals("s3cret", parse(yaml, Map.of(Secrets.key("dest_db"), "s3cret")).destination().password());
+        String missing = String.join("\n", assertThrows(ConfigException.class,
+                () -> parse(yaml, Map.of("dest_db", "an environment variable is no secret"))).problems());
+        assertTrue(missing.contains("destination.passwordSecret: secret 'dest_db' was not handed to this process at start"),
+                missing);
+        assertEquals(Map.of("a", "x=y ", "b.c", ""), Secrets.parse("t", "# comment\n\na=x=y \nb.c=\n"));
+        ConfigException bad = assertThrows(ConfigException.class, () -> Secrets.parse("t", "a=1\nhunter2\na=2\n"));
+        assertEquals(List.of("line 2: not NAME=value (a name of letters, digits, '_', '.' and '-', starting with a letter"
+                + " or '_', then '=', then the secret)", "line 3: secret 'a' is given twice; keep one"), bad.problems());
+        assertFalse(bad.getMessage().contains("hunter2"), "a malformed line's text is never repeated: it may be a secret");
+    }
+
+    @Test
     void drillsAreAllowedOnlyByAnExplicitTrue() throws Exception {
         String minimal = "destination: { jdbcUrl: \"jdbc:mysql://db/bam\", username: bam }\ndefinitions: definitions.yaml\n";
         assertTrue(parse(minimal + "drills: true\n", Map.of()).drills());
@@ -81,7 +99,7 @@ class BusConfigTest {
         assertTrue(p.contains("sources[0].id: 'bad id!' is not allowed"), p);
         assertTrue(p.contains("sources[a].outboxTable: 'drop table' must match"), p);
         assertTrue(p.contains("sources[a].id: two sources have this id"), p);
-        assertTrue(p.contains("sources[a]: give only one of password, passwordEnv and passwordFile"), p);
+        assertTrue(p.contains("sources[a]: give only one of passwordSecret, password, passwordEnv and passwordFile"), p);
         assertTrue(p.contains("definitions: " + dir.resolve("missing.yaml") + " does not exist"), p);
         assertTrue(p.contains("batchSize: '0' must be a whole number from 1 to 10000"), p);
         assertTrue(p.contains("retention: 'forever' is not a duration"), p);

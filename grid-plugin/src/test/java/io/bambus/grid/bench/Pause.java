@@ -19,8 +19,9 @@ import java.util.Map;
  * member ran, none for the others. Lines start with {@code PAUSE}; the members' logs of what they
  * suspected and removed follow.
  *
- * <p>Arguments: [seconds] [pausedIndex] [producerPauseMillis] (default 20, 2: the youngest member, 10 ms
- * between a producer's orders: lower is more load).
+ * <p>Arguments: [seconds] [pausedIndex] [producerPauseMillis] [shared] (default 20, 2: the youngest member, 10 ms
+ * between a producer's orders: lower is more load; {@code shared} starts every member on 127.0.0.1, as
+ * {@code scripts/start-member.sh} does without {@code --host}, instead of each on its own address).
  */
 public final class Pause {
 
@@ -33,8 +34,12 @@ public final class Pause {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int paused = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         long producerPause = args.length > 2 ? Long.parseLong(args[2]) : 10;
+        boolean shared = args.length > 3 && args[3].equals("shared");
         try (BusEnvironment env = new BusEnvironment(SOURCES, null);
-             MemberProcesses members = new MemberProcesses(env.configFile, 3).onOwnAddresses()) {
+             MemberProcesses members = new MemberProcesses(env.configFile, 3)) {
+            if (!shared) {
+                members.onOwnAddresses();
+            }
             for (int i = 0; i < 3; i++) {
                 members.start(i);
             }

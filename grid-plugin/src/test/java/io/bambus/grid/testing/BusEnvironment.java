@@ -74,8 +74,9 @@ public final class BusEnvironment implements AutoCloseable {
         for (String id : sourceIds) {
             String url = routes.containsKey(id) ? server.jdbcUrlVia(routes.get(id), sourceDbs.get(id)) : server.jdbcUrl(sourceDbs.get(id));
             yaml.append("  - { id: \"").append(id).append("\", jdbcUrl: \"").append(url)
-                    .append("\", username: ").append(sourceUser == null ? server.user() : sourceUser[0]).append(", password: \"")
-                    .append(sourceUser == null ? server.password() : sourceUser[1]).append("\" }\n");
+                    .append("\", username: ").append(sourceUser == null ? server.user() : sourceUser[0])
+                    .append(sourceUser != null && sourceUser.length == 3 ? ", passwordSecret: " + sourceUser[2] + " }\n"
+                            : ", password: \"" + (sourceUser == null ? server.password() : sourceUser[1]) + "\" }\n");
         }
         yaml.append("definitions: definitions.yaml\n");
         String extra = extraConfig == null ? "" : extraConfig;
@@ -103,6 +104,12 @@ public final class BusEnvironment implements AutoCloseable {
     public void sourceUser(String user, String password, String extraConfig) throws IOException {
         sourceUser = new String[] {user, password};
         writeConfig(sourceIds(), extraConfig);
+    }
+
+    /** Makes the bus reach every source as {@code user}, whose password is secret {@code secretName} (handed over at start). */
+    public void sourceUserWithSecret(String user, String secretName) throws IOException {
+        sourceUser = new String[] {user, null, secretName};
+        writeConfig(sourceIds(), null);
     }
 
     /** Makes the bus reach {@code sourceId} through {@code port} (set before the members start). */

@@ -41,6 +41,8 @@ public final class MemberProcesses implements AutoCloseable {
             7100, 7600);
     private final int maxMembers;
     private String heap = "384m";
+    private final List<String> startArgs = new ArrayList<>();
+    private final Map<String, String> startEnvironment = new java.util.HashMap<>();
     private int startWaitSeconds = 60;
     private final List<String> started = new ArrayList<>();
     private final Set<Long> paused = new HashSet<>();
@@ -81,6 +83,13 @@ public final class MemberProcesses implements AutoCloseable {
     /** The -Xmx of members started from now on. */
     public MemberProcesses heap(String size) {
         this.heap = size;
+        return this;
+    }
+
+    /** Members started from now on get these start-member.sh options and environment variables too. */
+    public MemberProcesses startingWith(Map<String, String> environment, String... options) {
+        startEnvironment.putAll(environment);
+        startArgs.addAll(List.of(options));
         return this;
     }
 
@@ -142,10 +151,11 @@ public final class MemberProcesses implements AutoCloseable {
         logs[index].reset();
         // listed first: a member that did not report started in time still runs, and close() stops it
         started.add(name);
-        run(List.of(script("start-member.sh"), "--name", name, "--host", host(index), "--port", String.valueOf(port(index)),
-                "--client-port", String.valueOf(clientPort(index)), "--members", members(), "--cluster", cluster,
-                "--config", busConfig.toString(), "--heap", heap, "--wait", String.valueOf(startWaitSeconds)),
-                startWaitSeconds + 30);
+        List<String> command = new ArrayList<>(List.of(script("start-member.sh"), "--name", name, "--host", host(index),
+                "--port", String.valueOf(port(index)), "--client-port", String.valueOf(clientPort(index)), "--members", members(),
+                "--cluster", cluster, "--config", busConfig.toString(), "--heap", heap, "--wait", String.valueOf(startWaitSeconds)));
+        command.addAll(startArgs);
+        run(command, startWaitSeconds + 30);
     }
 
     /** SIGSTOP: the member's process freezes (a long GC pause, a frozen VM) until {@link #resume}. */
@@ -322,6 +332,7 @@ public final class MemberProcesses implements AutoCloseable {
     private void run(List<String> command, int timeoutSeconds) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("BAMBUS_RUN_DIR", runDir.toString());
+        builder.environment().putAll(startEnvironment);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
