@@ -54,7 +54,7 @@ class BusConfigTest {
     }
 
     @Test
-    void aPasswordSecretIsLookedUpAmongTheSecretsHandedOverAndNeverInTheEnvironment() {
+    void aPasswordSecretIsLookedUpAmongTheSecretsHandedOverAndNeverInTheEnvironment() throws Exception {
         String yaml = """
                 destination: { jdbcUrl: "jdbc:mysql://db/bam", username: bam, passwordSecret: dest_db }
                 definitions: definitions.yaml

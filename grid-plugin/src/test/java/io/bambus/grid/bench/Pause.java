@@ -19,9 +19,11 @@ import java.util.Map;
  * member ran, none for the others. Lines start with {@code PAUSE}; the members' logs of what they
  * suspected and removed follow.
  *
- * <p>Arguments: [seconds] [pausedIndex] [producerPauseMillis] [shared] (default 20, 2: the youngest member, 10 ms
- * between a producer's orders: lower is more load; {@code shared} starts every member on 127.0.0.1, as
- * {@code scripts/start-member.sh} does without {@code --host}, instead of each on its own address).
+ * <p>Arguments: [seconds] [pausedIndex] [producerPauseMillis] [shared|own] [slow:STOP/RUN] (default 20, 2: the
+ * youngest member, 10 ms between a producer's orders: lower is more load; {@code shared} starts every member on
+ * 127.0.0.1, as {@code scripts/start-member.sh} does without {@code --host}, instead of each on its own address;
+ * {@code slow:4000/500} makes the member merely slow instead of paused: frozen 4000 ms, running 500 ms, over and
+ * over for the period, so it answers, late; the target is then no move at all).
  */
 public final class Pause {
 
@@ -35,6 +37,8 @@ public final class Pause {
         int paused = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         long producerPause = args.length > 2 ? Long.parseLong(args[2]) : 10;
         boolean shared = args.length > 3 && args[3].equals("shared");
+        long[] slow = args.length > 4 && args[4].startsWith("slow:")
+                ? java.util.Arrays.stream(args[4].substring(5).split("/")).mapToLong(Long::parseLong).toArray() : null;
         try (BusEnvironment env = new BusEnvironment(SOURCES, null);
              MemberProcesses members = new MemberProcesses(env.configFile, 3)) {
             if (!shared) {
@@ -61,18 +65,31 @@ public final class Pause {
 
                 long pausedAt = System.nanoTime();
                 members.pause(paused);
+                boolean frozen = true;
+                long phaseEnds = slow == null ? Long.MAX_VALUE : pausedAt + slow[0] * 1_000_000L;
                 List<String> views = new ArrayList<>();
                 String last = "";
                 while (System.nanoTime() - pausedAt < seconds * 1_000_000_000L) {
+                    if (System.nanoTime() >= phaseEnds) { // slow: frozen and running by turns
+                        if (frozen) {
+                            members.resume(paused);
+                        } else {
+                            members.pause(paused);
+                        }
+                        frozen = !frozen;
+                        phaseEnds = System.nanoTime() + (frozen ? slow[0] : slow[1]) * 1_000_000L;
+                    }
                     String now = viewOf(members, paused);
                     if (!now.equals(last)) {
                         views.add(String.format("+%.1f s %s", (System.nanoTime() - pausedAt) / 1e9, now));
                         last = now;
                     }
-                    BenchSupport.sleep(100); // the pause lasts its time whatever happens
+                    BenchSupport.sleep(slow == null ? 100 : 20); // the pause lasts its time whatever happens
                 }
                 Map<String, Long> epochsAtWake = env.epochs();
-                members.resume(paused);
+                if (frozen) {
+                    members.resume(paused);
+                }
                 long wokeAt = System.nanoTime();
                 while (System.nanoTime() - wokeAt < 20_000_000_000L) {
                     String now = sizes(members);
@@ -106,9 +123,10 @@ public final class Pause {
                 }
                 System.out.println(line);
                 List<ChaosCheck.Result> results = ChaosCheck.checkAll(env, producers, "PAUSE");
-                System.out.printf("PAUSE summary, %d s pause of member %d: most moves of a session it ran %d (target <= 1),"
+                System.out.printf("PAUSE summary, %d s %s of member %d: most moves of a session it ran %d (target <= 1),"
                         + " of another session %d (target 0); applied twice %d, lost %d, failed %d, every order right: %s%n",
-                        seconds, paused, maxRan, maxOthers, results.stream().mapToLong(ChaosCheck.Result::appliedTwice).sum(),
+                        seconds, slow == null ? "pause" : "slowness (frozen " + slow[0] + " ms, running " + slow[1] + " ms)",
+                        paused, maxRan, maxOthers, results.stream().mapToLong(ChaosCheck.Result::appliedTwice).sum(),
                         results.stream().mapToLong(ChaosCheck.Result::lost).sum(),
                         results.stream().mapToLong(ChaosCheck.Result::failed).sum(),
                         results.stream().allMatch(ChaosCheck.Result::clean) ? "yes" : "no");
