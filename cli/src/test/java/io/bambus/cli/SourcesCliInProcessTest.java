@@ -55,7 +55,7 @@ class SourcesCliInProcessTest {
 
             refused(common, 2, "is not allowed", "add", "bad id!", "--jdbc-url", env.sourceJdbcUrl("billing"), "--username", "u");
             refused(common, 2, "--jdbc-url", "add", "billing", "--username", "u");
-            refused(common, 2, "not both", args(billing, "--password-env", "BILLING_PW"));
+            refused(common, 2, "give one of --password-secret, --password-file and --password-env", args(billing, "--password-env", "BILLING_PW"));
             refused(common, 2, "must start with jdbc:mysql:", "add", "billing", "--jdbc-url", "jdbc:postgresql://x/y", "--username", "u");
             refused(common, 3, "cannot connect to source jdbc:mysql://127.0.0.1:1/billing", "add", "billing", "--jdbc-url",
                     "jdbc:mysql://127.0.0.1:1/billing", "--username", env.user(), "--password-file", password.toString());
