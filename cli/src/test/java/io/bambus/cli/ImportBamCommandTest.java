@@ -33,15 +33,16 @@ class ImportBamCommandTest {
         Path out = dir.resolve("definitions.yaml");
         CliRun run = CliRun.of(List.of(), "import-bam", bam("purchase-order.xml").toString(), "--out", out.toString());
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.out().contains("Not imported (no equivalent in bambus):\n  View 'SalesManagerView' (line 24)"), run.out());
+        assertTrue(run.out().contains("Not imported (no equivalent in bambus):\n  Cube 'POCube' (line 45)"), run.out());
         assertTrue(run.out().contains("Cube 'POCube' (line 45)") && run.out().contains("Alerts (line 66)"), run.out());
         assertTrue(run.out().endsWith("deploy it with: bambus deploy --definitions " + out + "\n"), run.out());
         String yaml = Files.readString(out);
         assertTrue(yaml.startsWith("# Imported from the BizTalk BAM definition purchase-order.xml by bambus import-bam.\n"), yaml);
-        assertTrue(yaml.contains("\n#   View 'SalesManagerView' (line 24)"), yaml);
+        assertTrue(yaml.contains("\n#   Cube 'POCube' (line 45)"), yaml);
         List<ActivityDefinition> definitions = DefinitionFile.parse(out.toString(), yaml);
         assertEquals(Naming.BIZTALK, definitions.get(0).naming());
         assertEquals(2, definitions.get(0).indexes().size());
+        assertEquals("SalesManagerView", definitions.get(0).views().get(0).name(), "the view comes across");
 
         CliRun again = CliRun.of(List.of(), "import-bam", bam("logistics.xml").toString(), "--out", out.toString());
         assertEquals(Bambus.USAGE, again.exit());

@@ -20,6 +20,7 @@ public final class ActivityDefinition {
     private final List<IndexDefinition> indexes;
     private final String bamName;
     private final Map<String, String> itemBamNames;
+    private final List<ViewDefinition> views;
     private final Map<String, ItemDefinition> byLowerName = new LinkedHashMap<>();
 
     public ActivityDefinition(String name, List<ItemDefinition> items) {
@@ -29,7 +30,14 @@ public final class ActivityDefinition {
     /** {@code itemBamNames}: item name → its BAM name, for the items that have one. */
     public ActivityDefinition(String name, List<ItemDefinition> items, Naming naming, List<IndexDefinition> indexes,
                               String bamName, Map<String, String> itemBamNames) {
+        this(name, items, naming, indexes, bamName, itemBamNames, List.of());
+    }
+
+    /** {@code views}: the activity views over it (BizTalk BAM's View/ActivityView). */
+    public ActivityDefinition(String name, List<ItemDefinition> items, Naming naming, List<IndexDefinition> indexes,
+                              String bamName, Map<String, String> itemBamNames, List<ViewDefinition> views) {
         this.name = name;
+        this.views = List.copyOf(views);
         this.items = List.copyOf(items);
         this.naming = naming;
         this.indexes = List.copyOf(indexes);
@@ -52,6 +60,26 @@ public final class ActivityDefinition {
 
     public ItemDefinition item(String itemName) {
         return byLowerName.get(itemName.toLowerCase(Locale.ROOT));
+    }
+
+    public List<ViewDefinition> views() {
+        return views;
+    }
+
+    /** This activity with {@code viewsOverIt} instead of its views. */
+    public ActivityDefinition withViews(List<ViewDefinition> viewsOverIt) {
+        return new ActivityDefinition(name, items, naming, indexes, bamName, itemBamNames, viewsOverIt);
+    }
+
+    /** The unquoted names of the MySQL views of its activity views, in deployment order. */
+    public List<String> viewObjectNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (ViewDefinition view : views) {
+            for (ViewDefinition.Variant variant : ViewDefinition.Variant.values()) {
+                names.add(view.objectName(name, naming, variant));
+            }
+        }
+        return names;
     }
 
     public Naming naming() {
@@ -124,7 +152,7 @@ public final class ActivityDefinition {
     public boolean equals(Object o) {
         return o instanceof ActivityDefinition other && name.equals(other.name) && items.equals(other.items)
                 && naming == other.naming && indexes.equals(other.indexes) && Objects.equals(bamName, other.bamName)
-                && itemBamNames.equals(other.itemBamNames);
+                && itemBamNames.equals(other.itemBamNames) && views.equals(other.views);
     }
 
     @Override
@@ -135,6 +163,6 @@ public final class ActivityDefinition {
     @Override
     public String toString() {
         return "ActivityDefinition[" + name + ", " + items + (naming == Naming.BAMBUS ? "" : ", " + naming)
-                + (indexes.isEmpty() ? "" : ", indexes " + indexes) + "]";
+                + (indexes.isEmpty() ? "" : ", indexes " + indexes) + (views.isEmpty() ? "" : ", views " + views) + "]";
     }
 }

@@ -42,7 +42,12 @@ public final class DefinitionFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FILE_KEYS = Set.of("naming", "activities");
-    private static final Set<String> ACTIVITY_KEYS = Set.of("name", "bamName", "items", "indexes");
+    private static final Set<String> ACTIVITY_KEYS = Set.of("name", "bamName", "items", "indexes", "views");
+    private static final Set<String> VIEW_KEYS = Set.of("name", "bamName", "aliases", "durations");
+    private static final Set<String> ALIAS_KEYS = Set.of("name", "items");
+    private static final Set<String> DURATION_KEYS = Set.of("name", "from", "to", "resolution");
+    /** Columns every activity view has besides its aliases and durations. */
+    private static final Set<String> VIEW_OWN_COLUMNS = Set.of("activityid", "lastmodified");
     private static final Set<String> ITEM_KEYS = Set.of("name", "bamName", "type", "length", "precision", "scale");
     private static final Set<String> INDEX_KEYS = Set.of("name", "bamName", "items");
     /** Index names the activity tables use themselves. */
@@ -92,6 +97,7 @@ public final class DefinitionFile {
             }
         }
         Set<String> seen = new HashSet<>();
+        Map<String, String> viewObjects = new java.util.HashMap<>();
         int index = 0;
         for (JsonNode node : activities) {
             ActivityDefinition activity = activity(fileName, index++, node, naming, problems);
@@ -99,6 +105,13 @@ public final class DefinitionFile {
                 problems.add(fileName + ": activity '" + activity.name() + "' is defined twice; names are case-insensitive");
             } else if (activity != null) {
                 result.add(activity);
+                for (String object : activity.viewObjectNames()) {
+                    String other = viewObjects.putIfAbsent(object.toLowerCase(Locale.ROOT), activity.name());
+                    if (other != null) {
+                        problems.add(fileName + ": activity '" + activity.name() + "': its view makes " + object + ", which a view"
+                                + " of activity '" + other + "' makes too; rename one of the views");
+                    }
+                }
             }
         }
         if (!problems.isEmpty()) {
@@ -157,7 +170,209 @@ public final class DefinitionFile {
         }
         ActivityDefinition plain = new ActivityDefinition(name, result);
         List<IndexDefinition> indexes = indexes(where, node.get("indexes"), plain, problems);
-        return indexes == null ? null : new ActivityDefinition(name, result, naming, indexes, bamName, itemBamNames);
+        List<ViewDefinition> views = views(where, node.get("views"), plain, naming, problems);
+        return indexes == null || views == null ? null
+                : new ActivityDefinition(name, result, naming, indexes, bamName, itemBamNames, views);
+    }
+
+    /** The activity's views (BizTalk BAM's ActivityView): aliases over its items, durations between two aliases. */
+    private static List<ViewDefinition> views(String activityWhere, JsonNode node, ActivityDefinition activity, Naming naming,
+                                              List<String> problems) {
+        if (node == null) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add(activityWhere + ": 'views' must be a list of { name, aliases: [...], durations: [...] }");
+            return null;
+        }
+        List<ViewDefinition> result = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        int position = 0;
+        boolean ok = true;
+        for (JsonNode viewNode : node) {
+            String where = activityWhere + ", views[" + position++ + "]";
+            if (!viewNode.isObject()) {
+                problems.add(where + ": must be a mapping with 'name' and 'aliases'");
+                ok = false;
+                continue;
+            }
+            unknownKeys(where, viewNode, VIEW_KEYS, problems);
+            String name = text(viewNode, "name");
+            if (name == null) {
+                problems.add(where + ": 'name' is missing");
+                ok = false;
+                continue;
+            }
+            where = activityWhere + ", view '" + Identifiers.printable(name) + "'";
+            // bam_<view>_<activity>_<longest variant suffix> must fit MySQL's 64 characters
+            int longest = new ViewDefinition(name, List.of(), List.of(), null)
+                    .objectName(activity.name(), naming, ViewDefinition.Variant.COMPLETED).length();
+            String problem = Identifiers.problem(name, Identifiers.MAX_ITEM_NAME);
+            if (problem != null || longest > 64) {
+                problems.add(where + ": name " + (problem != null ? problem : "is too long: "
+                        + new ViewDefinition(name, List.of(), List.of(), null).objectName(activity.name(), naming,
+                        ViewDefinition.Variant.COMPLETED) + " would be " + longest + " characters, MySQL allows 64; shorten the"
+                        + " view's name to at most " + (name.length() - (longest - 64)) + " characters"));
+                ok = false;
+                continue;
+            }
+            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+                problems.add(where + ": defined twice; view names are case-insensitive");
+                ok = false;
+                continue;
+            }
+            List<ViewDefinition.Alias> aliases = aliases(where, viewNode.get("aliases"), activity, problems);
+            List<ViewDefinition.Duration> durations = aliases == null ? null
+                    : durations(where, viewNode.get("durations"), activity, aliases, problems);
+            if (aliases == null || durations == null) {
+                ok = false;
+                continue;
+            }
+            result.add(new ViewDefinition(name, aliases, durations, bamName(where, viewNode, problems)));
+        }
+        return ok ? result : null;
+    }
+
+    private static List<ViewDefinition.Alias> aliases(String viewWhere, JsonNode node, ActivityDefinition activity,
+                                                      List<String> problems) {
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            problems.add(viewWhere + ": 'aliases' must be a non-empty list of { name, items: [item, …] }");
+            return null;
+        }
+        List<ViewDefinition.Alias> result = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        int position = 0;
+        boolean ok = true;
+        for (JsonNode aliasNode : node) {
+            String where = viewWhere + ", aliases[" + position++ + "]";
+            String name = aliasNode.isObject() ? text(aliasNode, "name") : null;
+            if (name == null) {
+                problems.add(where + ": must be a mapping with 'name' and 'items'");
+                ok = false;
+                continue;
+            }
+            unknownKeys(where, aliasNode, ALIAS_KEYS, problems);
+            where = viewWhere + ", alias '" + Identifiers.printable(name) + "'";
+            String problem = columnProblem(name, seen);
+            if (problem != null) {
+                problems.add(where + ": name " + problem);
+                ok = false;
+                continue;
+            }
+            JsonNode itemsNode = aliasNode.get("items");
+            if (itemsNode == null || !itemsNode.isArray() || itemsNode.isEmpty()) {
+                problems.add(where + ": 'items' must list the item (or items: the first with a value shows) it names");
+                ok = false;
+                continue;
+            }
+            List<String> items = new ArrayList<>();
+            ItemType type = null;
+            for (JsonNode itemNode : itemsNode) {
+                String itemName = itemNode.isTextual() ? itemNode.asText() : null;
+                ItemDefinition item = itemName == null ? null : activity.item(itemName);
+                if (item == null) {
+                    problems.add(where + ": names " + (itemName == null ? "a non-text entry" : "item '"
+                            + Identifiers.printable(itemName) + "'") + ", which the activity does not have; its items are "
+                            + activity.items().stream().map(ItemDefinition::name).toList());
+                    ok = false;
+                } else if (items.stream().anyMatch(i -> i.equalsIgnoreCase(item.name()))) {
+                    problems.add(where + ": names item '" + item.name() + "' twice");
+                    ok = false;
+                } else if (type != null && item.type() != type) {
+                    problems.add(where + ": item '" + item.name() + "' is " + item.type().fileName() + " and '" + items.get(0)
+                            + "' is " + type.fileName() + "; the items of one alias must be of one type");
+                    ok = false;
+                } else {
+                    type = item.type();
+                    items.add(item.name());
+                }
+            }
+            if (ok) {
+                result.add(new ViewDefinition.Alias(name, items));
+            }
+        }
+        return ok ? result : null;
+    }
+
+    private static List<ViewDefinition.Duration> durations(String viewWhere, JsonNode node, ActivityDefinition activity,
+                                                           List<ViewDefinition.Alias> aliases, List<String> problems) {
+        if (node == null) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add(viewWhere + ": 'durations' must be a list of { name, from: alias, to: alias, resolution }");
+            return null;
+        }
+        Set<String> seen = new HashSet<>();
+        aliases.forEach(alias -> seen.add(alias.name().toLowerCase(Locale.ROOT)));
+        List<ViewDefinition.Duration> result = new ArrayList<>();
+        int position = 0;
+        boolean ok = true;
+        for (JsonNode durationNode : node) {
+            String where = viewWhere + ", durations[" + position++ + "]";
+            String name = durationNode.isObject() ? text(durationNode, "name") : null;
+            if (name == null) {
+                problems.add(where + ": must be a mapping with 'name', 'from', 'to' and 'resolution'");
+                ok = false;
+                continue;
+            }
+            unknownKeys(where, durationNode, DURATION_KEYS, problems);
+            where = viewWhere + ", duration '" + Identifiers.printable(name) + "'";
+            String problem = columnProblem(name, seen);
+            if (problem != null) {
+                problems.add(where + ": name " + problem);
+                ok = false;
+                continue;
+            }
+            String[] ends = {text(durationNode, "from"), text(durationNode, "to")};
+            String[] aliasNames = new String[2];
+            for (int end = 0; end < 2; end++) {
+                String key = end == 0 ? "from" : "to";
+                String wanted = ends[end];
+                ViewDefinition.Alias alias = wanted == null ? null : aliases.stream()
+                        .filter(a -> a.name().equalsIgnoreCase(wanted)).findFirst().orElse(null);
+                if (alias == null) {
+                    problems.add(where + ": '" + key + "' must name one of the view's aliases " + aliases.stream()
+                            .map(ViewDefinition.Alias::name).toList() + (ends[end] == null ? " (it is missing)"
+                            : " (found '" + Identifiers.printable(ends[end]) + "')"));
+                    ok = false;
+                } else if (!activity.item(alias.items().get(0)).type().holdsTime()) {
+                    problems.add(where + ": '" + key + "' names alias '" + alias.name() + "', which holds "
+                            + activity.item(alias.items().get(0)).type().fileName() + " items; a duration runs between two"
+                            + " aliases of milestone or timestamp items");
+                    ok = false;
+                } else {
+                    aliasNames[end] = alias.name();
+                }
+            }
+            String resolutionName = text(durationNode, "resolution");
+            ViewDefinition.Resolution resolution = resolutionName == null ? null : ViewDefinition.Resolution.of(resolutionName);
+            if (resolution == null) {
+                problems.add(where + ": 'resolution' must be one of " + java.util.Arrays.stream(ViewDefinition.Resolution.values())
+                        .map(ViewDefinition.Resolution::fileName).toList() + (resolutionName == null ? " (it is missing)"
+                        : " (found '" + Identifiers.printable(resolutionName) + "')"));
+                ok = false;
+            }
+            if (ok) {
+                result.add(new ViewDefinition.Duration(name, aliasNames[0], aliasNames[1], resolution));
+            }
+        }
+        return ok ? result : null;
+    }
+
+    /** Why {@code name} cannot be a column of an activity view, or null; adds it to {@code seen}. */
+    private static String columnProblem(String name, Set<String> seen) {
+        String problem = Identifiers.problem(name, Identifiers.MAX_ITEM_NAME);
+        if (problem != null) {
+            return problem;
+        }
+        if (VIEW_OWN_COLUMNS.contains(name.toLowerCase(Locale.ROOT))) {
+            return "is one of the view's own columns (ActivityID, LastModified); choose another";
+        }
+        if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+            return "is used twice in the view (aliases and durations share the view's columns, case-insensitive)";
+        }
+        return null;
     }
 
     private static List<IndexDefinition> indexes(String activityWhere, JsonNode node, ActivityDefinition activity,
@@ -358,6 +573,29 @@ public final class DefinitionFile {
                 index.items().forEach(indexItems::add);
             }
         }
+        if (!activity.views().isEmpty()) {
+            ArrayNode views = a.putArray("views");
+            for (ViewDefinition view : activity.views()) {
+                ObjectNode v = views.addObject();
+                v.put("name", view.name());
+                if (view.bamName() != null) {
+                    v.put("bamName", view.bamName());
+                }
+                ArrayNode aliases = v.putArray("aliases");
+                for (ViewDefinition.Alias alias : view.aliases()) {
+                    ObjectNode al = aliases.addObject();
+                    al.put("name", alias.name());
+                    alias.items().forEach(al.putArray("items")::add);
+                }
+                if (!view.durations().isEmpty()) {
+                    ArrayNode durations = v.putArray("durations");
+                    for (ViewDefinition.Duration duration : view.durations()) {
+                        durations.addObject().put("name", duration.name()).put("from", duration.from()).put("to", duration.to())
+                                .put("resolution", duration.resolution().fileName());
+                    }
+                }
+            }
+        }
         return root.toString();
     }
 
@@ -398,6 +636,28 @@ public final class DefinitionFile {
                         yaml.append(", bamName: ").append(quoted(index.bamName()));
                     }
                     yaml.append(", items: [").append(String.join(", ", index.items())).append("] }\n");
+                }
+            }
+            if (!activity.views().isEmpty()) {
+                yaml.append("    views:\n");
+                for (ViewDefinition view : activity.views()) {
+                    yaml.append("      - name: ").append(view.name()).append('\n');
+                    if (view.bamName() != null) {
+                        yaml.append("        bamName: ").append(quoted(view.bamName())).append('\n');
+                    }
+                    yaml.append("        aliases:\n");
+                    for (ViewDefinition.Alias alias : view.aliases()) {
+                        yaml.append("          - { name: ").append(alias.name()).append(", items: [")
+                                .append(String.join(", ", alias.items())).append("] }\n");
+                    }
+                    if (!view.durations().isEmpty()) {
+                        yaml.append("        durations:\n");
+                        for (ViewDefinition.Duration duration : view.durations()) {
+                            yaml.append("          - { name: ").append(duration.name()).append(", from: ").append(duration.from())
+                                    .append(", to: ").append(duration.to()).append(", resolution: ")
+                                    .append(duration.resolution().fileName()).append(" }\n");
+                        }
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.bambus.core.biztalk;
 
 import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.ViewDefinition;
 import io.bambus.core.activity.DefinitionException;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.activity.IndexDefinition;
@@ -43,7 +44,8 @@ public final class BamImport {
             List<String> lines = new ArrayList<>();
             lines.add("Imported from the BizTalk BAM definition " + source + " by bambus import-bam.");
             lines.add(activities.size() + " activit" + (activities.size() == 1 ? "y" : "ies") + ": "
-                    + activities.stream().map(a -> a.name() + " (" + a.items().size() + " items, " + a.indexes().size() + " index(es))").toList());
+                    + activities.stream().map(a -> a.name() + " (" + a.items().size() + " items, " + a.indexes().size() + " index(es)"
+                            + (a.views().isEmpty() ? "" : ", view(s) " + a.views().stream().map(v -> v.name()).toList()) + ")").toList());
             if (!renamed.isEmpty()) {
                 lines.add("");
                 lines.add("Names mapped to identifiers (spaces and other characters to _, accents dropped, long names cut + hash):");
@@ -66,6 +68,11 @@ public final class BamImport {
     private final List<String> problems = new ArrayList<>();
     private final List<String> renamed = new ArrayList<>();
     private final List<String> notImported = new ArrayList<>();
+    /** Every imported checkpoint's ID → its item's name (aliases refer to checkpoints by ID). */
+    private final Map<String, String> checkpointItems = new HashMap<>();
+    /** The views imported, by the activity element they are over. */
+    private final Map<BamXml.Element, List<ViewDefinition>> views = new LinkedHashMap<>();
+    private final Map<String, String> viewNames = new HashMap<>();
     private final Map<String, BamXml.Element> ids = new HashMap<>();
 
     private BamImport(String file, Naming naming, Map<String, String> renames) {
@@ -121,11 +128,13 @@ public final class BamImport {
             problems.add(file + ": <BAMDefinition> has no <Activity>; a BAM definition has at least one");
         }
         List<ActivityDefinition> activities = new ArrayList<>();
+        Map<BamXml.Element, Integer> activityAt = new HashMap<>();
         Map<String, String> activityIds = new HashMap<>();
         Map<String, BamXml.Element> seenBamNames = new HashMap<>();
         for (BamXml.Element element : activityElements) {
             ActivityDefinition activity = activity(element, activityIds, seenBamNames);
             if (activity != null) {
+                activityAt.put(element, activities.size());
                 activities.add(activity);
             }
         }
@@ -144,6 +153,14 @@ public final class BamImport {
                 case "Extension" -> notImported.add("<Extension> (line " + child.line() + "): tool-specific data");
                 default -> notImported.add("<" + child.name() + describeName(child) + "> (line " + child.line()
                         + "): an element this importer does not know");
+            }
+        }
+        for (Map.Entry<BamXml.Element, List<ViewDefinition>> over : views.entrySet()) {
+            Integer at = activityAt.get(over.getKey());
+            if (at != null) {
+                List<ViewDefinition> all = new ArrayList<>(activities.get(at).views());
+                all.addAll(over.getValue());
+                activities.set(at, activities.get(at).withViews(all));
             }
         }
         if (!problems.isEmpty()) {
@@ -224,6 +241,7 @@ public final class BamImport {
                 indexes.add(definition);
             }
         }
+        checkpointItems.putAll(checkpointIds);
         return name == null ? null : new ActivityDefinition(name, items, naming, indexes, bamName, itemBamNames);
     }
 
@@ -379,17 +397,23 @@ public final class BamImport {
         }
     }
 
+    /**
+     * A View: one activity view per ActivityView, named as the View (BizTalk names its SQL views
+     * bam_<View>_<Activity>_View), with its aliases and durations.
+     */
     private void view(BamXml.Element view) {
-        int aliases = 0;
-        int durations = 0;
-        List<String> over = new ArrayList<>();
+        String viewBamName = bamName(view, MAX_BAM_NAME);
+        String viewName = viewBamName == null ? null
+                : identifier(view, "view", viewBamName, Identifiers.MAX_ITEM_NAME, "", viewNames);
         for (BamXml.Element activityView : view.children("ActivityView")) {
             String activityRef = activityView.attribute("ActivityRef");
             reference(activityView, "ActivityRef", activityRef, Set.of("Activity"));
             BamXml.Element activity = ids.get(activityRef);
-            over.add(activity == null ? String.valueOf(activityRef) : String.valueOf(activity.attribute("Name")));
+            List<ViewDefinition.Alias> aliases = new ArrayList<>();
+            Map<String, String> aliasNames = new HashMap<>(); // alias ID → its column name
+            Map<String, String> columns = new HashMap<>();
             for (BamXml.Element alias : activityView.children("Alias")) {
-                aliases++;
+                List<String> items = new ArrayList<>();
                 for (BamXml.Element ref : alias.children("CheckpointRef")) {
                     BamXml.Element checkpoint = ids.get(ref.text());
                     if (checkpoint == null || !checkpoint.name().equals("Checkpoint")
@@ -399,21 +423,51 @@ public final class BamImport {
                                 + "' in view '" + Identifiers.printable(String.valueOf(view.attribute("Name")))
                                 + "' names no checkpoint of activity '" + (activity == null ? activityRef : activity.attribute("Name"))
                                 + "'; correct the reference or remove the alias");
+                    } else if (checkpointItems.containsKey(ref.text())) {
+                        items.add(checkpointItems.get(ref.text()));
+                    }
+                }
+                String aliasBamName = bamName(alias, MAX_BAM_NAME);
+                String name = aliasBamName == null ? null
+                        : identifier(alias, "alias", aliasBamName, Identifiers.MAX_ITEM_NAME, " in view '" + viewBamName + "'", columns);
+                if (name != null && !items.isEmpty()) {
+                    aliases.add(new ViewDefinition.Alias(name, items));
+                    if (alias.attribute("ID") != null) {
+                        aliasNames.put(alias.attribute("ID"), name);
                     }
                 }
             }
+            List<ViewDefinition.Duration> durations = new ArrayList<>();
             for (BamXml.Element duration : activityView.children("Duration")) {
-                durations++;
-                for (String end : List.of("FromAliasRef", "ToAliasRef")) {
-                    for (BamXml.Element ref : duration.children(end)) {
-                        reference(duration, end, ref.text(), Set.of("Alias"));
+                String[] ends = new String[2];
+                List<String> endNames = List.of("FromAliasRef", "ToAliasRef");
+                for (int end = 0; end < 2; end++) {
+                    for (BamXml.Element ref : duration.children(endNames.get(end))) {
+                        reference(duration, endNames.get(end), ref.text(), Set.of("Alias"));
+                        ends[end] = aliasNames.get(ref.text());
                     }
                 }
+                String resolutionName = duration.attribute("TimeResolution");
+                ViewDefinition.Resolution resolution = ViewDefinition.Resolution.of(resolutionName);
+                if (resolution == null) {
+                    problems.add(at(duration) + ": TimeResolution=\"" + Identifiers.printable(String.valueOf(resolutionName))
+                            + "\" is not one of BAM's Millisecond, Second, Minute, Hour, Day");
+                }
+                String durationBamName = bamName(duration, MAX_BAM_NAME);
+                String name = durationBamName == null ? null : identifier(duration, "duration", durationBamName,
+                        Identifiers.MAX_ITEM_NAME, " in view '" + viewBamName + "'", columns);
+                if (name != null && ends[0] != null && ends[1] != null && resolution != null) {
+                    durations.add(new ViewDefinition.Duration(name, ends[0], ends[1], resolution));
+                }
+            }
+            if (activity != null && viewName != null && !aliases.isEmpty()) {
+                views.computeIfAbsent(activity, a -> new ArrayList<>()).add(new ViewDefinition(viewName, aliases, durations,
+                        viewName.equals(viewBamName) ? null : viewBamName));
+            } else if (aliases.isEmpty() && activity != null) {
+                notImported.add("View '" + view.attribute("Name") + "' (line " + view.line() + ") over activity '"
+                        + activity.attribute("Name") + "': no alias to show; nothing to create");
             }
         }
-        notImported.add("View '" + view.attribute("Name") + "' (line " + view.line() + ") over " + over + ": " + aliases + " alias(es), "
-                + durations + " duration(s). Views, aliases and durations have no equivalent: write a MySQL view over"
-                + " bam_<Activity>_AllInstances (TIMESTAMPDIFF for a duration) and grant it to the view's readers");
     }
 
     private void cube(BamXml.Element cube) {

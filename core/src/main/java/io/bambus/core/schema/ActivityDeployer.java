@@ -6,6 +6,7 @@ import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.activity.IndexDefinition;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.activity.Naming;
+import io.bambus.core.activity.ViewDefinition;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -143,7 +144,14 @@ public final class ActivityDeployer {
                 }
             }
             if (!added.isEmpty()) {
-                statements.addAll(addStatements(connection, activity, added, archiveExists));
+                statements.addAll(addStatements(connection, activity, added, archiveExists)); // views included
+            } else if (!current.views().equals(activity.views())) {
+                statements.addAll(activityViewStatements(activity));
+            }
+            for (String gone : current.viewObjectNames()) {
+                if (!activity.viewObjectNames().contains(gone)) {
+                    statements.add("DROP VIEW IF EXISTS " + Identifiers.quote(gone)); // a view holds no data
+                }
             }
             statements.addAll(indexStatements(connection, activity));
         }
@@ -236,6 +244,48 @@ public final class ActivityDeployer {
      * LastModified, both together, and the references by the state of their instance.
      */
     static List<String> viewStatements(ActivityDefinition activity) {
+        List<String> statements = new ArrayList<>(instanceViewStatements(activity));
+        statements.addAll(activityViewStatements(activity));
+        return statements;
+    }
+
+    /**
+     * The activity views (BizTalk BAM's View/ActivityView): per view, its active instances (visible
+     * ones), its completed instances and both together, each with ActivityID, the aliases (the first
+     * of an alias's items that has a value), the durations ({@code to − from} in the resolution,
+     * fractional; null while either end is null) and LastModified.
+     */
+    static List<String> activityViewStatements(ActivityDefinition activity) {
+        List<String> statements = new ArrayList<>();
+        for (ViewDefinition view : activity.views()) {
+            StringBuilder columns = new StringBuilder("`ActivityID`");
+            for (ViewDefinition.Alias alias : view.aliases()) {
+                columns.append(", ").append(aliasExpression(alias)).append(" AS ").append(Identifiers.quote(alias.name()));
+            }
+            for (ViewDefinition.Duration duration : view.durations()) {
+                columns.append(", TIMESTAMPDIFF(MICROSECOND, ").append(aliasExpression(view.alias(duration.from()))).append(", ")
+                        .append(aliasExpression(view.alias(duration.to()))).append(") / ").append(duration.resolution().micros)
+                        .append("e0 AS ").append(Identifiers.quote(duration.name()));
+            }
+            columns.append(", `LastModified`");
+            String active = Identifiers.quote(view.objectName(activity.name(), activity.naming(), ViewDefinition.Variant.ACTIVE));
+            String completed = Identifiers.quote(view.objectName(activity.name(), activity.naming(),
+                    ViewDefinition.Variant.COMPLETED));
+            statements.add("CREATE OR REPLACE VIEW " + active + " AS\n  SELECT " + columns + " FROM " + activity.activeTable()
+                    + " WHERE `IsVisible` = 1");
+            statements.add("CREATE OR REPLACE VIEW " + completed + " AS\n  SELECT " + columns + " FROM " + activity.completedTable());
+            statements.add("CREATE OR REPLACE VIEW " + Identifiers.quote(view.objectName(activity.name(), activity.naming(),
+                    ViewDefinition.Variant.ALL)) + " AS\n  SELECT * FROM " + active + "\n  UNION ALL\n  SELECT * FROM " + completed);
+        }
+        return statements;
+    }
+
+    private static String aliasExpression(ViewDefinition.Alias alias) {
+        List<String> columns = alias.items().stream().map(Identifiers::quote).toList();
+        return columns.size() == 1 ? columns.get(0) : "COALESCE(" + String.join(", ", columns) + ")";
+    }
+
+    private static List<String> instanceViewStatements(ActivityDefinition activity) {
         StringBuilder columns = new StringBuilder();
         for (ItemDefinition item : activity.items()) {
             columns.append(", ").append(item.column());

@@ -71,6 +71,33 @@ class DefinitionFileTest {
     }
 
     @Test
+    void aViewsProblemsNameTheViewTheAliasOrTheDurationAndTheFix() {
+        String head = "activities: [ { name: Claim, items: [ { name: Filed, type: milestone }, { name: Amount, type: float },"
+                + " { name: Note, type: text, length: 9 } ], views: [ ";
+        String p = problems(head + "{ name: V, aliases: [ { name: A, items: [Filed, Amount] }, { name: B, items: [Nope] },"
+                + " { name: LastModified, items: [Note] }, { name: Money, items: [Amount] } ],"
+                + " durations: [ { name: D, from: A, to: Money, resolution: hour }, { name: E, from: A, to: A, resolution: week },"
+                + " { name: money, from: A, to: A, resolution: day } ] } ] } ]");
+        assertTrue(p.contains("activity 'Claim', view 'V', alias 'A': item 'Amount' is float and 'Filed' is milestone; the items of"
+                + " one alias must be of one type"), p);
+        assertTrue(p.contains("alias 'B': names item 'Nope', which the activity does not have; its items are [Filed, Amount, Note]"), p);
+        assertTrue(p.contains("alias 'LastModified': name is one of the view's own columns (ActivityID, LastModified)"), p);
+        p = problems(head + "{ name: V, aliases: [ { name: A, items: [Filed] }, { name: Money, items: [Amount] } ],"
+                + " durations: [ { name: D, from: A, to: Money, resolution: hour }, { name: E, from: A, to: A, resolution: week },"
+                + " { name: money, from: A, to: A, resolution: day } ] } ] } ]");
+        assertTrue(p.contains("duration 'D': 'to' names alias 'Money', which holds float items; a duration runs between two"
+                + " aliases of milestone or timestamp items"), p);
+        assertTrue(p.contains("duration 'E': 'resolution' must be one of [millisecond, second, minute, hour, day] (found 'week')"), p);
+        assertTrue(p.contains("duration 'money': name is used twice in the view"), p);
+        p = problems(head + "{ name: " + "W".repeat(40) + ", aliases: [ { name: A, items: [Filed] } ] } ] } ]");
+        assertTrue(p.contains("would be 65 characters, MySQL allows 64; shorten the view's name to at most 39 characters"), p);
+        p = problems("activities: [ { name: A_B, items: [ { name: x, type: float } ], views: [ { name: V, aliases: [ { name: y,"
+                + " items: [x] } ] } ] }, { name: B, items: [ { name: x, type: float } ], views: [ { name: V_A, aliases: [ { name: y,"
+                + " items: [x] } ] } ] } ]");
+        assertTrue(p.contains("its view makes bam_V_A_B_view, which a view of activity 'A_B' makes too; rename one of the views"), p);
+    }
+
+    @Test
     void structuralProblemsAreNamed() {
         assertTrue(problems("foo: 1").contains("must have a top-level key 'activities'"));
         assertTrue(problems("activities: [ { name: X } ]").contains("activity 'X': 'items' must be a non-empty list"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.ViewDefinition;
 import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.activity.IndexDefinition;
 import io.bambus.core.activity.ItemDefinition;
@@ -48,13 +49,25 @@ class BamImportTest {
     @Test
     void whatHasNoEquivalentIsListedNotDropped() throws Exception {
         List<String> notImported = importResource("purchase-order.xml", Naming.BIZTALK, Map.of()).notImported();
-        assertEquals(4, notImported.size(), notImported.toString());
-        assertTrue(notImported.get(0).startsWith("View 'SalesManagerView' (line 24) over [PurchaseOrder]: 4 alias(es), 1 duration(s)"),
-                notImported.get(0));
-        assertTrue(notImported.get(1).startsWith("Cube 'POCube' (line 45): 2 measure(s), 3 dimension(s),"
-                + " real-time aggregation(s) [POByLocation]"), notImported.get(1));
-        assertTrue(notImported.get(2).startsWith("Alerts (line 66): 1 view alert(s) with alert instance(s) [BigOrder]"), notImported.get(2));
-        assertTrue(notImported.get(3).startsWith("<Extension> (line 88)"), notImported.get(3));
+        assertEquals(3, notImported.size(), notImported.toString());
+        assertTrue(notImported.get(0).startsWith("Cube 'POCube' (line 45): 2 measure(s), 3 dimension(s),"
+                + " real-time aggregation(s) [POByLocation]"), notImported.get(0));
+        assertTrue(notImported.get(1).startsWith("Alerts (line 66): 1 view alert(s) with alert instance(s) [BigOrder]"), notImported.get(1));
+        assertTrue(notImported.get(2).startsWith("<Extension> (line 88)"), notImported.get(2));
+    }
+
+    @Test
+    void aViewBecomesAnActivityViewWithItsAliasesAndDurations() throws Exception {
+        ActivityDefinition po = importResource("purchase-order.xml", Naming.BIZTALK, Map.of()).activities().get(0);
+        assertEquals(List.of(new ViewDefinition("SalesManagerView", List.of(
+                new ViewDefinition.Alias("POReceivedTime", List.of("POReceived")),
+                new ViewDefinition.Alias("PODecisionTime", List.of("POApproved", "PODenied")),
+                new ViewDefinition.Alias("Amount", List.of("POAmount")),
+                new ViewDefinition.Alias("State", List.of("CustomerState"))), List.of(
+                new ViewDefinition.Duration("POEvaluationDuration", "POReceivedTime", "PODecisionTime",
+                        ViewDefinition.Resolution.HOUR)), null)), po.views());
+        assertEquals(List.of("bam_SalesManagerView_PurchaseOrder_View", "bam_SalesManagerView_PurchaseOrder_ActiveView",
+                "bam_SalesManagerView_PurchaseOrder_CompletedView"), po.viewObjectNames());
     }
 
     @Test

@@ -87,10 +87,8 @@ public final class PlacementLoop {
         this.coordinator = new Coordinator(plans, decider, new Witness(destination, hz.getConfig().getClusterName()),
                 local.getUuid().toString(), timeline);
         this.lagProbes = new LagProbes(sessions, sourcePools);
-        // failure detection's timeout plus a second, at most 10 s
-        long noHeartbeat = new HazelcastProperties(hz.getConfig()).getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
         this.reconciler = new Reconciler(sessions, scheduler, destination, figures, lagProbes, config, local.getUuid().toString(),
-                Addresses.of(local), timeline, Math.min(noHeartbeat + 1_000, 10_000), this::wake);
+                Addresses.of(local), timeline, detectionMillis(hz), this::wake);
         this.deployer = new DefinitionsDeployer(destination, () -> config.get().definitions());
         this.configWatcher = new ConfigWatcher(configPath, config, install, (old, reloaded) -> {
             deployer.redeploy();
@@ -314,5 +312,17 @@ public final class PlacementLoop {
         public void entryUpdated(com.hazelcast.core.EntryEvent<String, PlacementPlan> event) {
             wake.run();
         }
+    }
+
+    /**
+     * How long this member may take to find out it is cut off: the deadline detector's timeout plus
+     * a second; the phi-accrual detector's limit moves with each peer's jitter, so its cap. At most 10 s.
+     */
+    private static long detectionMillis(HazelcastInstance hz) {
+        HazelcastProperties properties = new HazelcastProperties(hz.getConfig());
+        if ("phi-accrual".equals(properties.getString(ClusterProperty.HEARTBEAT_FAILURE_DETECTOR_TYPE))) {
+            return 10_000;
+        }
+        return Math.min(properties.getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS) + 1_000, 10_000);
     }
 }

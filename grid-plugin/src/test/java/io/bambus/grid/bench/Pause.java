@@ -23,7 +23,8 @@ import java.util.Map;
  * youngest member, 10 ms between a producer's orders: lower is more load; {@code shared} starts every member on
  * 127.0.0.1, as {@code scripts/start-member.sh} does without {@code --host}, instead of each on its own address;
  * {@code slow:4000/500} makes the member merely slow instead of paused: frozen 4000 ms, running 500 ms, over and
- * over for the period, so it answers, late; the target is then no move at all).
+ * over for the period, so it answers, late; {@code slow:2500/500,2500/500,6000/500} cycles through the pairs: a
+ * member whose heartbeats come late, then one longer stall; the target is then no move at all).
  */
 public final class Pause {
 
@@ -37,8 +38,8 @@ public final class Pause {
         int paused = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         long producerPause = args.length > 2 ? Long.parseLong(args[2]) : 10;
         boolean shared = args.length > 3 && args[3].equals("shared");
-        long[] slow = args.length > 4 && args[4].startsWith("slow:")
-                ? java.util.Arrays.stream(args[4].substring(5).split("/")).mapToLong(Long::parseLong).toArray() : null;
+        long[] slow = args.length > 4 && args[4].startsWith("slow:") // frozen, running, frozen, running, ...
+                ? java.util.Arrays.stream(args[4].substring(5).split("[/,]")).mapToLong(Long::parseLong).toArray() : null;
         try (BusEnvironment env = new BusEnvironment(SOURCES, null);
              MemberProcesses members = new MemberProcesses(env.configFile, 3)) {
             if (!shared) {
@@ -66,6 +67,7 @@ public final class Pause {
                 long pausedAt = System.nanoTime();
                 members.pause(paused);
                 boolean frozen = true;
+                int phase = 0;
                 long phaseEnds = slow == null ? Long.MAX_VALUE : pausedAt + slow[0] * 1_000_000L;
                 List<String> views = new ArrayList<>();
                 String last = "";
@@ -77,7 +79,8 @@ public final class Pause {
                             members.pause(paused);
                         }
                         frozen = !frozen;
-                        phaseEnds = System.nanoTime() + (frozen ? slow[0] : slow[1]) * 1_000_000L;
+                        phase = (phase + 1) % slow.length;
+                        phaseEnds = System.nanoTime() + slow[phase] * 1_000_000L;
                     }
                     String now = viewOf(members, paused);
                     if (!now.equals(last)) {
@@ -125,7 +128,7 @@ public final class Pause {
                 List<ChaosCheck.Result> results = ChaosCheck.checkAll(env, producers, "PAUSE");
                 System.out.printf("PAUSE summary, %d s %s of member %d: most moves of a session it ran %d (target <= 1),"
                         + " of another session %d (target 0); applied twice %d, lost %d, failed %d, every order right: %s%n",
-                        seconds, slow == null ? "pause" : "slowness (frozen " + slow[0] + " ms, running " + slow[1] + " ms)",
+                        seconds, slow == null ? "pause" : "slowness (frozen/running ms " + java.util.Arrays.toString(slow) + ")",
                         paused, maxRan, maxOthers, results.stream().mapToLong(ChaosCheck.Result::appliedTwice).sum(),
                         results.stream().mapToLong(ChaosCheck.Result::lost).sum(),
                         results.stream().mapToLong(ChaosCheck.Result::failed).sum(),
