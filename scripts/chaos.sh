@@ -2,7 +2,7 @@
 # The chaos soak (a nemesis schedule): 3 member processes on 127.0.0.11-13, 4 sources with producers
 # (rollbacks and late commits included), and every few seconds one of: a member killed (kill -9) or
 # stopped gracefully and restarted, one member cut off from the others with iptables for 2-20 s, or a
-# member frozen with SIGSTOP for 6-12 s (beyond the 5 s heartbeat timeout) then woken with SIGCONT.
+# member frozen with SIGSTOP for 6-12 s (beyond failure detection's ~4.5 s) then woken with SIGCONT.
 # Then an independent count of every committed event: applied twice, lost, failed must be 0.
 # Needs root and iptables (partitions); cleans up its rules and processes even when it fails.
 #

@@ -68,34 +68,55 @@ if [ -n "$RUN_AS" ]; then
   [ "$(id -u)" = 0 ] || die "--user needs root (this script switches to the user); run it as root or drop --user"
   id -u "$RUN_AS" > /dev/null 2>&1 || die "--user: no user '$RUN_AS' on this host; create it (useradd --system $RUN_AS)"
   [ "$(id -u "$RUN_AS")" != 0 ] || die "--user: '$RUN_AS' is root; give an unprivileged user"
-  AS_USER=(setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --init-groups --)
-  for needed in "$CONFIG" "$PLUGIN_JAR" $(tr ':' ' ' <<< "$CLASSPATH_JARS"); do
+  # a clean environment (root's may hold tokens a Jet job could read in /proc/self/environ), no privileges to regain
+  AS_USER=(setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --init-groups --reset-env --no-new-privs
+    --inh-caps=-all --bounding-set=-all --)
+  IFS=: read -ra JARS <<< "$CLASSPATH_JARS"
+  for needed in "$CONFIG" "$PLUGIN_JAR" "${JARS[@]}" "$ROOT/scripts/config/hazelcast.yaml" "$ROOT/scripts/config/log4j2.xml"; do
     "${AS_USER[@]}" test -r "$needed" || die "--user: '$RUN_AS' cannot read $needed; install the member's jars and" \
       "configuration where it can (e.g. under /opt/bambus, readable by its group; BAMBUS_MEMBER_CLASSPATH lists the jars)"
   done
 fi
+# checks that the file at PATH is not readable by the member's user
+refuse_readable_secrets() {
+  if [ -n "$RUN_AS" ] && "${AS_USER[@]}" test -r "$1"; then
+    die "--secrets: '$RUN_AS' can read $1, so a Jet job through the client port could too; chown root and chmod 600 it," \
+      "then start again"
+  fi
+}
 # --secrets: read here, handed over on a pipe the member drains and closes at start
 SECRETS_TEXT=""
 if [ -n "$SECRETS" ]; then
+  case " ${JAVA_OPTS:-} " in
+    *HeapDumpOnOutOfMemoryError*|*CreateCoredumpOnCrash*)
+      die "--secrets: JAVA_OPTS asks for heap or core dumps, which would hold the secrets in a file the member can read;" \
+        "drop -XX:+HeapDumpOnOutOfMemoryError (and core dump options) or drop --secrets" ;;
+  esac
   if [ "$SECRETS" = - ]; then
+    # stdin redirected from a file: that file must pass the same check
+    if [ -f /dev/stdin ]; then refuse_readable_secrets "$(readlink -f /proc/$$/fd/0)"; fi
+    { set +x; } 2> /dev/null
     SECRETS_TEXT="$(cat)"
   else
     [ -r "$SECRETS" ] || die "--secrets: '$SECRETS' cannot be read"
-    if [ -n "$RUN_AS" ] && "${AS_USER[@]}" test -r "$SECRETS"; then
-      die "--secrets: '$RUN_AS' can read $SECRETS, so a Jet job through the client port could too;" \
-        "chown root and chmod 600 it (and its folder), then start again"
-    fi
+    refuse_readable_secrets "$SECRETS"
     [ -n "$RUN_AS" ] || echo "warning: the member runs as $(id -un) and can read $SECRETS: a Jet job through the client" \
       "port could read it too; start as root with --user USER (docs/security.md)" >&2
+    { set +x; } 2> /dev/null
     SECRETS_TEXT="$(cat "$SECRETS")"
   fi
+  # a header the member checks: a process that stole the pipe's head, or some of its lines, leaves it short
+  SECRETS_TEXT="#bambus-secrets $(grep -c '^[[:space:]]*[A-Za-z_][A-Za-z0-9_.-]*[[:space:]]*=' <<< "$SECRETS_TEXT" || true)
+$SECRETS_TEXT"
 fi
 PID_FILE="$RUN_DIR/$NAME.pid" LOG="$RUN_DIR/$NAME.log"
 if [ -f "$PID_FILE" ] && pid_alive "$(cat "$PID_FILE")"; then
   die "member '$NAME' is already running (pid $(cat "$PID_FILE")); stop it with scripts/stop-member.sh $NAME"
 fi
 
-CMD=("${AS_USER[@]}" java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
+JAVA_BIN="$(command -v java)" || die "no java on PATH; install a JDK 17+"
+CMD=(${AS_USER[@]+"${AS_USER[@]}"} "$JAVA_BIN" "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
+  ${SECRETS:+-XX:-CreateCoredumpOnCrash}
   "-Dhazelcast.config=$ROOT/scripts/config/hazelcast.yaml"
   # hazelcast.yaml binds both ports to HOST alone (and connects to other members from it)
   "-Dbambus.cluster=$CLUSTER" "-Dbambus.host=$HOST" "-Dbambus.port=$PORT" "-Dbambus.client.port=$CLIENT_PORT"
@@ -103,12 +124,12 @@ CMD=("${AS_USER[@]}" java "${HAZELCAST_OPENS[@]}" "-Xmx$HEAP" ${JAVA_OPTS:-}
   "-Dlog4j2.configurationFile=$ROOT/scripts/config/log4j2.xml" -Dhazelcast.logging.type=log4j2
   -Dlog4j2.shutdownHookEnabled=false
   -cp "$CLASSPATH_JARS:$PLUGIN_JAR"
-  com.hazelcast.core.server.HazelcastMemberStarter)
+  io.bambus.grid.MemberMain)
 
+[ -z "$SECRETS" ] || ulimit -c 0 # no core dump holds them either
 if $FOREGROUND; then
   if [ -n "$SECRETS" ]; then
-    printf '%s\n' "$SECRETS_TEXT" | "${CMD[@]}"
-    exit
+    exec "${CMD[@]}" < <(printf '%s\n' "$SECRETS_TEXT") # a pipe; exec keeps signals going to the member
   fi
   exec "${CMD[@]}"
 fi

@@ -350,6 +350,16 @@ const CHARTS = [
     [s.commitMeanSeconds, 'mean', '#1f7a3a']], format: v => v < 1 ? Math.round(v * 1000) + ' ms' : v.toFixed(2) + ' s'}
 ];
 
+// every time chart shows the samples' whole window (15 min of 5 s samples), ending at the newest
+// sample: from the first sample on the axis reads clock time (with one sample, uPlot's own range
+// would span years)
+const CHART_WINDOW_SECONDS = 15 * 60;
+
+function chartRange(u, min, max) {
+  const end = max === null || max === undefined || !isFinite(max) ? Date.now() / 1000 : max;
+  return [end - CHART_WINDOW_SECONDS, end];
+}
+
 function drawCharts(containerId, series, what) {
   const container = document.getElementById(containerId);
   if (!window.uPlot || !series) return;
@@ -371,7 +381,7 @@ function drawCharts(containerId, series, what) {
     holder.replaceChildren();
     const plot = new uPlot({
       title: def.title + ' — ' + what, width: Math.max(320, Math.floor(((container.clientWidth || 960) - 40) / 3) - 14), height: 200,
-      scales: {x: {time: true}},
+      scales: {x: {time: true, range: chartRange}},
       series: [{}, ...lines.map(l => ({label: l[1], stroke: l[2], width: 1.5, spanGaps: false,
         value: (u, v) => v === null || v === undefined ? '—' : def.format(v)}))],
       axes: [{}, {values: (u, values) => values.map(v => def.format(v)), size: 70}]

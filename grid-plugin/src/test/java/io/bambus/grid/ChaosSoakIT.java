@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * (127.0.0.11–13), 4 sources with producers writing throughout (with rollbacks and late commits),
  * and a random schedule that every few seconds does one of: kill -9 of a member (restarted 1–3 s
  * later), a graceful stop (restarted likewise), a partition of one member from the other two with
- * iptables (healed after 2–20 s), or a SIGSTOP of a member held for 6–12 s, longer than the 5 s
- * heartbeat timeout, then SIGCONT (a zombie that wakes up); each of the last two a quarter of the
+ * iptables (healed after 2–20 s), or a SIGSTOP of a member held for 6–12 s, longer than failure
+ * detection (~4.5 s), then SIGCONT (a zombie that wakes up); each of the last two a quarter of the
  * draws, and the schedule opens with one of each. A partition or pause waits until all three
  * members run as one cluster (no kills meanwhile), and nothing else happens while it lasts. At the
  * end the cluster must be one again and the independent checker counts every event of every

@@ -34,7 +34,7 @@ class PartitionProcessIT {
     private static final Duration CATCH_UP_DEADLINE = Duration.ofSeconds(60);
     private static final long MAX_EPOCH_CHANGES = 2;
     private static final long MAX_MERGE_SECONDS = 15;
-    /** The majority must take the isolated member's sessions over during the cut: heartbeat timeout 5 s plus a start. */
+    /** The majority must take the isolated member's sessions over during the cut: failure detection (~4.5 s) plus a start. */
     private static final long MAX_PAUSE_MILLIS = 20_000;
 
     @Test

@@ -150,7 +150,7 @@ class PlacementProcessIT {
             (before.get(id) != null && before.get(id).equals(after.get(id)) ? unmoved : moved).add(id);
         }
         String changed = members.address(index);
-        // a member removal the step did not cause (one starved of CPU past the 5 s heartbeat timeout on this small machine)
+        // a member removal the step did not cause (one starved of CPU past failure detection on this small machine)
         // is a membership change of its own, with moves of its own: this step's minimal moves cannot be judged then
         List<String> removals = members.removals().subList(removalsBefore, members.removals().size());
         List<String> unplanned = new ArrayList<>(removals);

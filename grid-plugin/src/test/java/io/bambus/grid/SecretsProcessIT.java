@@ -67,6 +67,15 @@ class SecretsProcessIT {
                 IllegalStateException error = assertThrows(IllegalStateException.class, () -> refused.start(0));
                 assertTrue(error.getMessage().contains("'" + USER + "' can read " + secrets), error.getMessage());
             }
+            // the same file given as standard input (--secrets -) is checked the same way
+            ProcessBuilder script = new ProcessBuilder(Path.of("..", "scripts", "start-member.sh").toAbsolutePath().normalize()
+                    .toString(), "--name", "refused", "--config", env.configFile.toString(), "--secrets", "-", "--user", USER)
+                    .redirectInput(secrets.toFile()).redirectErrorStream(true);
+            script.environment().putAll(classpath);
+            script.environment().put("BAMBUS_RUN_DIR", env.dir.resolve("run").toString());
+            Process piped = script.start();
+            String output = new String(piped.getInputStream().readAllBytes());
+            assertTrue(piped.waitFor() == 1 && output.contains("'" + USER + "' can read " + secrets), output);
             Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rw-------"));
 
             members.startingWith(classpath, "--secrets", secrets.toString(), "--user", USER).start(0);

@@ -249,6 +249,13 @@ class ManagementUiBrowserIT {
         String titles = browser.text("#overview-charts");
         assertTrue(titles.contains("Events moved per second") && titles.contains("Events waiting in the source")
                 && titles.contains("Batch commit latency"), titles);
+        // from its first sample on, a time chart spans its fixed 15-minute window ending at the newest sample
+        // (with one sample it used to span years: "Jun 2027 … Jun 2029")
+        Object span = browser.driver.executeScript("const x = state.charts['overview-charts-rate'].plot.scales.x;"
+                + " return [x.max - x.min, x.max];");
+        assertEquals(900L, ((Number) ((List<?>) span).get(0)).longValue(), "the x axis spans 15 minutes: " + span);
+        assertTrue(Math.abs(((Number) ((List<?>) span).get(1)).doubleValue() - System.currentTimeMillis() / 1000.0) < 120,
+                "and ends at the newest sample, about now: " + span);
         browser.until("a rate on the tile", d -> Double.parseDouble(browser.text("#tile-rate .value")) > 0);
         browser.screenshot("overview");
     }

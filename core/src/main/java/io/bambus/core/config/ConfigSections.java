@@ -1,6 +1,7 @@
 package io.bambus.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bambus.core.sql.Identifiers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +65,12 @@ public final class ConfigSections {
         }
         if (node.has(secretKey)) {
             String secretName = text(node, secretKey);
-            String value = secretName == null ? null : env.get(Secrets.key(secretName));
+            if (!Secrets.validName(secretName)) {
+                problems.add(key + "." + secretKey + ": '" + Identifiers.printable(String.valueOf(secretName)) + "' is not a"
+                        + " secret's name (letters, digits, '_', '.' and '-', starting with a letter or '_')");
+                return null;
+            }
+            String value = env.get(Secrets.key(secretName));
             if (value == null) {
                 problems.add(key + "." + secretKey + ": secret '" + secretName + "' was not handed to this process at start; "
                         + (Secrets.given() ? "add a line " + secretName + "=... to the secrets file and restart"

@@ -39,6 +39,7 @@ public final class Secrets {
     // a key with this prefix is no variable a shell can set, so neither can stand in for the other
     private static final String KEY_PREFIX = "bambus.secret:";
     private static final int MAX_BYTES = 1 << 20;
+    private static final String HEADER = "#bambus-secrets ";
 
     private static volatile Map<String, String> handedOver = Map.of();
     private static volatile boolean given;
@@ -74,24 +75,49 @@ public final class Secrets {
         given = true;
     }
 
-    /** Parses {@code NAME=value} lines; the problems name the line, never its value. */
+    /** Whether {@code name} can name a secret. */
+    public static boolean validName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    /**
+     * Parses {@code NAME=value} lines; the problems name the line, never its value. A first line
+     * {@code #bambus-secrets N} (start-member.sh writes it) must be followed by exactly N secrets.
+     */
     public static Map<String, String> parse(String origin, String text) {
         Map<String, String> secrets = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        String[] lines = text.split("\r?\n", -1);
+        String[] lines = (text.startsWith("\uFEFF") ? text.substring(1) : text).split("\r?\n", -1);
+        Integer announced = null;
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];
+            if (i == 0 && line.startsWith(HEADER)) {
+                try {
+                    announced = Integer.parseInt(line.substring(HEADER.length()).strip());
+                } catch (NumberFormatException e) {
+                    problems.add("line 1: '" + HEADER + "' must be followed by the number of secrets");
+                }
+                continue;
+            }
             if (line.isBlank() || line.stripLeading().startsWith("#")) {
                 continue;
             }
             int equals = line.indexOf('=');
             String name = equals < 0 ? line.strip() : line.substring(0, equals).strip();
+            String value = equals < 0 ? "" : line.substring(equals + 1);
             if (equals < 0 || !NAME.matcher(name).matches()) {
                 problems.add("line " + (i + 1) + ": not NAME=value (a name of letters, digits, '_', '.' and '-',"
                         + " starting with a letter or '_', then '=', then the secret)");
-            } else if (secrets.put(name, line.substring(equals + 1)) != null) {
+            } else if (!value.equals(value.strip())) {
+                problems.add("line " + (i + 1) + ": the value of secret '" + name + "' starts or ends with white space;"
+                        + " write NAME=value with nothing around the value");
+            } else if (secrets.put(name, value) != null) {
                 problems.add("line " + (i + 1) + ": secret '" + name + "' is given twice; keep one");
             }
+        }
+        if (announced != null && problems.isEmpty() && announced != secrets.size()) {
+            problems.add(announced + " secrets were announced and " + secrets.size() + " arrived: the input is incomplete"
+                    + " (did another process read from this member's standard input?); start the member again");
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(origin, problems);

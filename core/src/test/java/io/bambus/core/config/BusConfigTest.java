@@ -64,11 +64,17 @@ class BusConfigTest {
                 () -> parse(yaml, Map.of("dest_db", "an environment variable is no secret"))).problems());
         assertTrue(missing.contains("destination.passwordSecret: secret 'dest_db' was not handed to this process at start"),
                 missing);
-        assertEquals(Map.of("a", "x=y ", "b.c", ""), Secrets.parse("t", "# comment\n\na=x=y \nb.c=\n"));
+        assertEquals(Map.of("a", "x=y", "b.c", ""), Secrets.parse("t", "# comment\n\na=x=y\nb.c=\n"));
         ConfigException bad = assertThrows(ConfigException.class, () -> Secrets.parse("t", "a=1\nhunter2\na=2\n"));
         assertEquals(List.of("line 2: not NAME=value (a name of letters, digits, '_', '.' and '-', starting with a letter"
                 + " or '_', then '=', then the secret)", "line 3: secret 'a' is given twice; keep one"), bad.problems());
         assertFalse(bad.getMessage().contains("hunter2"), "a malformed line's text is never repeated: it may be a secret");
+        assertEquals(Map.of("a", "1"), Secrets.parse("t", "\uFEFF#bambus-secrets 1\r\na=1\r\n"));
+        assertEquals(List.of("2 secrets were announced and 1 arrived: the input is incomplete (did another process read from"
+                + " this member's standard input?); start the member again"),
+                assertThrows(ConfigException.class, () -> Secrets.parse("t", "#bambus-secrets 2\nb=2\n")).problems());
+        assertEquals(List.of("line 1: the value of secret 'a' starts or ends with white space; write NAME=value with nothing"
+                + " around the value"), assertThrows(ConfigException.class, () -> Secrets.parse("t", "a = 1\n")).problems());
     }
 
     @Test
