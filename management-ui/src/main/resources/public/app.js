@@ -355,8 +355,10 @@ const CHARTS = [
 // would span years)
 const CHART_WINDOW_SECONDS = 15 * 60;
 
-function chartRange(u, min, max) {
-  const end = max === null || max === undefined || !isFinite(max) ? Date.now() / 1000 : max;
+function chartRange(u) {
+  // from the data itself: with one sample uPlot hands a range function an already widened min and max
+  const xs = u.data && u.data[0];
+  const end = xs && xs.length ? xs[xs.length - 1] : Date.now() / 1000;
   return [end - CHART_WINDOW_SECONDS, end];
 }
 
