@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
         description = "Operates a BAM Event Bus: its sessions, failed events and activity definitions.",
         subcommands = {StatusCommand.class, SessionsCommand.class, FailedCommand.class, DeployCommand.class,
                 SourcesCommand.class, BackupCommand.class, RestoreCommand.class, ArchiveCommand.class, AlertsCommand.class,
+                AggregationsCommand.class,
                 DrillCommand.class, ImportBamCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:refused by the bus (wrong state, unknown session or event)",

@@ -44,7 +44,7 @@ final class DumpTool {
     static void dump(DatabaseConfig db, Path output, long timeoutSeconds) throws IOException, InterruptedException {
         Target target = target(db.jdbcUrl());
         List<String> command = new ArrayList<>(List.of(tool("mariadb-dump", "mysqldump").toString(),
-                "--single-transaction", "--quick", "--skip-lock-tables", "--routines", "--protocol=TCP",
+                "--single-transaction", "--quick", "--hex-blob", "--skip-lock-tables", "--routines", "--protocol=TCP",
                 "--host=" + target.host(), "--port=" + target.port(), "--user=" + db.username(), target.database()));
         run(command, db.password(), null, output, timeoutSeconds, "mariadb-dump", target.where(target.database()));
     }

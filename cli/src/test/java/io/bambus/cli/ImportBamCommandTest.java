@@ -34,7 +34,7 @@ class ImportBamCommandTest {
         CliRun run = CliRun.of(List.of(), "import-bam", bam("purchase-order.xml").toString(), "--out", out.toString());
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("Not imported (no equivalent in bambus):\n  Cube 'POCube' (line 45)"), run.out());
-        assertTrue(run.out().contains("Cube 'POCube' (line 45)") && run.out().contains("Alerts (line 66)"), run.out());
+        assertTrue(run.out().contains("Cube 'POCube' (line 45)") && run.out().contains("Alerts (line 67)"), run.out());
         assertTrue(run.out().endsWith("deploy it with: bambus deploy --definitions " + out + "\n"), run.out());
         String yaml = Files.readString(out);
         assertTrue(yaml.startsWith("# Imported from the BizTalk BAM definition purchase-order.xml by bambus import-bam.\n"), yaml);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.bambus.grid.testing.Await;
 import io.bambus.grid.testing.BusEnvironment;
+import io.bambus.grid.testing.ChaosCheck;
 import io.bambus.grid.testing.DeliveryCheck;
 import io.bambus.grid.testing.MemberProcesses;
 import io.bambus.grid.testing.Producer;
@@ -76,6 +77,7 @@ class FailoverProcessIT {
 
             DeliveryCheck.assertExactlyOnce(env, ORDERS, orders.stop(), TIMEOUT);
             DeliveryCheck.assertExactlyOnce(env, BILLING, billing.stop(), TIMEOUT);
+            System.out.println(ChaosCheck.checkAggregation(env)); // kept in the batches' transactions through the kill
             System.out.printf("MEASURED join: member start %d ms, then first commit on the new member %d ms later%n",
                     (joinDone - joinStart) / 1_000_000, joinToCommit);
             System.out.printf("MEASURED kill -9 -> first commit on the survivor: %d ms%n", killToCommit);

@@ -43,7 +43,7 @@ public final class DefinitionFile {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FILE_KEYS = Set.of("naming", "activities");
     private static final Set<String> ACTIVITY_KEYS = Set.of("name", "bamName", "items", "indexes", "views");
-    private static final Set<String> VIEW_KEYS = Set.of("name", "bamName", "aliases", "durations");
+    private static final Set<String> VIEW_KEYS = Set.of("name", "bamName", "aliases", "durations", "aggregations");
     private static final Set<String> ALIAS_KEYS = Set.of("name", "items");
     private static final Set<String> DURATION_KEYS = Set.of("name", "from", "to", "resolution");
     /** Columns every activity view has besides its aliases and durations. */
@@ -188,6 +188,7 @@ public final class DefinitionFile {
         List<ViewDefinition> result = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         int position = 0;
+        int aggregationCount = 0;
         boolean ok = true;
         for (JsonNode viewNode : node) {
             String where = activityWhere + ", views[" + position++ + "]";
@@ -228,7 +229,31 @@ public final class DefinitionFile {
                 ok = false;
                 continue;
             }
-            result.add(new ViewDefinition(name, aliases, durations, bamName(where, viewNode, problems)));
+            ViewDefinition view = new ViewDefinition(name, aliases, durations, bamName(where, viewNode, problems));
+            List<AggregationDefinition> aggregations = new ArrayList<>();
+            JsonNode aggregationsNode = viewNode.get("aggregations");
+            if (aggregationsNode != null && !aggregationsNode.isArray()) {
+                problems.add(where + ": 'aggregations' must be a list of real-time aggregations");
+                ok = false;
+            } else if (aggregationsNode != null) {
+                int at = 0;
+                for (JsonNode aggregationNode : aggregationsNode) {
+                    AggregationDefinition aggregation = AggregationDefinition.parse(where + ", aggregations[" + at++ + "]",
+                            aggregationNode, view, activity, problems);
+                    if (aggregation == null) {
+                        ok = false;
+                    } else {
+                        aggregations.add(aggregation);
+                    }
+                }
+            }
+            aggregationCount += aggregations.size();
+            result.add(new ViewDefinition(view.name(), aliases, durations, view.bamName(), aggregations));
+        }
+        if (aggregationCount > 1) {
+            problems.add(activityWhere + ": has " + aggregationCount + " real-time aggregations; BizTalk allows one per activity,"
+                    + " and so does the bus (every one is kept in the activity's own transactions): merge them into one");
+            ok = false;
         }
         return ok ? result : null;
     }
@@ -594,9 +619,53 @@ public final class DefinitionFile {
                                 .put("resolution", duration.resolution().fileName());
                     }
                 }
+                if (!view.aggregations().isEmpty()) {
+                    ArrayNode aggregations = v.putArray("aggregations");
+                    view.aggregations().forEach(aggregation -> aggregations.add(aggregationJson(aggregation)));
+                }
             }
         }
         return root.toString();
+    }
+
+    /** An aggregation in the file's form (what {@link AggregationDefinition#parse} reads). */
+    private static ObjectNode aggregationJson(AggregationDefinition aggregation) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("name", aggregation.name());
+        ObjectNode time = node.putObject("time");
+        time.put("alias", aggregation.time().alias());
+        aggregation.time().levels().forEach(level -> time.withArray("levels").add(level.name().toLowerCase(Locale.ROOT)));
+        if (!aggregation.dimensions().isEmpty()) {
+            ArrayNode dimensions = node.putArray("dimensions");
+            for (AggregationDefinition.Dimension dimension : aggregation.dimensions()) {
+                ObjectNode d = dimensions.addObject().put("name", dimension.name());
+                if (dimension.isData()) {
+                    dimension.levels().forEach(d.putArray("levels")::add);
+                } else if (dimension.isRange()) {
+                    d.put("alias", dimension.alias());
+                    ArrayNode ranges = d.putArray("ranges");
+                    for (AggregationDefinition.Range range : dimension.ranges()) {
+                        ObjectNode r = ranges.addObject().put("name", range.name());
+                        if (range.below() != null) {
+                            r.put("below", range.below());
+                        }
+                    }
+                } else {
+                    ArrayNode stages = d.putArray("stages");
+                    dimension.stages().forEach(stage -> stages.addObject().put("name", stage.name()).put("alias", stage.alias()));
+                }
+            }
+        }
+        ArrayNode measures = node.putArray("measures");
+        for (AggregationDefinition.Measure measure : aggregation.measures()) {
+            ObjectNode m = measures.addObject().put("name", measure.name()).put("function", measure.function().fileName());
+            if (measure.of() != null) {
+                m.put("of", measure.of());
+            }
+        }
+        node.put("window", aggregation.window().toMinutes() + "m");
+        node.put("slice", aggregation.slice().toMinutes() + "m");
+        return node;
     }
 
     /**
@@ -649,6 +718,12 @@ public final class DefinitionFile {
                     for (ViewDefinition.Alias alias : view.aliases()) {
                         yaml.append("          - { name: ").append(alias.name()).append(", items: [")
                                 .append(String.join(", ", alias.items())).append("] }\n");
+                    }
+                    if (!view.aggregations().isEmpty()) {
+                        yaml.append("        aggregations:\n");
+                        for (AggregationDefinition aggregation : view.aggregations()) {
+                            yaml.append("          - ").append(aggregationJson(aggregation)).append('\n'); // JSON is YAML
+                        }
                     }
                     if (!view.durations().isEmpty()) {
                         yaml.append("        durations:\n");

@@ -9,11 +9,21 @@ import java.util.Locale;
  * times, in a time resolution). Deployed as three MySQL views over the activity's tables: all
  * instances, active ones, completed ones ({@link #objectName}).
  */
-public record ViewDefinition(String name, List<Alias> aliases, List<Duration> durations, String bamName) {
+public record ViewDefinition(String name, List<Alias> aliases, List<Duration> durations, String bamName,
+                             List<AggregationDefinition> aggregations) {
 
     public ViewDefinition {
         aliases = List.copyOf(aliases);
         durations = List.copyOf(durations);
+        aggregations = List.copyOf(aggregations);
+    }
+
+    public ViewDefinition(String name, List<Alias> aliases, List<Duration> durations, String bamName) {
+        this(name, aliases, durations, bamName, List.of());
+    }
+
+    public Duration duration(String durationName) {
+        return durations.stream().filter(d -> d.name().equalsIgnoreCase(durationName)).findFirst().orElse(null);
     }
 
     /** A column of the view: the first of {@code items} (in this order) that has a value. */

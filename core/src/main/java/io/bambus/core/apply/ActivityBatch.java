@@ -1,5 +1,7 @@
 package io.bambus.core.apply;
 
+import io.bambus.core.aggregate.AggregationTable;
+import io.bambus.core.aggregate.AggregationWriteException;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.event.DecodedEvent;
@@ -147,6 +149,7 @@ final class ActivityBatch {
             for (int i = 0; i < items.size(); i++) {
                 instance.values[i] = items.get(i).type().read(rows, 4 + i);
             }
+            instance.before = instance.values.clone();
         });
         select(connection, "SELECT `ActivityID` FROM " + definition.completedTable() + " WHERE `ActivityID` IN ", targets,
                 rows -> fold.loaded(rows.getString(1)).completedBefore = true);
@@ -351,6 +354,27 @@ final class ActivityBatch {
         }
         writeReferences(connection);
         writeContinuations(connection);
+        writeAggregations(connection);
+    }
+
+    /**
+     * Moves each changed instance's contribution in the activity's real-time aggregations, in this
+     * transaction: a completed instance had no events applied (they are refused), a new one counted nothing.
+     */
+    private void writeAggregations(Connection connection) throws SQLException {
+        for (AggregationTable aggregation : AggregationTable.of(definition)) {
+            AggregationTable.Deltas deltas = aggregation.deltas();
+            for (ActivityFold.Instance instance : fold.instances()) {
+                if (instance.touched && !instance.completedBefore) {
+                    deltas.move(instance.before, instance.values);
+                }
+            }
+            try {
+                deltas.apply(connection);
+            } catch (SQLException e) {
+                throw new AggregationWriteException(aggregation.table(), e);
+            }
+        }
     }
 
     private void bindValues(PreparedStatement statement, int first, ActivityFold.Instance instance) throws SQLException {

@@ -47,6 +47,8 @@ final class ActivityFold {
         boolean mainEnded;
         int openContinuations;
         final Object[] values;
+        /** The values as loaded from its active row (null without one): what its aggregations counted. */
+        Object[] before;
         LocalDateTime lastModified;
         /** The earliest event time applied to the instance here: BeganAt keeps the least of these. */
         LocalDateTime earliest;

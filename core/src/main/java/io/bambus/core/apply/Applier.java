@@ -1,5 +1,6 @@
 package io.bambus.core.apply;
 
+import io.bambus.core.aggregate.AggregationWriteException;
 import io.bambus.core.session.CheckpointMismatchException;
 import io.bambus.core.session.OutboxIdentityException;
 import io.bambus.core.session.StaleEpochException;
@@ -51,6 +52,7 @@ public final class Applier {
     private final String sessionId;
     /** Deployed definitions by lower-case name, reloaded when an event names something unknown. */
     private volatile Map<String, ActivityDefinition> definitions;
+    private volatile String definitionsStamp = "";
 
     public Applier(DataSource destination, String sessionId) {
         this.destination = destination;
@@ -332,6 +334,13 @@ public final class Applier {
 
     private void applyAll(Connection connection, List<DecodedEvent> events, Quarantine quarantine, long holdsBelowId,
                           long batchNo) throws SQLException {
+        // the definitions as deployed now: a deployment that added an aggregation rebuilt it under this
+        // session's checkpoint lock, and every later batch must keep it (see AggregationRebuild)
+        String stamp = definitionsStamp(connection);
+        if (!stamp.equals(definitionsStamp)) {
+            definitions(connection, true);
+            definitionsStamp = stamp;
+        }
         while (true) {
             Savepoint beforeEvents = connection.setSavepoint();
             try {
@@ -360,7 +369,7 @@ public final class Applier {
         } catch (DefinitionsChangedException changed) {
             throw changed;
         } catch (SQLException | RuntimeException e) {
-            if (DestinationErrors.unavailable(e)) {
+            if (DestinationErrors.unavailable(e) || e instanceof AggregationWriteException) {
                 throw e;
             }
             // the instance locks taken so far stay held: a rollback to a savepoint keeps them
@@ -440,6 +449,16 @@ public final class Applier {
     private static final class DefinitionsChangedException extends SQLException {
         DefinitionsChangedException() {
             super("activity definitions changed during the batch");
+        }
+    }
+
+    /** Changes whenever a deployed definition does (a checksum of them all; the table holds one row per activity). */
+    private static String definitionsStamp(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT CONCAT(COUNT(*), '/', COALESCE(SUM(CRC32(definition)), 0)) FROM bam_definitions");
+             ResultSet row = select.executeQuery()) {
+            row.next();
+            return row.getString(1);
         }
     }
 

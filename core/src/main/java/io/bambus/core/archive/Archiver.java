@@ -1,5 +1,6 @@
 package io.bambus.core.archive;
 
+import io.bambus.core.aggregate.AggregationTable;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.ItemDefinition;
@@ -56,7 +57,45 @@ public final class Archiver {
                         activity.archiveTable());
             }
         }
+        purgeAggregations(batchSize, keepGoing);
         return moved;
+    }
+
+    /** Purges every real-time aggregation's slices older than its window (also when archiving is off). */
+    public void purgeAggregations(int batchSize, BooleanSupplier keepGoing) throws SQLException {
+        Map<String, ActivityDefinition> activities;
+        try (Connection connection = destination.getConnection()) {
+            activities = ActivityDeployer.deployed(connection);
+        }
+        for (ActivityDefinition activity : activities.values()) {
+            for (AggregationTable aggregation : AggregationTable.of(activity)) {
+                purge(aggregation, batchSize, keepGoing);
+            }
+        }
+    }
+
+    /**
+     * Deletes an aggregation's slices older than its window (its query view already hides them),
+     * {@code batchSize} rows a transaction. An instance of a purged slice that changes later leaves a
+     * row there again, as hidden, until the next purge.
+     */
+    private void purge(AggregationTable aggregation, int batchSize, BooleanSupplier keepGoing) throws SQLException {
+        long total = 0;
+        int rows;
+        do {
+            try (Connection connection = destination.getConnection();
+                 PreparedStatement delete = connection.prepareStatement("DELETE FROM " + aggregation.table()
+                         + " WHERE `Slice` < UTC_TIMESTAMP() - INTERVAL ? MINUTE ORDER BY `Slice` LIMIT ?")) {
+                delete.setLong(1, aggregation.definition().window().toMinutes());
+                delete.setInt(2, batchSize);
+                rows = delete.executeUpdate();
+            }
+            total += rows;
+        } while (rows == batchSize && keepGoing.getAsBoolean());
+        if (total > 0) {
+            LOG.info("Purged {} row(s) of {} older than its window of {}", total, aggregation.table(),
+                    aggregation.definition().window());
+        }
     }
 
     private int batch(ActivityDefinition activity, Duration window, int batchSize) throws SQLException {

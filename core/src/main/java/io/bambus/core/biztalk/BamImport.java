@@ -1,6 +1,7 @@
 package io.bambus.core.biztalk;
 
 import io.bambus.core.activity.ActivityDefinition;
+import io.bambus.core.activity.AggregationDefinition;
 import io.bambus.core.activity.ViewDefinition;
 import io.bambus.core.activity.DefinitionException;
 import io.bambus.core.activity.DefinitionFile;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,6 +75,9 @@ public final class BamImport {
     /** The views imported, by the activity element they are over. */
     private final Map<BamXml.Element, List<ViewDefinition>> views = new LinkedHashMap<>();
     private final Map<String, String> viewNames = new HashMap<>();
+    /** Each imported alias's and duration's BAM ID → its column name. */
+    private final Map<String, String> aliasColumns = new HashMap<>();
+    private final Map<BamXml.Element, BamXml.Element> parents = new HashMap<>();
     private final Map<String, BamXml.Element> ids = new HashMap<>();
 
     private BamImport(String file, Naming naming, Map<String, String> renames) {
@@ -138,6 +143,8 @@ public final class BamImport {
                 activities.add(activity);
             }
         }
+        // views first: a cube's real-time aggregations are over them, wherever the file puts them
+        root.children().stream().filter(c -> c.namespace().equals(NAMESPACE) && c.name().equals("View")).forEach(this::view);
         for (BamXml.Element child : root.children()) {
             if (!child.namespace().equals(NAMESPACE)) {
                 notImported.add("<" + child.name() + "> (line " + child.line() + ") in namespace '" + child.namespace()
@@ -147,7 +154,8 @@ public final class BamImport {
             switch (child.name()) {
                 case "Activity" -> {
                 }
-                case "View" -> view(child);
+                case "View" -> {
+                }
                 case "Cube" -> cube(child);
                 case "Alerts" -> alerts(child);
                 case "Extension" -> notImported.add("<Extension> (line " + child.line() + "): tool-specific data");
@@ -184,7 +192,10 @@ public final class BamImport {
                         + "; IDs must be unique in a BAM definition: give one a new ID and correct the references to it");
             }
         }
-        element.children().forEach(this::collectIds);
+        for (BamXml.Element child : element.children()) {
+            parents.put(child, element);
+            collectIds(child);
+        }
     }
 
     // ---- activities
@@ -434,6 +445,7 @@ public final class BamImport {
                     aliases.add(new ViewDefinition.Alias(name, items));
                     if (alias.attribute("ID") != null) {
                         aliasNames.put(alias.attribute("ID"), name);
+                        aliasColumns.put(alias.attribute("ID"), name);
                     }
                 }
             }
@@ -458,6 +470,9 @@ public final class BamImport {
                         Identifiers.MAX_ITEM_NAME, " in view '" + viewBamName + "'", columns);
                 if (name != null && ends[0] != null && ends[1] != null && resolution != null) {
                     durations.add(new ViewDefinition.Duration(name, ends[0], ends[1], resolution));
+                    if (duration.attribute("ID") != null) {
+                        aliasColumns.put(duration.attribute("ID"), name);
+                    }
                 }
             }
             if (activity != null && viewName != null && !aliases.isEmpty()) {
@@ -502,11 +517,143 @@ public final class BamImport {
                 }
             }
         }
-        List<String> rtas = cube.children("RealTimeAggregation").stream().map(r -> String.valueOf(r.attribute("Name"))).toList();
+        for (BamXml.Element rta : cube.children("RealTimeAggregation")) {
+            realTimeAggregation(cube, rta);
+        }
         notImported.add("Cube '" + cube.attribute("Name") + "' (line " + cube.line() + "): " + cube.children("Measure").size()
-                + " measure(s), " + dimensions + " dimension(s)" + (rtas.isEmpty() ? "" : ", real-time aggregation(s) " + rtas)
-                + ". OLAP cubes and real-time aggregations have no equivalent: aggregate with SQL (GROUP BY over"
-                + " bam_<Activity>_AllInstances) or in your reporting tool");
+                + " measure(s), " + dimensions + " dimension(s)" + (cube.children("RealTimeAggregation").isEmpty() ? ""
+                : ", its real-time aggregation(s) imported") + ". The OLAP cube itself has no equivalent: aggregate with SQL"
+                + " (GROUP BY over the view bam_<View>_<Activity>_View) or in your reporting tool");
+    }
+
+    /**
+     * A RealTimeAggregation: an aggregation of the view its cube is over, with the measures and
+     * dimensions it names; what BizTalk refuses in an RTA is refused here, naming the element and line.
+     */
+    private void realTimeAggregation(BamXml.Element cube, BamXml.Element rta) {
+        BamXml.Element activityView = ids.get(cube.attribute("ActivityViewRef"));
+        BamXml.Element viewElement = activityView == null ? null : parents.get(activityView);
+        BamXml.Element activity = activityView == null ? null : ids.get(activityView.attribute("ActivityRef"));
+        List<ViewDefinition> over = activity == null ? null : views.get(activity);
+        String viewName = viewElement == null ? null : viewNames.entrySet().stream()
+                .filter(e -> e.getValue().equals(viewElement.attribute("Name"))).map(Map.Entry::getKey).findFirst().orElse(null);
+        ViewDefinition view = over == null ? null : over.stream().filter(v -> v.name().equalsIgnoreCase(String.valueOf(viewName)))
+                .findFirst().orElse(null);
+        if (view == null) {
+            return; // the references were reported above
+        }
+        String rtaBamName = bamName(rta, MAX_BAM_NAME);
+        String name = rtaBamName == null ? null : identifier(rta, "real-time aggregation", rtaBamName, Identifiers.MAX_ITEM_NAME - 8,
+                " of cube '" + cube.attribute("Name") + "'", new HashMap<>());
+        AggregationDefinition.TimeDimension time = null;
+        List<AggregationDefinition.Dimension> dimensions = new ArrayList<>();
+        for (BamXml.Element ref : rta.children("DimensionRef")) {
+            BamXml.Element dimension = ids.get(ref.text());
+            if (dimension == null) {
+                continue;
+            }
+            String dimensionName = BamNames.identifier(String.valueOf(dimension.attribute("Name")), Identifiers.MAX_ITEM_NAME);
+            switch (dimension.name()) {
+                case "TimeDimension" -> {
+                    List<AggregationDefinition.TimeLevel> levels = new ArrayList<>();
+                    for (BamXml.Element level : dimension.children("TimeLevel")) {
+                        for (AggregationDefinition.TimeLevel candidate : AggregationDefinition.TimeLevel.values()) {
+                            if (candidate.name().equalsIgnoreCase(level.text())) {
+                                levels.add(candidate);
+                            }
+                        }
+                    }
+                    String alias = aliasName(view, dimension.attribute("TimeStampAliasRef"));
+                    if (time != null) {
+                        problems.add(at(rta) + ": names two time dimensions; a real-time aggregation has one");
+                    } else if (alias != null && !levels.isEmpty()) {
+                        time = new AggregationDefinition.TimeDimension(alias, levels);
+                    }
+                }
+                case "DataDimension" -> {
+                    List<String> levels = new ArrayList<>();
+                    dimension.children("LevelAliasRef").forEach(level -> {
+                        String alias = aliasName(view, level.text());
+                        if (alias != null) {
+                            levels.add(alias);
+                        }
+                    });
+                    dimensions.add(new AggregationDefinition.Dimension(dimensionName, levels, null, List.of(), List.of()));
+                }
+                case "ProgressDimension" -> {
+                    List<AggregationDefinition.Stage> stages = new ArrayList<>();
+                    stages(view, dimension, stages);
+                    dimensions.add(new AggregationDefinition.Dimension(dimensionName, List.of(), null, List.of(), stages));
+                }
+                default -> {
+                    notImported.add("<" + dimension.name() + describeName(dimension) + "> (line " + dimension.line()
+                            + ") in real-time aggregation '" + rtaBamName + "': write its ranges by hand, as { name, alias,"
+                            + " ranges: [ { name, below } ] } under the aggregation's dimensions");
+                }
+            }
+        }
+        List<AggregationDefinition.Measure> measures = new ArrayList<>();
+        for (BamXml.Element ref : rta.children("MeasureRef")) {
+            BamXml.Element measure = ids.get(ref.text());
+            if (measure == null) {
+                continue;
+            }
+            String function = String.valueOf(measure.attribute("AggregationFunction"));
+            String measureName = BamNames.identifier(String.valueOf(measure.attribute("Name")), Identifiers.MAX_ITEM_NAME - 6);
+            switch (function.toLowerCase(Locale.ROOT)) {
+                case "count" -> measures.add(new AggregationDefinition.Measure(measureName, AggregationDefinition.Function.COUNT, null));
+                case "sum", "avg" -> {
+                    String of = aliasName(view, measure.attribute("AliasRef"));
+                    if (of != null) {
+                        measures.add(new AggregationDefinition.Measure(measureName, function.equalsIgnoreCase("sum")
+                                ? AggregationDefinition.Function.SUM : AggregationDefinition.Function.AVG, of));
+                    }
+                }
+                default -> problems.add(at(rta) + ": measure '" + measure.attribute("Name") + "' (line " + measure.line()
+                        + ") is " + function + "; a real-time aggregation keeps Count, Sum and Avg only (BizTalk refuses "
+                        + function + " in an RTA)");
+            }
+        }
+        if (time == null) {
+            problems.add(at(rta) + ": has no time dimension (a DimensionRef to a TimeDimension); BizTalk requires one in a"
+                    + " real-time aggregation");
+            return;
+        }
+        if (name == null || measures.isEmpty()) {
+            return;
+        }
+        AggregationDefinition aggregation = new AggregationDefinition(name, time, dimensions, measures, Duration.ofDays(1),
+                Duration.ofMinutes(15));
+        if (aggregation.levelCount() > AggregationDefinition.MAX_LEVELS) {
+            problems.add(at(rta) + ": " + aggregation.levelCount() + " dimension levels; BizTalk allows at most "
+                    + AggregationDefinition.MAX_LEVELS);
+            return;
+        }
+        if (over.stream().anyMatch(v -> !v.aggregations().isEmpty())) {
+            problems.add(at(rta) + ": activity '" + activity.attribute("Name") + "' has another real-time aggregation already;"
+                    + " BizTalk allows one per activity");
+            return;
+        }
+        over.set(over.indexOf(view), new ViewDefinition(view.name(), view.aliases(), view.durations(), view.bamName(),
+                List.of(aggregation)));
+    }
+
+    /** The stages of a progress dimension, nested ones after their parent, in document order. */
+    private void stages(ViewDefinition view, BamXml.Element parent, List<AggregationDefinition.Stage> stages) {
+        for (BamXml.Element stage : parent.children("ProgressStage")) {
+            String alias = aliasName(view, stage.attribute("TimeStampAliasRef"));
+            if (alias != null) {
+                stages.add(new AggregationDefinition.Stage(String.valueOf(stage.attribute("Name")), alias));
+            }
+            stages(view, stage, stages);
+        }
+    }
+
+    /** The column name of the alias or duration with BAM ID {@code id} in {@code view}, or null. */
+    private String aliasName(ViewDefinition view, String id) {
+        String name = id == null ? null : aliasColumns.get(id);
+        return name == null ? null : view.alias(name) != null ? view.alias(name).name()
+                : view.duration(name) != null ? view.duration(name).name() : null;
     }
 
     private void progressStages(BamXml.Element parent, Set<String> aliasKinds) {

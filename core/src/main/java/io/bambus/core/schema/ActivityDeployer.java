@@ -1,6 +1,8 @@
 package io.bambus.core.schema;
 
 import io.bambus.core.activity.DefinitionFile;
+import io.bambus.core.aggregate.AggregationRebuild;
+import io.bambus.core.aggregate.AggregationTable;
 import io.bambus.core.activity.DefinitionChangeRefusedException;
 import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.activity.IndexDefinition;
@@ -46,7 +48,7 @@ public final class ActivityDeployer {
     public List<String> plan(List<ActivityDefinition> activities) throws SQLException {
         try (Connection connection = destination.getConnection()) {
             DestinationSchema.create(connection);
-            return plan(connection, activities);
+            return plan(connection, activities, new ArrayList<>());
         }
     }
 
@@ -57,7 +59,8 @@ public final class ActivityDeployer {
             DestinationSchema.create(connection);
             lock(connection);
             try {
-                List<String> statements = plan(connection, activities);
+                List<AggregationTable> rebuilds = new ArrayList<>();
+                List<String> statements = plan(connection, activities, rebuilds);
                 try (Statement statement = connection.createStatement()) {
                     for (String sql : statements) {
                         statement.execute(sql);
@@ -65,6 +68,11 @@ public final class ActivityDeployer {
                 }
                 for (ActivityDefinition activity : activities) {
                     record(connection, activity);
+                }
+                // after the record: a batch that locks its checkpoint after a rebuild sees the new definitions
+                for (AggregationTable aggregation : rebuilds) {
+                    AggregationRebuild.rebuild(destination, aggregation, activities.stream()
+                            .filter(a -> a.views().contains(aggregation.view())).findFirst().orElseThrow());
                 }
                 if (!statements.isEmpty()) {
                     LOG.info("Deployed activity definitions {} ({} statements)",
@@ -90,7 +98,9 @@ public final class ActivityDeployer {
         return result;
     }
 
-    private List<String> plan(Connection connection, List<ActivityDefinition> activities) throws SQLException {
+    /** The statements to run; {@code rebuilds} receives the aggregations to compute afresh (new or changed). */
+    private List<String> plan(Connection connection, List<ActivityDefinition> activities, List<AggregationTable> rebuilds)
+            throws SQLException {
         Map<String, ActivityDefinition> deployed = deployed(connection);
         List<String> refusals = new ArrayList<>();
         List<String> statements = new ArrayList<>();
@@ -99,6 +109,7 @@ public final class ActivityDeployer {
             if (current == null) {
                 statements.addAll(createStatements(activity));
                 statements.addAll(indexStatements(connection, activity));
+                rebuilds.addAll(AggregationTable.of(activity));
                 continue;
             }
             if (current.naming() != activity.naming()) {
@@ -153,6 +164,7 @@ public final class ActivityDeployer {
                     statements.add("DROP VIEW IF EXISTS " + Identifiers.quote(gone)); // a view holds no data
                 }
             }
+            statements.addAll(aggregationChanges(current, activity, rebuilds));
             statements.addAll(indexStatements(connection, activity));
         }
         if (!refusals.isEmpty()) {
@@ -276,6 +288,37 @@ public final class ActivityDeployer {
             statements.add("CREATE OR REPLACE VIEW " + completed + " AS\n  SELECT " + columns + " FROM " + activity.completedTable());
             statements.add("CREATE OR REPLACE VIEW " + Identifiers.quote(view.objectName(activity.name(), activity.naming(),
                     ViewDefinition.Variant.ALL)) + " AS\n  SELECT * FROM " + active + "\n  UNION ALL\n  SELECT * FROM " + completed);
+        }
+        for (AggregationTable aggregation : AggregationTable.of(activity)) {
+            statements.addAll(aggregation.createStatements());
+        }
+        return statements;
+    }
+
+    /**
+     * A changed or removed aggregation's table is dropped (its rows are derived: a rebuild makes them
+     * again), a new or changed one is created and rebuilt after the definitions are recorded.
+     */
+    private static List<String> aggregationChanges(ActivityDefinition current, ActivityDefinition activity,
+                                                   List<AggregationTable> rebuilds) {
+        Map<String, AggregationTable> before = new LinkedHashMap<>();
+        AggregationTable.of(current).forEach(t -> before.put(t.table(), t));
+        List<String> statements = new ArrayList<>();
+        for (AggregationTable now : AggregationTable.of(activity)) {
+            AggregationTable old = before.remove(now.table());
+            if (old == null || !old.definition().equals(now.definition()) || !old.view().aliases().equals(now.view().aliases())
+                    || !old.view().durations().equals(now.view().durations())) {
+                if (old != null) {
+                    statements.add("DROP TABLE IF EXISTS " + now.table());
+                }
+                statements.addAll(now.createStatements());
+                rebuilds.add(now);
+            }
+        }
+        for (AggregationTable gone : before.values()) {
+            statements.add("DROP VIEW IF EXISTS " + Identifiers.quote(AggregationTable.viewName(current.naming(), gone.view(),
+                    gone.definition())));
+            statements.add("DROP TABLE IF EXISTS " + gone.table());
         }
         return statements;
     }

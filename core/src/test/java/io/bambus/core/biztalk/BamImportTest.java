@@ -50,10 +50,10 @@ class BamImportTest {
     void whatHasNoEquivalentIsListedNotDropped() throws Exception {
         List<String> notImported = importResource("purchase-order.xml", Naming.BIZTALK, Map.of()).notImported();
         assertEquals(3, notImported.size(), notImported.toString());
-        assertTrue(notImported.get(0).startsWith("Cube 'POCube' (line 45): 2 measure(s), 3 dimension(s),"
-                + " real-time aggregation(s) [POByLocation]"), notImported.get(0));
-        assertTrue(notImported.get(1).startsWith("Alerts (line 66): 1 view alert(s) with alert instance(s) [BigOrder]"), notImported.get(1));
-        assertTrue(notImported.get(2).startsWith("<Extension> (line 88)"), notImported.get(2));
+        assertTrue(notImported.get(0).startsWith("Cube 'POCube' (line 45): 2 measure(s), 3 dimension(s), its real-time"
+                + " aggregation(s) imported. The OLAP cube itself has no equivalent"), notImported.get(0));
+        assertTrue(notImported.get(1).startsWith("Alerts (line 67): 1 view alert(s) with alert instance(s) [BigOrder]"), notImported.get(1));
+        assertTrue(notImported.get(2).startsWith("<Extension> (line 89)"), notImported.get(2));
     }
 
     @Test
@@ -65,9 +65,26 @@ class BamImportTest {
                 new ViewDefinition.Alias("Amount", List.of("POAmount")),
                 new ViewDefinition.Alias("State", List.of("CustomerState"))), List.of(
                 new ViewDefinition.Duration("POEvaluationDuration", "POReceivedTime", "PODecisionTime",
-                        ViewDefinition.Resolution.HOUR)), null)), po.views());
+                        ViewDefinition.Resolution.HOUR)), null, po.views().get(0).aggregations())), po.views());
         assertEquals(List.of("bam_SalesManagerView_PurchaseOrder_View", "bam_SalesManagerView_PurchaseOrder_ActiveView",
                 "bam_SalesManagerView_PurchaseOrder_CompletedView"), po.viewObjectNames());
+    }
+
+    @Test
+    void aRealTimeAggregationBecomesTheViewsAggregationAndOneWithoutATimeDimensionIsRefused() throws Exception {
+        ActivityDefinition po = importResource("purchase-order.xml", Naming.BIZTALK, Map.of()).activities().get(0);
+        io.bambus.core.activity.AggregationDefinition rta = po.views().get(0).aggregations().get(0);
+        assertEquals("POByLocation", rta.name());
+        assertEquals(new io.bambus.core.activity.AggregationDefinition.TimeDimension("POReceivedTime", List.of(
+                io.bambus.core.activity.AggregationDefinition.TimeLevel.YEAR,
+                io.bambus.core.activity.AggregationDefinition.TimeLevel.MONTH)), rta.time());
+        assertEquals(List.of("State"), rta.dimensions().get(0).levels());
+        assertEquals(List.of("PurchaseAmountTotal:SUM:Amount", "POCount:COUNT:null"), rta.measures().stream()
+                .map(m -> m.name() + ":" + m.function() + ":" + m.of()).toList());
+        BamImportException refused = assertThrows(BamImportException.class,
+                () -> importResource("rta-without-time.xml", Naming.BIZTALK, Map.of()));
+        assertTrue(refused.problems().get(0).matches(".*rta-without-time.xml line \\d+: <RealTimeAggregation Name=\"POByLocation\">:"
+                + " has no time dimension .*BizTalk requires one in a real-time aggregation"), refused.problems().toString());
     }
 
     @Test

@@ -39,12 +39,16 @@ public final class ArchiveSchedule implements AutoCloseable {
     private void tick(boolean holds) {
         BusConfig.Archive current = archive.get();
         long now = System.currentTimeMillis();
-        if (!holds || !current.enabled() || now < nextMillis) {
+        if (!holds || now < nextMillis) {
             return;
         }
         try {
             nextMillis = now + current.every().toMillis();
-            new Archiver(destination).archive(current.after(), current.batchSize(), duty::holds);
+            if (current.enabled()) {
+                new Archiver(destination).archive(current.after(), current.batchSize(), duty::holds);
+            } else {
+                new Archiver(destination).purgeAggregations(current.batchSize(), duty::holds); // their windows still apply
+            }
         } catch (Exception e) {
             nextMillis = now + Math.min(current.every().toMillis(), 60_000);
             LOG.warn("Archiving failed, retrying in {} s: {}", (nextMillis - now) / 1000, e.toString());

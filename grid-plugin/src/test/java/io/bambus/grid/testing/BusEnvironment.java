@@ -21,6 +21,7 @@ import java.util.Map;
  */
 public final class BusEnvironment implements AutoCloseable {
 
+    /** The tests' activity, with a real-time aggregation kept beside it ({@link ChaosCheck#checkAggregation}). */
     public static final String DEFINITIONS = """
             activities:
               - name: Order
@@ -28,6 +29,25 @@ public final class BusEnvironment implements AutoCloseable {
                   - { name: Customer, type: text, length: 40 }
                   - { name: Step, type: integer }
                   - { name: Placed, type: milestone }
+                views:
+                  - name: Desk
+                    aliases:
+                      - { name: PlacedAt, items: [Placed] }
+                      - { name: Stage, items: [Step] }
+                      - { name: Buyer, items: [Customer] }
+                    aggregations:
+                      - name: Steps
+                        time: { alias: PlacedAt, levels: [hour, minute] }
+                        dimensions:
+                          - { name: Phase, alias: Stage, ranges: [ { name: early, below: 2 }, { name: late } ] }
+                          - { name: AtStep, levels: [Stage] }
+                          - { name: Who, levels: [Buyer] }
+                        measures:
+                          - { name: Orders, function: count }
+                          - { name: StepSum, function: sum, of: Stage }
+                          - { name: StepAvg, function: avg, of: Stage }
+                        window: 1d
+                        slice: 5m
             """;
 
     private final TestDatabase server = TestDatabase.get();

@@ -66,7 +66,10 @@ public final class ChaosCheck {
         return false;
     }
 
-    /** {@link #check} of every producer's source, each result printed after {@code prefix}; in the producers' order. */
+    /**
+     * {@link #check} of every producer's source, each result printed after {@code prefix}; in the producers' order.
+     * Then {@link #checkAggregation}: it throws when the aggregation is off.
+     */
     public static java.util.List<Result> checkAll(BusEnvironment env, java.util.List<Producer> producers, String prefix)
             throws SQLException {
         java.util.List<Result> results = new java.util.ArrayList<>();
@@ -75,7 +78,60 @@ public final class ChaosCheck {
             System.out.println(prefix + " " + result);
             results.add(result);
         }
+        System.out.println(prefix + " " + checkAggregation(env));
         return results;
+    }
+
+    /** The test activity's aggregation ({@link BusEnvironment#DEFINITIONS}) computed independently, with GROUP BY. */
+    private static final String EXPECTED_AGGREGATION = """
+            SELECT CONCAT_WS('|', DATE_FORMAT(DATE_ADD('1970-01-01', INTERVAL TIMESTAMPDIFF(MINUTE, '1970-01-01', Placed) DIV 5 * 5
+                   MINUTE), '%Y-%m-%d %H:%i'), HOUR(Placed), MINUTE(Placed),
+                   COALESCE(CASE WHEN Step IS NULL THEN NULL WHEN Step < 2 THEN 'early' ELSE 'late' END, '-'),
+                   COALESCE(Step, '-'), COALESCE(Customer, '-'), COUNT(*), COUNT(*), COALESCE(SUM(Step), 0),
+                   COALESCE(SUM(Step), 0), COUNT(Step))
+            FROM (SELECT Placed, Step, Customer FROM bam_Order_active UNION ALL SELECT Placed, Step, Customer
+                  FROM bam_Order_completed UNION ALL SELECT Placed, Step, Customer FROM bam_Order_archive) t
+            WHERE Placed IS NOT NULL
+            GROUP BY DATE_ADD('1970-01-01', INTERVAL TIMESTAMPDIFF(MINUTE, '1970-01-01', Placed) DIV 5 * 5 MINUTE),
+                     HOUR(Placed), MINUTE(Placed), Step, Customer COLLATE utf8mb4_bin""";
+
+    private static final String KEPT_AGGREGATION = """
+            SELECT CONCAT_WS('|', DATE_FORMAT(Slice, '%Y-%m-%d %H:%i'), `Hour`, `Minute`, COALESCE(Phase, '-'),
+                   COALESCE(Stage, '-'), COALESCE(Buyer, '-'), Instances, Orders, CAST(StepSum AS SIGNED),
+                   CAST(StepAvg AS SIGNED), StepAvg_Count)
+            FROM bam_Desk_Steps_rta""";
+
+    /**
+     * Every row of the aggregation the members kept (in the transactions of the batches, through
+     * kills, cuts and replays) against the same aggregate computed now from the activity's rows;
+     * throws AssertionError naming the first differences.
+     */
+    public static String checkAggregation(BusEnvironment env) throws SQLException {
+        java.util.List<String> expected = lines(env, EXPECTED_AGGREGATION);
+        java.util.List<String> kept = lines(env, KEPT_AGGREGATION);
+        if (!expected.equals(kept)) {
+            java.util.List<String> missing = new java.util.ArrayList<>(expected);
+            missing.removeAll(kept);
+            java.util.List<String> extra = new java.util.ArrayList<>(kept);
+            extra.removeAll(expected);
+            throw new AssertionError("the aggregation bam_Desk_Steps_rta differs from GROUP BY over the tables: "
+                    + missing.size() + " rows missing or different (first " + missing.stream().limit(3).toList() + "), "
+                    + extra.size() + " rows extra or different (first " + extra.stream().limit(3).toList() + ")");
+        }
+        return "aggregation bam_Desk_Steps_rta: " + kept.size() + " rows, every one equal to GROUP BY over the activity tables";
+    }
+
+    private static java.util.List<String> lines(BusEnvironment env, String sql) throws SQLException {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        try (Connection connection = env.destination.getConnection();
+             java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                lines.add(rows.getString(1));
+            }
+        }
+        java.util.Collections.sort(lines);
+        return lines;
     }
 
     public static Result check(BusEnvironment env, Producer producer) throws SQLException {
