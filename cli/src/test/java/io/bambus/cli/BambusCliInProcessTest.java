@@ -89,8 +89,10 @@ class BambusCliInProcessTest {
             assertEquals(1, CliRun.of(common, "failed", "show", String.valueOf(id)).exit(), "gone once retried");
 
             try (EventStream events = EventStream.on(env.sources.get("shop"))) {
-                events.beginActivity("Order", "old-1").endActivity("Order", "old-1");
-                events.beginActivity("Order", "new-1").endActivity("Order", "new-1");
+                events.beginActivity("Order", "old-1").updateActivity("Order", "old-1", "Placed", java.time.Instant.now(), "Step", 1)
+                        .endActivity("Order", "old-1");
+                events.beginActivity("Order", "new-1").updateActivity("Order", "new-1", "Placed", java.time.Instant.now(), "Step", 2)
+                        .endActivity("Order", "new-1");
             }
             Await.until("both orders completed", TIMEOUT, () -> env.count(env.destination, "SELECT COUNT(*) FROM bam_Order_completed") == 2);
             try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
@@ -103,6 +105,26 @@ class BambusCliInProcessTest {
             assertEquals(0, archived.exit(), archived.err());
             assertTrue(archived.out().contains("Order: 1 archived"), archived.out());
             assertEquals(1, env.query(env.destination, "SELECT COUNT(*) FROM bam_Order_archive WHERE ActivityID = 'old-1'"));
+
+            // the test activity's real-time aggregation: listed, rebuilt from the rows (the archived one too), shown
+            CliRun aggregations = CliRun.of(common, "--json", "aggregations", "list");
+            assertEquals("Desk.Steps", aggregations.json().get(0).get("name").asText(), aggregations.out());
+            CliRun rebuilt = CliRun.of(common, "aggregations", "rebuild", "Steps");
+            assertEquals(0, rebuilt.exit(), rebuilt.err());
+            long instances = env.query(env.destination, "SELECT (SELECT COUNT(*) FROM bam_Order_active) + (SELECT COUNT(*)"
+                    + " FROM bam_Order_completed) + (SELECT COUNT(*) FROM bam_Order_archive)");
+            assertTrue(rebuilt.out().matches("rebuilt Desk\\.Steps from " + instances + " instance\\(s\\) in \\d+ ms\n"),
+                    rebuilt.out());
+            CliRun shown = CliRun.of(common, "--json", "aggregations", "show", "Desk.Steps");
+            long counted = 0;
+            for (var row : shown.json().get("rows")) {
+                counted += row.get("Orders").asLong();
+            }
+            assertEquals(instances, counted, "every instance counted once in the window's rows: " + shown.out());
+            assertTrue(CliRun.of(common, "aggregations", "show", "Desk.Steps").out().contains("row(s) in bam_Desk_Steps_rta_view"));
+            CliRun noSuch = CliRun.of(common, "aggregations", "rebuild", "Nope");
+            assertEquals(Bambus.REFUSED, noSuch.exit());
+            assertTrue(noSuch.err().contains("no aggregation 'Nope' is deployed; the deployed ones are [Desk.Steps]"), noSuch.err());
 
             try (var connection = env.destination.getConnection(); var statement = connection.createStatement()) {
                 statement.executeUpdate("INSERT INTO bam_alerts (rule, activity_id, activity, rule_text, since_at, due_at,"

@@ -158,6 +158,50 @@ class AggregationsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aRebuildWhileBatchesKeepCommittingEndsEqualToTheGroupBy() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("AggregationsTest (rebuild under load) seed " + seed);
+        Random random = new Random(seed);
+        try (BusFixture bus = new BusFixture(DEFINITIONS.formatted("bambus"))) {
+            var activity = DefinitionFile.parse("d", DEFINITIONS.formatted("bambus")).get(0);
+            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
+            Instant base = Instant.parse("2026-03-01T00:00:00Z");
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int round = 0; round < 30; round++) {
+                        try (EventStream events = EventStream.on(bus.source)) {
+                            for (int i = 0; i < 20; i++) {
+                                String id = "R-" + random.nextInt(150);
+                                events.updateActivity("Claim", id, Map.of("Filed", base.plus(random.nextInt(100_000),
+                                        ChronoUnit.SECONDS), "Region", List.of("north", "south").get(random.nextInt(2)),
+                                        "Amount", BigDecimal.valueOf(random.nextInt(100_000), 2)));
+                            }
+                        }
+                        bus.moveAll();
+                        batches.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    failed.set(e);
+                }
+            }, "writer");
+            writer.start();
+            int rebuilds = 0;
+            while (writer.isAlive()) {
+                AggregationRebuild.rebuild(bus.destination, AggregationTable.of(activity).get(0), activity);
+                rebuilds++;
+            }
+            writer.join();
+            if (failed.get() != null) {
+                throw failed.get();
+            }
+            assertTrue(rebuilds > 3 && batches.get() == 30, rebuilds + " rebuilds while " + batches.get() + " rounds committed");
+            same(rows(bus, EXPECTED.formatted("bam_Claim_active", "bam_Claim_completed")),
+                    rows(bus, "SELECT * FROM bam_Desk_ByArea_rta"), "after " + rebuilds + " rebuilds under load");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Min", "Max"})
     void minAndMaxAreRefusedWithTheReason(String function) {
