@@ -161,6 +161,7 @@ function showPage() {
   if (route.page === 'activities') showActivities(route);
   if (route.page === 'timeline') loadTimeline();
   if (route.page === 'alerts') showAlerts(route);
+  if (route.page === 'aggregations') showAggregations(route);
   if (state.cluster) renderLive();
 }
 
@@ -678,6 +679,146 @@ async function loadAlerts(rule, offset) {
 
 // ---- start
 
+// ---- aggregations: #aggregations/VIEW.NAME?rows=LEVEL&cols=LEVEL&measure=M&f.LEVEL=VALUE
+// A pivot of the aggregation's rows in its window (kept as sums and counts, so any rows and columns
+// add up; an average is the sum of sums over the sum of counts), drilled by clicking a row's value:
+// it becomes a filter and the rows move to the next level. A chart of the measure per time slice.
+
+function aggregationParams(route, changes) {
+  const params = {};
+  for (const [k, v] of route.params) params[k] = v;
+  return Object.assign(params, changes);
+}
+
+function syncOptions(select, values, chosen) {
+  syncChildren(select, values, v => v, v => el('option', {value: v}), (option, v) => setText(option, v === '' ? '(none)' : v));
+  select.value = chosen;
+}
+
+function levelText(value) {
+  return value === null || value === undefined ? '—' : String(value);
+}
+
+async function showAggregations(route, poll) {
+  if (!state.aggregationList || !poll) {
+    state.aggregationList = await api('/api/aggregations').catch(() => null);
+  }
+  const list = state.aggregationList || [];
+  const form = document.getElementById('pivot-form');
+  document.getElementById('aggregations-none').hidden = list.length > 0;
+  form.hidden = list.length === 0;
+  if (!list.length) return;
+  const name = route.parts[0] || list[0].name;
+  let data;
+  try {
+    data = await api('/api/aggregations/' + encodeURIComponent(name));
+  } catch (e) {
+    return;
+  }
+  if (state.route !== route && poll) return; // the user went elsewhere meanwhile
+  const levels = data.levels;
+  const rowsLevel = levels.includes(route.params.get('rows')) ? route.params.get('rows') : levels[0];
+  const colsLevel = levels.includes(route.params.get('cols')) ? route.params.get('cols') : '';
+  const measure = data.measures.find(m => m.name === route.params.get('measure')) || data.measures[0];
+  syncOptions(form.aggregation, list.map(a => a.name), data.name);
+  syncOptions(form.rows, levels, rowsLevel);
+  syncOptions(form.cols, ['', ...levels.filter(l => l !== rowsLevel)], colsLevel);
+  syncOptions(form.measure, data.measures.map(m => m.name), measure.name);
+  const filters = [];
+  for (const [k, v] of route.params) {
+    if (k.startsWith('f.') && levels.includes(k.substring(2))) filters.push([k.substring(2), v]);
+  }
+  const kept = data.rows.filter(r => filters.every(([level, value]) => levelText(r[level]) === value));
+  syncChildren(document.getElementById('pivot-filters'), filters, f => f[0], f => el('span', {class: 'chip'},
+      el('span', {}), ' ', el('button', {type: 'button', title: 'remove this filter', onclick: () => {
+        const params = aggregationParams(state.route, {});
+        delete params['f.' + f[0]];
+        go('aggregations', [data.name], params);
+      }}, '×')), (chip, f) => setText(chip.firstChild, f[0] + ' = ' + f[1]));
+
+  // the pivot: a cell adds up the rows of its row and column values
+  const cells = new Map();
+  const rowKeys = new Set();
+  const colKeys = new Set();
+  for (const r of kept) {
+    const rk = levelText(r[rowsLevel]);
+    const ck = colsLevel ? levelText(r[colsLevel]) : measure.name;
+    rowKeys.add(rk);
+    colKeys.add(ck);
+    const cell = cells.get(rk + '\u0000' + ck) || {sum: 0, count: 0};
+    cell.sum += Number(r[measure.sum]) || 0;
+    if (measure.count) cell.count += Number(r[measure.count]) || 0;
+    cells.set(rk + '\u0000' + ck, cell);
+  }
+  const sorter = (a, b) => a.localeCompare(b, undefined, {numeric: true});
+  const columns = [...colKeys].sort(sorter);
+  const rows = [...rowKeys].sort(sorter);
+  const value = cell => !cell ? '' : measure.function === 'avg' ? (cell.count ? (cell.sum / cell.count).toFixed(2) : '—')
+      : measure.function === 'count' ? count(cell.sum) : Number(cell.sum.toFixed(4)).toLocaleString('en-US');
+  const table = document.getElementById('pivot-table');
+  const head = el('tr', {}, el('th', {}, rowsLevel + (colsLevel ? ' \\ ' + colsLevel : '')), ...columns.map(c => el('th', {}, c)));
+  if (table.tHead.textContent !== head.textContent) table.tHead.replaceChildren(head);
+  const next = levels[levels.indexOf(rowsLevel) + 1];
+  syncChildren(table.tBodies[0], rows, r => r + '\u0001' + columns.join('\u0001'), r => {
+    const tr = el('tr', {});
+    const drill = el('a', {href: '#', title: next ? 'show ' + next + ' within ' + r : 'filter on ' + r, onclick: event => {
+      event.preventDefault();
+      const changes = {['f.' + rowsLevel]: r};
+      if (next && next !== colsLevel) changes.rows = next;
+      go('aggregations', [data.name], aggregationParams(state.route, changes));
+    }});
+    tr.append(el('th', {}, drill), ...columns.map(() => el('td', {class: 'number'})));
+    return tr;
+  }, (tr, r) => {
+    setText(tr.firstChild.firstChild, r);
+    columns.forEach((c, i) => setText(tr.children[i + 1], value(cells.get(r + '\u0000' + c))));
+  });
+  setText(document.getElementById('pivot-note'), kept.length + ' row(s) of ' + data.rows.length + ' in the window of '
+      + data.windowMinutes + ' min' + (data.truncated ? ' (more were left out: narrow with a filter)' : '')
+      + '; query view ' + data.queryView);
+  drawAggregationChart(data, kept, measure);
+}
+
+/** The measure per time slice over the aggregation's window, ending at the newest slice. */
+function drawAggregationChart(data, rows, measure) {
+  if (!window.uPlot) return;
+  const slices = new Map();
+  for (const r of rows) {
+    const s = slices.get(r.Slice) || {sum: 0, count: 0};
+    s.sum += Number(r[measure.sum]) || 0;
+    if (measure.count) s.count += Number(r[measure.count]) || 0;
+    slices.set(r.Slice, s);
+  }
+  const xs = [...slices.keys()].sort((a, b) => a - b);
+  const ys = xs.map(x => {
+    const s = slices.get(x);
+    return measure.function === 'avg' ? (s.count ? s.sum / s.count : null) : s.sum;
+  });
+  const window_ = data.windowMinutes * 60;
+  const id = 'pivot-chart-plot';
+  const what = data.name + '/' + measure.name;
+  const chart = state.charts[id];
+  const plotData = [xs.map(x => x / 1000), ys];
+  if (chart && chart.what === what) {
+    chart.plot.setData(plotData);
+    return;
+  }
+  if (chart) chart.plot.destroy();
+  const holder = document.getElementById('pivot-chart');
+  holder.replaceChildren();
+  const plot = new uPlot({
+    title: measure.name + ' (' + measure.function + ') per ' + data.sliceMinutes + '-minute slice — ' + data.name,
+    width: Math.max(480, (holder.clientWidth || 960) - 20), height: 220,
+    scales: {x: {time: true, range: u => {
+      const x = u.data && u.data[0];
+      const end = x && x.length ? x[x.length - 1] : Date.now() / 1000;
+      return [end - window_, end];
+    }}},
+    series: [{}, {label: measure.name, stroke: '#3b5ba5', width: 1.5, points: {show: true}}]
+  }, plotData, holder);
+  state.charts[id] = {plot, what};
+}
+
 function connect() {
   const events = new EventSource('/api/events');
   events.addEventListener('cluster', message => {
@@ -704,6 +845,7 @@ function refreshFigures() {
   if (!route) return;
   if (route.page === 'overview') loadOverview(true);
   if (route.page === 'alerts') showAlerts(route);
+  if (route.page === 'aggregations') showAggregations(route, true);
   if (route.page === 'sessions') {
     loadRates(true);
     if (route.parts[0]) loadSessionSeries(route.parts[0], true);
@@ -733,6 +875,13 @@ async function start() {
   if (retryMatching) retryMatching.addEventListener('click', () => bulkAction('retry'));
   const discardMatching = document.getElementById('discard-matching');
   if (discardMatching) discardMatching.addEventListener('click', () => bulkAction('discard'));
+  const pivot = document.getElementById('pivot-form');
+  pivot.addEventListener('change', event => {
+    const route = state.route;
+    if (event.target.name === 'aggregation') go('aggregations', [pivot.aggregation.value], {});
+    else go('aggregations', [pivot.aggregation.value], aggregationParams(route, {rows: pivot.rows.value,
+      cols: pivot.cols.value, measure: pivot.measure.value}));
+  });
   const alertsFilter = document.getElementById('alerts-filter');
   alertsFilter.addEventListener('submit', event => {
     event.preventDefault();

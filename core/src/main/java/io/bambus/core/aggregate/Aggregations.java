@@ -28,6 +28,53 @@ public final class Aggregations {
                            List<String> levels, List<String> measures) {
     }
 
+    /** A measure as the UI pivots it: its function, and the columns holding its sum (and count). */
+    public record MeasureColumns(String name, String function, String sum, String count) {
+    }
+
+    /** The window's rows as kept (sums and counts, so they can be added up in any pivot), oldest slice first. */
+    public record Raw(String name, String queryView, List<String> levels, List<MeasureColumns> measures, long windowMinutes,
+                      long sliceMinutes, boolean truncated, List<Map<String, Object>> rows) {
+    }
+
+    /** The window's rows of the table itself, at most {@code limit} ({@code truncated} says when more were left). */
+    public Raw raw(Deployed aggregation, int limit) throws SQLException {
+        List<MeasureColumns> measures = new ArrayList<>();
+        for (var measure : aggregation.table().definition().measures()) {
+            String function = measure.function().fileName();
+            measures.add(new MeasureColumns(measure.name(), function, measure.name(),
+                    function.equals("avg") ? measure.name() + "_Count" : null));
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long window = aggregation.table().definition().window().toMinutes();
+        try (Connection connection = destination.getConnection();
+             var select = connection.prepareStatement("SELECT * FROM " + aggregation.table().table()
+                     + " WHERE `Slice` >= UTC_TIMESTAMP() - INTERVAL ? MINUTE ORDER BY `Slice`, `DimKey` LIMIT ?")) {
+            select.setLong(1, window);
+            select.setInt(2, limit + 1);
+            try (ResultSet result = select.executeQuery()) {
+                ResultSetMetaData meta = result.getMetaData();
+                while (result.next() && rows.size() < limit + 1) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        String column = meta.getColumnLabel(i);
+                        if (column.equals("DimKey")) {
+                            continue;
+                        }
+                        Object value = result.getObject(i);
+                        row.put(column, value instanceof java.time.LocalDateTime t ? t.toInstant(java.time.ZoneOffset.UTC)
+                                .toEpochMilli() : value instanceof java.math.BigDecimal b ? b.doubleValue() : value);
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        boolean truncated = rows.size() > limit;
+        return new Raw(aggregation.view() + "." + aggregation.name(), aggregation.queryView(), aggregation.levels(), measures,
+                window, aggregation.table().definition().slice().toMinutes(), truncated,
+                truncated ? rows.subList(0, limit) : rows);
+    }
+
     /** The window's rows: each row's level values and measures, by column. */
     public record Rows(String name, String queryView, List<String> levels, List<String> measures,
                        List<Map<String, Object>> rows) {

@@ -1,5 +1,6 @@
 package io.bambus.ui.data;
 
+import io.bambus.core.aggregate.Aggregations;
 import io.bambus.core.activity.ActivityDefinition;
 import io.bambus.core.schema.ActivityDeployer;
 import io.bambus.core.activity.ItemDefinition;
@@ -46,6 +47,34 @@ public final class ActivityQueries {
     public static final class BadQueryException extends RuntimeException {
         public BadQueryException(String message) {
             super(message);
+        }
+    }
+
+    /** Rows of one aggregation the page pivots: at most this many (the newest slices are dropped beyond it). */
+    public static final int MAX_AGGREGATION_ROWS = 20_000;
+
+    /** The deployed real-time aggregations: name (View.Name), activity, levels and measures. */
+    public List<Map<String, Object>> aggregations() throws SQLException {
+        List<Map<String, Object>> result = new ArrayList<>();
+        for (Aggregations.Deployed d : new Aggregations(destination).deployed()) {
+            Map<String, Object> entry = new java.util.LinkedHashMap<>();
+            entry.put("name", d.view() + "." + d.name());
+            entry.put("activity", d.activity().name());
+            entry.put("queryView", d.queryView());
+            entry.put("levels", d.levels());
+            entry.put("measures", d.measures());
+            result.add(entry);
+        }
+        return result;
+    }
+
+    /** One aggregation's window, as kept (sums and counts), for the page to pivot and chart. */
+    public Aggregations.Raw aggregation(String name) throws SQLException {
+        Aggregations aggregations = new Aggregations(destination);
+        try {
+            return aggregations.raw(aggregations.find(name), MAX_AGGREGATION_ROWS);
+        } catch (IllegalArgumentException e) {
+            throw new BadQueryException(e.getMessage());
         }
     }
 

@@ -188,6 +188,8 @@ public final class WebApp {
             }
             ctx.json(instance);
         });
+        routes.get("/api/aggregations", ctx -> ctx.json(activities.aggregations()));
+        routes.get("/api/aggregations/{name}", ctx -> ctx.json(activities.aggregation(ctx.pathParam("name"))));
         routes.get("/api/alerts", ctx -> ctx.json(alerts.open(blank(ctx.queryParam("rule")),
                 number(ctx.queryParam("offset"), "offset"), (int) Math.min(OpenAlerts.MAX_PAGE,
                         number(ctx.queryParam("limit") == null ? "50" : ctx.queryParam("limit"), "limit")))));
