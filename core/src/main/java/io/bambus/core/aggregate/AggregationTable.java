@@ -391,6 +391,14 @@ public final class AggregationTable {
         }
     }
 
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
     /** The row's key: MD5 of its dimension values, each tagged with its type (hex, for ordering). */
     static String dimKey(List<Object> key) {
         StringBuilder text = new StringBuilder();
@@ -398,24 +406,11 @@ public final class AggregationTable {
             text.append(value == null ? "n" : value.getClass().getSimpleName().charAt(0) + String.valueOf(
                     value instanceof BigDecimal b ? b.stripTrailingZeros().toPlainString() : value)).append('\u0000');
         }
-        try {
-            byte[] digest = MessageDigest.getInstance("MD5").digest(text.toString().getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder();
-            for (byte b : digest) {
-                hex.append(String.format("%02x", b));
-            }
-            return hex.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return java.util.HexFormat.of().formatHex(MD5.get().digest(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     private static byte[] hex(String hex) {
-        byte[] bytes = new byte[hex.length() / 2];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
-        }
-        return bytes;
+        return java.util.HexFormat.of().parseHex(hex);
     }
 
     List<String> keyColumns() {

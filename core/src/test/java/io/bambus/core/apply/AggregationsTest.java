@@ -214,6 +214,52 @@ class AggregationsTest {
                 problems.toString());
     }
 
+    @org.junit.jupiter.api.Test
+    void whatBizTalkRefusesInARealTimeAggregationIsRefusedNamingTheAggregation() {
+        String base = DEFINITIONS.formatted("bambus");
+        var noTime = assertThrows(io.bambus.core.activity.DefinitionException.class, () -> DefinitionFile.parse("defs.yaml",
+                base.replace("time: { alias: FiledAt, levels: [day, hour] }", "window: 1d"))).problems();
+        assertTrue(noTime.toString().contains("aggregation 'ByArea': 'time' is missing; a real-time aggregation needs a time"
+                + " dimension, as in BizTalk"), noTime.toString());
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            many.append("          - { name: D").append(i).append(", stages: [ { name: S, alias: FiledAt } ] }\n");
+        }
+        var tooMany = assertThrows(io.bambus.core.activity.DefinitionException.class, () -> DefinitionFile.parse("defs.yaml",
+                base.replace("            dimensions:\n", "            dimensions:\n"
+                        + many.toString().replace("          - {", "              - {")))).problems();
+        assertTrue(tooMany.toString().contains("aggregation 'ByArea': 17 dimension levels; BizTalk allows at most 14"),
+                tooMany.toString());
+        String second = base + """
+                      - name: Desk2
+                        aliases:
+                          - { name: FiledAt, items: [Filed] }
+                        aggregations:
+                          - { name: Other, time: { alias: FiledAt, levels: [day] }, measures: [ { name: N, function: count } ] }
+                """;
+        var two = assertThrows(io.bambus.core.activity.DefinitionException.class,
+                () -> DefinitionFile.parse("defs.yaml", second)).problems();
+        assertTrue(two.toString().contains("activity 'Claim': has 2 real-time aggregations; BizTalk allows one per activity"),
+                two.toString());
+    }
+
+    @org.junit.jupiter.api.Test
+    void theArchiveDutyPurgesSlicesOlderThanTheWindowAndTheQueryViewHidesThem() throws Exception {
+        String definitions = DEFINITIONS.formatted("bambus").replace("window: 3650d", "window: 2h");
+        try (BusFixture bus = new BusFixture(definitions)) {
+            try (EventStream events = EventStream.on(bus.source)) {
+                events.updateActivity("Claim", "old", Map.of("Filed", Instant.now().minus(3, ChronoUnit.HOURS)))
+                        .updateActivity("Claim", "new", Map.of("Filed", Instant.now().minus(30, ChronoUnit.MINUTES)));
+            }
+            bus.moveAll();
+            assertEquals(2, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_Desk_ByArea_rta"));
+            assertEquals("1", bus.one(bus.destination, "SELECT SUM(Claims) FROM bam_Desk_ByArea_rta_view"), "the view: the window");
+            new io.bambus.core.archive.Archiver(bus.destination).purgeAggregations(100, () -> true);
+            assertEquals(1, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_Desk_ByArea_rta"), "the old slice purged");
+            assertEquals("1", bus.one(bus.destination, "SELECT SUM(Claims) FROM bam_Desk_ByArea_rta_view"));
+        }
+    }
+
     /** Rows by their dimension values (the DimKey is the bus's own), measures as numbers. */
     private static Map<String, Map<String, Object>> rows(BusFixture bus, String sql) throws SQLException {
         Map<String, Map<String, Object>> rows = new TreeMap<>();

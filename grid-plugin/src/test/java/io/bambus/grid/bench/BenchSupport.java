@@ -68,6 +68,7 @@ final class BenchSupport {
 
     /** Deploys the benchmark's activity definitions into the environment's destination. */
     static void deploy(BusEnvironment env) throws Exception {
+        env.definitions(BusEnvironment.PLAIN_DEFINITIONS);
         new io.bambus.core.schema.ActivityDeployer(env.destination)
                 .deploy(io.bambus.core.activity.DefinitionFile.read(env.dir.resolve("definitions.yaml")));
     }

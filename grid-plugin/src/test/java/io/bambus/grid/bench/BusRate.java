@@ -35,10 +35,17 @@ final class BusRate {
      * database server's process (-1: its CPU is not measured).
      */
     static Result measure(int sources, int orders, int warmUpOrders, int batch, long serverPid) throws Exception {
+        return measure(sources, orders, warmUpOrders, batch, serverPid, BusEnvironment.PLAIN_DEFINITIONS);
+    }
+
+    /** As above, with the members loading {@code definitions} (an activity with an aggregation, say). */
+    static Result measure(int sources, int orders, int warmUpOrders, int batch, long serverPid, String definitions)
+            throws Exception {
         List<String> ids = BenchSupport.sourceIds(sources);
         String extra = "batchSize: " + batch + "\n";
         try (BusEnvironment env = new BusEnvironment(ids, extra);
              MemberProcesses members = new MemberProcesses(env.configFile, 2)) {
+            env.definitions(definitions);
             for (String id : ids) {
                 BenchSupport.preload(env.sources.get(id), id, warmUpOrders + orders);
             }

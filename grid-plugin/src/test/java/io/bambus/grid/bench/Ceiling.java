@@ -64,6 +64,7 @@ public final class Ceiling {
         int all = warmUp + orders;
         List<String> ids = BenchSupport.sourceIds(sources);
         try (BusEnvironment env = new BusEnvironment(ids, "batchSize: " + batch + "\n")) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             BenchSupport.deploy(env);
             for (String id : ids) {
                 if (sourceMarks) {

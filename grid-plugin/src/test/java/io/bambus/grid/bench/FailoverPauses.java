@@ -39,6 +39,7 @@ public final class FailoverPauses {
              Producer billing = new Producer(BILLING, env.sources.get(BILLING), 2);
              CommitWatcher ordersWatcher = new CommitWatcher(env.destination, ORDERS);
              CommitWatcher billingWatcher = new CommitWatcher(env.destination, BILLING)) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             Map<String, CommitWatcher> watchers = Map.of(ORDERS, ordersWatcher, BILLING, billingWatcher);
             members.start(0);
             join(members, watchers, 1, memberStarts, joins);

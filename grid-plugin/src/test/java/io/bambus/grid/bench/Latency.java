@@ -31,6 +31,7 @@ public final class Latency {
         List<String> ids = List.of("east", "west");
         try (BusEnvironment env = new BusEnvironment(ids, "pollIntervalMillis: 5\n");
              MemberProcesses members = new MemberProcesses(env.configFile, 2)) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             members.start(0);
             members.start(1);
             Await.until("both sessions to run", Duration.ofSeconds(60),

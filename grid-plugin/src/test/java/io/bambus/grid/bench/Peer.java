@@ -78,6 +78,7 @@ public final class Peer {
     /** The peer over {@code sources} preloaded outboxes, timed as the bus is ({@link BusRate#window}). */
     private static BusRate.Result peerRate(int sources, int orders, int warmUp, int batch, long serverPid) throws Exception {
         try (BusEnvironment env = new BusEnvironment(BenchSupport.sourceIds(sources), null); PeerPipeline peer = new PeerPipeline(env, batch)) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             BenchSupport.deploy(env);
             // the first start records where the binary log stands; the outboxes fill while it is stopped
             peer.start();
@@ -95,6 +96,7 @@ public final class Peer {
 
     private static List<Long> peerLatency(int rate, int seconds, int batch) throws Exception {
         try (BusEnvironment env = new BusEnvironment(BenchSupport.sourceIds(2), null); PeerPipeline peer = new PeerPipeline(env, batch)) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             BenchSupport.deploy(env);
             peer.start();
             List<Long> latencies = Latency.measure(env.sources, env.destination, rate, seconds);
@@ -108,6 +110,7 @@ public final class Peer {
         List<String> ids = BenchSupport.sourceIds(2);
         try (BusEnvironment env = new BusEnvironment(ids, "batchSize: " + batch + "\npollIntervalMillis: 5\n");
              MemberProcesses members = new MemberProcesses(env.configFile, 2)) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             members.start(0);
             members.start(1);
             Await.until("both sessions to run", Duration.ofSeconds(60), () -> members.owner("src0") != null
@@ -145,6 +148,7 @@ public final class Peer {
     private static String peerKill(int rate, int batch) throws Exception {
         List<String> ids = BenchSupport.sourceIds(2);
         try (BusEnvironment env = new BusEnvironment(ids, null); PeerPipeline peer = new PeerPipeline(env, batch)) {
+            env.definitions(BusEnvironment.PLAIN_DEFINITIONS); // the rates of record: no aggregation kept
             BenchSupport.deploy(env);
             peer.start();
             long[] flow;

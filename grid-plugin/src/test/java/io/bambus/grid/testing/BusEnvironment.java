@@ -21,34 +21,45 @@ import java.util.Map;
  */
 public final class BusEnvironment implements AutoCloseable {
 
-    /** The tests' activity, with a real-time aggregation kept beside it ({@link ChaosCheck#checkAggregation}). */
-    public static final String DEFINITIONS = """
+    /** The tests' activity alone: no view, no aggregation (the benchmarks' baseline). */
+    public static final String PLAIN_DEFINITIONS = """
             activities:
               - name: Order
                 items:
                   - { name: Customer, type: text, length: 40 }
                   - { name: Step, type: integer }
                   - { name: Placed, type: milestone }
+            """;
+
+    /** The tests' activity with one real-time aggregation of three dimensions, as a BizTalk team would keep one. */
+    public static final String RTA_DEFINITIONS = PLAIN_DEFINITIONS + """
                 views:
                   - name: Desk
                     aliases:
                       - { name: PlacedAt, items: [Placed] }
                       - { name: Stage, items: [Step] }
-                      - { name: Buyer, items: [Customer] }
                     aggregations:
                       - name: Steps
                         time: { alias: PlacedAt, levels: [hour, minute] }
                         dimensions:
                           - { name: Phase, alias: Stage, ranges: [ { name: early, below: 2 }, { name: late } ] }
                           - { name: AtStep, levels: [Stage] }
-                          - { name: Who, levels: [Buyer] }
                         measures:
                           - { name: Orders, function: count }
                           - { name: StepSum, function: sum, of: Stage }
                           - { name: StepAvg, function: avg, of: Stage }
-                        window: 1d
-                        slice: 5m
             """;
+
+    /**
+     * The tests' activity, with the aggregation above grouped also by customer (a row per order, so that
+     * {@link ChaosCheck#checkAggregation} checks every order's contribution) in 5-minute slices.
+     */
+    public static final String DEFINITIONS = RTA_DEFINITIONS
+            .replace("      - { name: Stage, items: [Step] }\n",
+                    "      - { name: Stage, items: [Step] }\n          - { name: Buyer, items: [Customer] }\n")
+            .replace("      - { name: AtStep, levels: [Stage] }\n",
+                    "      - { name: AtStep, levels: [Stage] }\n              - { name: Who, levels: [Buyer] }\n")
+            + "            window: 1d\n            slice: 5m\n";
 
     private final TestDatabase server = TestDatabase.get();
     public final Path dir;
@@ -112,6 +123,11 @@ public final class BusEnvironment implements AutoCloseable {
         Files.writeString(temp, yaml);
         Files.move(temp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Replaces the activity definitions the members load (before they start). */
+    public void definitions(String yaml) throws IOException {
+        Files.writeString(dir.resolve("definitions.yaml"), yaml);
     }
 
     /** Points the bus at another destination (e.g. a multi-host URL of a primary and its replica). */
