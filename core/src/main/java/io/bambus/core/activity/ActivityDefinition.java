@@ -82,6 +82,18 @@ public final class ActivityDefinition {
         return names;
     }
 
+    /** Every object its views and aggregations make (views, aggregation tables): names that must not collide. */
+    public List<String> objectNames() {
+        List<String> names = new java.util.ArrayList<>(viewObjectNames());
+        for (ViewDefinition view : views) {
+            for (AggregationDefinition aggregation : view.aggregations()) {
+                names.add(aggregation.tableName(naming, view));
+                names.add(aggregation.viewName(naming, view));
+            }
+        }
+        return names;
+    }
+
     public Naming naming() {
         return naming;
     }

@@ -83,6 +83,15 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
     public record Measure(String name, Function function, String of) {
     }
 
+    /** BizTalk names an RTA's objects bam_&lt;View&gt;_&lt;RTA&gt;_RTATable and _RTAView; ours _rta and _rta_view. */
+    public String tableName(Naming naming, ViewDefinition view) {
+        return "bam_" + view.name() + "_" + name + (naming == Naming.BIZTALK ? "_RTATable" : "_rta");
+    }
+
+    public String viewName(Naming naming, ViewDefinition view) {
+        return "bam_" + view.name() + "_" + name + (naming == Naming.BIZTALK ? "_RTAView" : "_rta_view");
+    }
+
     /** The number of dimension levels, as BizTalk counts them against its 14. */
     public int levelCount() {
         int count = time.levels().size();

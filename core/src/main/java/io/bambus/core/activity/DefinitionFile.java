@@ -105,7 +105,7 @@ public final class DefinitionFile {
                 problems.add(fileName + ": activity '" + activity.name() + "' is defined twice; names are case-insensitive");
             } else if (activity != null) {
                 result.add(activity);
-                for (String object : activity.viewObjectNames()) {
+                for (String object : activity.objectNames()) {
                     String other = viewObjects.putIfAbsent(object.toLowerCase(Locale.ROOT), activity.name());
                     if (other != null) {
                         problems.add(fileName + ": activity '" + activity.name() + "': its view makes " + object + ", which a view"
@@ -240,6 +240,12 @@ public final class DefinitionFile {
                 for (JsonNode aggregationNode : aggregationsNode) {
                     AggregationDefinition aggregation = AggregationDefinition.parse(where + ", aggregations[" + at++ + "]",
                             aggregationNode, view, activity, problems);
+                    if (aggregation != null && aggregation.tableName(naming, view).length() > 64) {
+                        problems.add(where + ", aggregation '" + aggregation.name() + "': its table "
+                                + aggregation.tableName(naming, view) + " would be " + aggregation.tableName(naming, view).length()
+                                + " characters, MySQL allows 64; shorten the view's or the aggregation's name");
+                        aggregation = null;
+                    }
                     if (aggregation == null) {
                         ok = false;
                     } else {
@@ -303,9 +309,10 @@ public final class DefinitionFile {
                 } else if (items.stream().anyMatch(i -> i.equalsIgnoreCase(item.name()))) {
                     problems.add(where + ": names item '" + item.name() + "' twice");
                     ok = false;
-                } else if (type != null && item.type() != type) {
-                    problems.add(where + ": item '" + item.name() + "' is " + item.type().fileName() + " and '" + items.get(0)
-                            + "' is " + type.fileName() + "; the items of one alias must be of one type");
+                } else if (type != null && !activity.item(items.get(0)).sqlType().equals(item.sqlType())) {
+                    ItemDefinition first = activity.item(items.get(0));
+                    problems.add(where + ": item '" + item.name() + "' is " + item.describe() + " and '" + first.name()
+                            + "' is " + first.describe() + "; the items of one alias must be of one type and size");
                     ok = false;
                 } else {
                     type = item.type();

@@ -18,7 +18,9 @@ import org.apache.logging.log4j.Logger;
  * same rules as incremental maintenance, while the bus runs: one REPEATABLE READ transaction
  * first locks every session's checkpoint row and every failed event (the gaps too, so no new
  * session or retry slips in), which holds every writer of the activity back until it commits;
- * then it empties the table and fills it from one consistent read. A batch that committed before
+ * then it empties the table and fills it from one consistent read of the instances in the window.
+ * It records the definition it was built for (bam_aggregation_builds), so a deployment whose
+ * rebuild failed does it again. A batch that committed before
  * is in the read; one that waits applies its changes on top afterwards. Writers pause for as
  * long as the rebuild takes.
  */
@@ -47,8 +49,12 @@ public final class AggregationRebuild {
                 for (ItemDefinition item : items) {
                     columns.append(columns.length() == 0 ? "" : ", ").append(item.column());
                 }
+                // the window's instances only (and a slice's margin): older rows are hidden, then purged, anyway
+                String within = " WHERE " + aggregation.timeExpression() + " >= UTC_TIMESTAMP(6) - INTERVAL "
+                        + (aggregation.definition().window().toMinutes() + aggregation.definition().slice().toMinutes()) + " MINUTE";
                 for (String table : tables(connection, activity)) {
-                    try (ResultSet rows = statement.executeQuery("SELECT " + columns + " FROM " + Identifiers.quote(table))) {
+                    try (ResultSet rows = statement.executeQuery("SELECT " + columns + " FROM " + Identifiers.quote(table)
+                            + within)) {
                         while (rows.next()) {
                             Object[] values = new Object[items.size()];
                             for (int i = 0; i < items.size(); i++) {
@@ -60,6 +66,13 @@ public final class AggregationRebuild {
                     }
                 }
                 deltas.apply(connection);
+                try (var built = connection.prepareStatement("INSERT INTO bam_aggregation_builds (aggregation, definition,"
+                        + " built_at) VALUES (?, ?, UTC_TIMESTAMP(6)) ON DUPLICATE KEY UPDATE definition = VALUES(definition),"
+                        + " built_at = VALUES(built_at)")) {
+                    built.setString(1, aggregation.tableName());
+                    built.setString(2, aggregation.fingerprint());
+                    built.executeUpdate();
+                }
                 connection.commit();
                 LOG.info("Rebuilt aggregation {} from {} instances of activity {}", aggregation.table(), instances, activity.name());
                 return instances;

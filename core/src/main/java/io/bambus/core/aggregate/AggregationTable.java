@@ -90,11 +90,11 @@ public final class AggregationTable {
 
     /** BizTalk names an RTA's objects bam_&lt;View&gt;_&lt;RTA&gt;_RTATable and _RTAView; ours _rta and _rta_view. */
     public static String tableName(Naming naming, ViewDefinition view, AggregationDefinition aggregation) {
-        return "bam_" + view.name() + "_" + aggregation.name() + (naming == Naming.BIZTALK ? "_RTATable" : "_rta");
+        return aggregation.tableName(naming, view);
     }
 
     public static String viewName(Naming naming, ViewDefinition view, AggregationDefinition aggregation) {
-        return "bam_" + view.name() + "_" + aggregation.name() + (naming == Naming.BIZTALK ? "_RTAView" : "_rta_view");
+        return aggregation.viewName(naming, view);
     }
 
     /** Every aggregation of {@code activity}'s views. */
@@ -110,6 +110,27 @@ public final class AggregationTable {
 
     public String table() {
         return table;
+    }
+
+    /** The unquoted table name. */
+    public String tableName() {
+        return tableName(activity.naming(), view, aggregation);
+    }
+
+    /** What the rows depend on: the aggregation, its view's aliases and durations, the items' types (SHA-256, hex). */
+    public String fingerprint() {
+        try {
+            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest((aggregation + "|" + view.aliases()
+                    + "|" + view.durations() + "|" + items).getBytes(StandardCharsets.UTF_8))).substring(0, 64);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SQL for the time alias's value over an activity table's columns (the first of its items with a value). */
+    String timeExpression() {
+        List<String> columns = view.alias(aggregation.time().alias()).items().stream().map(Identifiers::quote).toList();
+        return columns.size() == 1 ? columns.get(0) : "COALESCE(" + String.join(", ", columns) + ")";
     }
 
     public AggregationDefinition definition() {
@@ -237,6 +258,9 @@ public final class AggregationTable {
                 continue;
             }
             Object value = measure(measure.of(), values);
+            if (value instanceof Double d && !Double.isFinite(d)) {
+                throw new IllegalArgumentException("measure " + measure.name() + " of " + table + " is not a finite number");
+            }
             boolean exact = exactSums.get(column);
             measures[column++] = value == null ? (exact ? BigDecimal.ZERO : (Object) 0.0)
                     : exact ? (value instanceof Long l ? BigDecimal.valueOf(l) : (BigDecimal) value) : ((Number) value).doubleValue();

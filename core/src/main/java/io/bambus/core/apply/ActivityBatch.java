@@ -372,6 +372,9 @@ final class ActivityBatch {
             try {
                 deltas.apply(connection);
             } catch (SQLException e) {
+                if (String.valueOf(e.getSQLState()).startsWith("22")) {
+                    throw e; // a value the aggregation cannot hold (out of range, too long): the event's, isolated and quarantined
+                }
                 throw new AggregationWriteException(aggregation.table(), e);
             }
         }

@@ -455,7 +455,8 @@ public final class Applier {
     /** Changes whenever a deployed definition does (a checksum of them all; the table holds one row per activity). */
     private static String definitionsStamp(Connection connection) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT CONCAT(COUNT(*), '/', COALESCE(SUM(CRC32(definition)), 0)) FROM bam_definitions");
+                "SELECT CONCAT(COUNT(*), '/', COALESCE(SUM(CRC32(definition)), 0), '/', COALESCE(MAX(deployed_at), 0))"
+                        + " FROM bam_definitions");
              ResultSet row = select.executeQuery()) {
             row.next();
             return row.getString(1);

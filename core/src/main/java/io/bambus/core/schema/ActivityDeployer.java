@@ -165,6 +165,11 @@ public final class ActivityDeployer {
                 }
             }
             statements.addAll(aggregationChanges(current, activity, rebuilds));
+            for (AggregationTable aggregation : AggregationTable.of(activity)) {
+                if (!rebuilds.contains(aggregation) && !aggregation.fingerprint().equals(built(connection, aggregation))) {
+                    rebuilds.add(aggregation); // its last rebuild failed, or never ran: its rows are not to be trusted
+                }
+            }
             statements.addAll(indexStatements(connection, activity));
         }
         if (!refusals.isEmpty()) {
@@ -293,6 +298,17 @@ public final class ActivityDeployer {
             statements.addAll(aggregation.createStatements());
         }
         return statements;
+    }
+
+    /** The definition an aggregation's rows were last rebuilt for (its fingerprint), or null. */
+    private static String built(Connection connection, AggregationTable aggregation) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT definition FROM bam_aggregation_builds WHERE aggregation = ?")) {
+            select.setString(1, aggregation.tableName());
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
     }
 
     /**

@@ -83,6 +83,12 @@ public final class DestinationSchema {
               expires_at DATETIME(6)  NOT NULL
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
             """
+            CREATE TABLE IF NOT EXISTS bam_aggregation_builds (
+              aggregation VARCHAR(64)  NOT NULL PRIMARY KEY,
+              definition  VARCHAR(64)  NOT NULL,
+              built_at    DATETIME(6)  NOT NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
+            """
             CREATE TABLE IF NOT EXISTS bam_definitions (
               activity    VARCHAR(64)  NOT NULL PRIMARY KEY,
               definition  MEDIUMTEXT   NOT NULL,
