@@ -260,6 +260,26 @@ class AggregationsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aDeploymentRedoesARebuildThatDidNotFinish() throws Exception {
+        try (BusFixture bus = new BusFixture(DEFINITIONS.formatted("bambus"))) {
+            try (EventStream events = EventStream.on(bus.source)) {
+                for (int i = 0; i < 20; i++) {
+                    events.updateActivity("Claim", "D-" + i, Map.of("Filed", Instant.now().minus(i, ChronoUnit.MINUTES),
+                            "Region", i % 2 == 0 ? "north" : "south"));
+                }
+            }
+            bus.moveAll();
+            String expected = EXPECTED.formatted("bam_Claim_active", "bam_Claim_completed");
+            // a rebuild cut short: the rows gone and no record of a finished build
+            bus.execute(bus.destination, "DELETE FROM bam_Desk_ByArea_rta");
+            bus.execute(bus.destination, "DELETE FROM bam_aggregation_builds");
+            new ActivityDeployer(bus.destination).deploy(DefinitionFile.parse("d", DEFINITIONS.formatted("bambus")));
+            same(rows(bus, expected), rows(bus, "SELECT * FROM bam_Desk_ByArea_rta"), "after the next deployment");
+            assertEquals(1, bus.count(bus.destination, "SELECT COUNT(*) FROM bam_aggregation_builds"));
+        }
+    }
+
     /** Rows by their dimension values (the DimKey is the bus's own), measures as numbers. */
     private static Map<String, Map<String, Object>> rows(BusFixture bus, String sql) throws SQLException {
         Map<String, Map<String, Object>> rows = new TreeMap<>();
