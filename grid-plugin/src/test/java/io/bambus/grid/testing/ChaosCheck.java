@@ -107,8 +107,13 @@ public final class ChaosCheck {
      * throws AssertionError naming the first differences.
      */
     public static String checkAggregation(BusEnvironment env) throws SQLException {
-        java.util.List<String> expected = lines(env, EXPECTED_AGGREGATION);
-        java.util.List<String> kept = lines(env, KEPT_AGGREGATION);
+        return checkAggregation(env.destination);
+    }
+
+    /** {@link #checkAggregation(BusEnvironment)} in the destination {@code destination} (a promoted replica, say). */
+    public static String checkAggregation(javax.sql.DataSource destination) throws SQLException {
+        java.util.List<String> expected = lines(destination, EXPECTED_AGGREGATION);
+        java.util.List<String> kept = lines(destination, KEPT_AGGREGATION);
         if (!expected.equals(kept)) {
             java.util.List<String> missing = new java.util.ArrayList<>(expected);
             missing.removeAll(kept);
@@ -121,9 +126,9 @@ public final class ChaosCheck {
         return "aggregation bam_Desk_Steps_rta: " + kept.size() + " rows, every one equal to GROUP BY over the activity tables";
     }
 
-    private static java.util.List<String> lines(BusEnvironment env, String sql) throws SQLException {
+    private static java.util.List<String> lines(javax.sql.DataSource destination, String sql) throws SQLException {
         java.util.List<String> lines = new java.util.ArrayList<>();
-        try (Connection connection = env.destination.getConnection();
+        try (Connection connection = destination.getConnection();
              java.sql.Statement statement = connection.createStatement();
              java.sql.ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {
