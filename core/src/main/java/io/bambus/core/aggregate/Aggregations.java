@@ -1,7 +1,7 @@
 package io.bambus.core.aggregate;
 
 import io.bambus.core.activity.ActivityDefinition;
-import io.bambus.core.schema.ActivityDeployer;
+import io.bambus.core.activity.DefinitionFile;
 import io.bambus.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -82,15 +82,21 @@ public final class Aggregations {
 
     public List<Deployed> deployed() throws SQLException {
         List<Deployed> found = new ArrayList<>();
-        try (Connection connection = destination.getConnection()) {
-            for (ActivityDefinition activity : ActivityDeployer.deployed(connection).values()) {
-                for (AggregationTable table : AggregationTable.of(activity)) {
-                    List<String> measures = table.definition().measures().stream()
-                            .map(io.bambus.core.activity.AggregationDefinition.Measure::name).toList();
-                    found.add(new Deployed(table.definition().name(), table.view().name(), activity, table,
-                            AggregationTable.viewName(activity.naming(), table.view(), table.definition()),
-                            List.copyOf(table.keyColumns()), measures));
-                }
+        List<ActivityDefinition> activities = new ArrayList<>();
+        try (Connection connection = destination.getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT activity, definition FROM bam_definitions ORDER BY activity")) {
+            while (rows.next()) {
+                activities.add(DefinitionFile.fromJson("bam_definitions[" + rows.getString(1) + "]", rows.getString(2)));
+            }
+        }
+        for (ActivityDefinition activity : activities) {
+            for (AggregationTable table : AggregationTable.of(activity)) {
+                List<String> measures = table.definition().measures().stream()
+                        .map(io.bambus.core.activity.AggregationDefinition.Measure::name).toList();
+                found.add(new Deployed(table.definition().name(), table.view().name(), activity, table,
+                        AggregationTable.viewName(activity.naming(), table.view(), table.definition()),
+                        List.copyOf(table.keyColumns()), measures));
             }
         }
         return found;
