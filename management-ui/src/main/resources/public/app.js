@@ -356,11 +356,14 @@ const CHARTS = [
 // would span years)
 const CHART_WINDOW_SECONDS = 15 * 60;
 
-function chartRange(u) {
-  // from the data itself: with one sample uPlot hands a range function an already widened min and max
-  const xs = u.data && u.data[0];
-  const end = xs && xs.length ? xs[xs.length - 1] : Date.now() / 1000;
-  return [end - CHART_WINDOW_SECONDS, end];
+/** An x range of {@code seconds} ending at the newest sample (now, before the first). */
+function windowRange(seconds) {
+  return u => {
+    // from the data itself: with one sample uPlot hands a range function an already widened min and max
+    const xs = u.data && u.data[0];
+    const end = xs && xs.length ? xs[xs.length - 1] : Date.now() / 1000;
+    return [end - seconds, end];
+  };
 }
 
 function drawCharts(containerId, series, what) {
@@ -384,7 +387,7 @@ function drawCharts(containerId, series, what) {
     holder.replaceChildren();
     const plot = new uPlot({
       title: def.title + ' — ' + what, width: Math.max(320, Math.floor(((container.clientWidth || 960) - 40) / 3) - 14), height: 200,
-      scales: {x: {time: true, range: chartRange}},
+      scales: {x: {time: true, range: windowRange(CHART_WINDOW_SECONDS)}},
       series: [{}, ...lines.map(l => ({label: l[1], stroke: l[2], width: 1.5, spanGaps: false,
         value: (u, v) => v === null || v === undefined ? '—' : def.format(v)}))],
       axes: [{}, {values: (u, values) => values.map(v => def.format(v)), size: 70}]
@@ -794,7 +797,6 @@ function drawAggregationChart(data, rows, measure) {
     const s = slices.get(x);
     return measure.function === 'avg' ? (s.count ? s.sum / s.count : null) : s.sum;
   });
-  const window_ = data.windowMinutes * 60;
   const id = 'pivot-chart-plot';
   const what = data.name + '/' + measure.name;
   const chart = state.charts[id];
@@ -809,11 +811,7 @@ function drawAggregationChart(data, rows, measure) {
   const plot = new uPlot({
     title: measure.name + ' (' + measure.function + ') per ' + data.sliceMinutes + '-minute slice — ' + data.name,
     width: Math.max(480, (holder.clientWidth || 960) - 20), height: 220,
-    scales: {x: {time: true, range: u => {
-      const x = u.data && u.data[0];
-      const end = x && x.length ? x[x.length - 1] : Date.now() / 1000;
-      return [end - window_, end];
-    }}},
+    scales: {x: {time: true, range: windowRange(data.windowMinutes * 60)}},
     series: [{}, {label: measure.name, stroke: '#3b5ba5', width: 1.5, points: {show: true}}]
   }, plotData, holder);
   state.charts[id] = {plot, what};

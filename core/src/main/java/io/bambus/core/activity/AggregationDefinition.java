@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -37,6 +36,16 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
 
         public String column() {
             return name().charAt(0) + name().substring(1).toLowerCase(Locale.ROOT);
+        }
+
+        /** From a definition file's or a BAM definition's spelling (day, Day); null when none. */
+        public static TimeLevel of(String text) {
+            for (TimeLevel level : values()) {
+                if (level.name().equalsIgnoreCase(text)) {
+                    return level;
+                }
+            }
+            return null;
         }
     }
 
@@ -118,8 +127,8 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
             problems.add(where + ": must be a mapping with 'name', 'time', 'dimensions' and 'measures'");
             return null;
         }
-        unknownKeys(where, node, KEYS, problems);
-        String name = text(node, "name");
+        DefinitionFile.unknownKeys(where, node, KEYS, problems);
+        String name = DefinitionFile.text(node, "name");
         if (name == null) {
             problems.add(where + ": 'name' is missing");
             return null;
@@ -184,8 +193,8 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
                     + " time: { alias: <a milestone alias>, levels: [day, hour] }");
             return null;
         }
-        unknownKeys(where + ", time", node, TIME_KEYS, problems);
-        String alias = timeAlias(where + ", time", text(node, "alias"), view, activity, problems);
+        DefinitionFile.unknownKeys(where + ", time", node, TIME_KEYS, problems);
+        String alias = timeAlias(where + ", time", DefinitionFile.text(node, "alias"), view, activity, problems);
         JsonNode levelsNode = node.get("levels");
         List<TimeLevel> levels = new ArrayList<>();
         if (levelsNode == null || !levelsNode.isArray() || levelsNode.isEmpty()) {
@@ -193,12 +202,7 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
             return null;
         }
         for (JsonNode levelNode : levelsNode) {
-            TimeLevel level = null;
-            for (TimeLevel candidate : TimeLevel.values()) {
-                if (candidate.name().equalsIgnoreCase(levelNode.asText())) {
-                    level = candidate;
-                }
-            }
+            TimeLevel level = TimeLevel.of(levelNode.asText());
             if (level == null || levels.contains(level)) {
                 problems.add(where + ", time: level '" + Identifiers.printable(levelNode.asText()) + "' is "
                         + (level == null ? "not one of year, month, day, hour, minute" : "listed twice"));
@@ -230,13 +234,13 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
 
     private static Dimension dimension(String where, JsonNode node, ViewDefinition view, ActivityDefinition activity,
                                        Set<String> columns, List<String> problems) {
-        String name = node.isObject() ? text(node, "name") : null;
+        String name = node.isObject() ? DefinitionFile.text(node, "name") : null;
         if (name == null) {
             problems.add(where + ": must be a mapping with 'name' and one of 'levels' (data), 'alias' with 'ranges' (numeric"
                     + " range) or 'stages' (progress)");
             return null;
         }
-        unknownKeys(where, node, DIMENSION_KEYS, problems);
+        DefinitionFile.unknownKeys(where, node, DIMENSION_KEYS, problems);
         where = where.replaceAll("dimensions\\[\\d+]$", "") + "dimension '" + Identifiers.printable(name) + "'";
         String problem = Identifiers.problem(name, Identifiers.MAX_ITEM_NAME);
         if (problem != null) {
@@ -276,7 +280,7 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
             return null;
         }
         if (node.has("ranges")) {
-            String aliasName = text(node, "alias");
+            String aliasName = DefinitionFile.text(node, "alias");
             ViewDefinition.Alias alias = aliasName == null ? null : view.alias(aliasName);
             if (alias == null || !numeric(activity.item(alias.items().get(0)).type())) {
                 problems.add(where + ": 'alias' must name a view alias of integer, decimal or float items " + aliasNames(view));
@@ -291,8 +295,8 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
             BigDecimal last = null;
             int position = 0;
             for (JsonNode rangeNode : rangesNode) {
-                unknownKeys(where + ", ranges[" + position + "]", rangeNode, RANGE_KEYS, problems);
-                String rangeName = text(rangeNode, "name");
+                DefinitionFile.unknownKeys(where + ", ranges[" + position + "]", rangeNode, RANGE_KEYS, problems);
+                String rangeName = DefinitionFile.text(rangeNode, "name");
                 JsonNode below = rangeNode.get("below");
                 boolean lastOne = position == rangesNode.size() - 1;
                 BigDecimal bound = below != null && below.isNumber() ? below.decimalValue() : null;
@@ -317,9 +321,9 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
         }
         int position = 0;
         for (JsonNode stageNode : stagesNode) {
-            unknownKeys(where + ", stages[" + position + "]", stageNode, STAGE_KEYS, problems);
-            String stageName = text(stageNode, "name");
-            String alias = timeAlias(where + ", stages[" + position++ + "]", text(stageNode, "alias"), view, activity, problems);
+            DefinitionFile.unknownKeys(where + ", stages[" + position + "]", stageNode, STAGE_KEYS, problems);
+            String stageName = DefinitionFile.text(stageNode, "name");
+            String alias = timeAlias(where + ", stages[" + position++ + "]", DefinitionFile.text(stageNode, "alias"), view, activity, problems);
             if (stageName == null || stageName.isEmpty() || stageName.length() > 128) {
                 problems.add(where + ": every stage needs a name of 1 to 128 characters");
                 return null;
@@ -334,19 +338,19 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
 
     private static Measure measure(String where, JsonNode node, ViewDefinition view, ActivityDefinition activity,
                                    Set<String> columns, List<String> problems) {
-        String name = node.isObject() ? text(node, "name") : null;
+        String name = node.isObject() ? DefinitionFile.text(node, "name") : null;
         if (name == null) {
             problems.add(where + ": must be a mapping with 'name', 'function' and (but for count) 'of'");
             return null;
         }
-        unknownKeys(where, node, MEASURE_KEYS, problems);
+        DefinitionFile.unknownKeys(where, node, MEASURE_KEYS, problems);
         where = where.replaceAll("measures\\[\\d+]$", "") + "measure '" + Identifiers.printable(name) + "'";
         String problem = Identifiers.problem(name, Identifiers.MAX_ITEM_NAME - 6); // avg keeps <name>_Count beside it
         if (problem != null) {
             problems.add(where + ": name " + problem);
             return null;
         }
-        String functionName = String.valueOf(text(node, "function")).toLowerCase(Locale.ROOT);
+        String functionName = String.valueOf(DefinitionFile.text(node, "function")).toLowerCase(Locale.ROOT);
         if (functionName.equals("min") || functionName.equals("max")) {
             problems.add(where + ": function " + functionName + " is refused, as BizTalk refuses it in a real-time aggregation:"
                     + " a kept minimum or maximum cannot follow an instance whose value moves away from it without reading every"
@@ -363,7 +367,7 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
             problems.add(where + ": 'function' must be count, sum or avg (found '" + Identifiers.printable(functionName) + "')");
             return null;
         }
-        String of = text(node, "of");
+        String of = DefinitionFile.text(node, "of");
         if (function == Function.COUNT) {
             if (of != null) {
                 problems.add(where + ": count counts instances; remove 'of'");
@@ -416,24 +420,5 @@ public record AggregationDefinition(String name, TimeDimension time, List<Dimens
 
     private static List<String> aliasNames(ViewDefinition view) {
         return view.aliases().stream().map(ViewDefinition.Alias::name).toList();
-    }
-
-    private static void unknownKeys(String where, JsonNode node, Set<String> allowed, List<String> problems) {
-        if (!node.isObject()) {
-            return;
-        }
-        Iterator<String> names = node.fieldNames();
-        while (names.hasNext()) {
-            String key = names.next();
-            if (!allowed.contains(key)) {
-                problems.add(where + ": unknown key '" + Identifiers.printable(key) + "'; allowed keys are "
-                        + new java.util.TreeSet<>(allowed));
-            }
-        }
-    }
-
-    private static String text(JsonNode node, String key) {
-        JsonNode value = node.get(key);
-        return value != null && value.isValueNode() && !value.isNull() ? value.asText() : null;
     }
 }

@@ -547,7 +547,7 @@ public final class DefinitionFile {
         return type.define(where, name, attributes, problems);
     }
 
-    private static void unknownKeys(String where, JsonNode node, Set<String> allowed, List<String> problems) {
+    static void unknownKeys(String where, JsonNode node, Set<String> allowed, List<String> problems) {
         Iterator<String> names = node.fieldNames();
         while (names.hasNext()) {
             String key = names.next();
@@ -557,7 +557,7 @@ public final class DefinitionFile {
         }
     }
 
-    private static String text(JsonNode node, String key) {
+    static String text(JsonNode node, String key) {
         JsonNode value = node.get(key);
         return value != null && value.isValueNode() && !value.isNull() ? value.asText() : null;
     }

@@ -1,5 +1,6 @@
 package io.bambus.core.activity;
 
+import io.bambus.core.sql.Identifiers;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,6 +31,12 @@ public record ViewDefinition(String name, List<Alias> aliases, List<Duration> du
     public record Alias(String name, List<String> items) {
         public Alias {
             items = List.copyOf(items);
+        }
+
+        /** Its value in SQL over an activity table's columns: the item, or the first of its items with a value. */
+        public String sql() {
+            List<String> columns = items.stream().map(Identifiers::quote).toList();
+            return columns.size() == 1 ? columns.get(0) : "COALESCE(" + String.join(", ", columns) + ")";
         }
     }
 

@@ -7,7 +7,6 @@ import io.bambus.core.activity.AggregationDefinition.Function;
 import io.bambus.core.activity.AggregationDefinition.Measure;
 import io.bambus.core.activity.ItemDefinition;
 import io.bambus.core.activity.ItemType;
-import io.bambus.core.activity.Naming;
 import io.bambus.core.activity.ViewDefinition;
 import io.bambus.core.sql.Identifiers;
 import io.bambus.core.sql.SqlTimes;
@@ -51,13 +50,18 @@ public final class AggregationTable {
     private final List<String> measureColumns = new ArrayList<>();
     private final List<Boolean> exactSums = new ArrayList<>();
     private final List<String> measureSqlTypes = new ArrayList<>();
+    /** Each alias's items (by lower-case name), as positions in an instance's values: contributions are on the batch's path. */
+    private final Map<String, int[]> aliasPositions = new java.util.HashMap<>();
 
     public AggregationTable(ActivityDefinition activity, ViewDefinition view, AggregationDefinition aggregation) {
         this.activity = activity;
         this.view = view;
         this.aggregation = aggregation;
         this.items = activity.items();
-        this.table = Identifiers.quote(tableName(activity.naming(), view, aggregation));
+        this.table = Identifiers.quote(aggregation.tableName(activity.naming(), view));
+        for (ViewDefinition.Alias alias : view.aliases()) {
+            aliasPositions.put(alias.name().toLowerCase(java.util.Locale.ROOT), alias.items().stream().mapToInt(i -> items.indexOf(activity.item(i))).toArray());
+        }
         for (AggregationDefinition.TimeLevel level : aggregation.time().levels()) {
             keyColumns.add(level.column());
             keySqlTypes.add("INT");
@@ -88,15 +92,6 @@ public final class AggregationTable {
         }
     }
 
-    /** BizTalk names an RTA's objects bam_&lt;View&gt;_&lt;RTA&gt;_RTATable and _RTAView; ours _rta and _rta_view. */
-    public static String tableName(Naming naming, ViewDefinition view, AggregationDefinition aggregation) {
-        return aggregation.tableName(naming, view);
-    }
-
-    public static String viewName(Naming naming, ViewDefinition view, AggregationDefinition aggregation) {
-        return aggregation.viewName(naming, view);
-    }
-
     /** Every aggregation of {@code activity}'s views. */
     public static List<AggregationTable> of(ActivityDefinition activity) {
         List<AggregationTable> tables = new ArrayList<>();
@@ -114,7 +109,7 @@ public final class AggregationTable {
 
     /** The unquoted table name. */
     public String tableName() {
-        return tableName(activity.naming(), view, aggregation);
+        return aggregation.tableName(activity.naming(), view);
     }
 
     /** What the rows depend on: the aggregation, its view's aliases and durations, the items' types (SHA-256, hex). */
@@ -127,10 +122,9 @@ public final class AggregationTable {
         }
     }
 
-    /** SQL for the time alias's value over an activity table's columns (the first of its items with a value). */
+    /** SQL for the time alias's value over an activity table's columns. */
     String timeExpression() {
-        List<String> columns = view.alias(aggregation.time().alias()).items().stream().map(Identifiers::quote).toList();
-        return columns.size() == 1 ? columns.get(0) : "COALESCE(" + String.join(", ", columns) + ")";
+        return view.alias(aggregation.time().alias()).sql();
     }
 
     public AggregationDefinition definition() {
@@ -188,7 +182,7 @@ public final class AggregationTable {
             }
         }
         columns.append("`Slice`, `Instances`");
-        return "CREATE OR REPLACE VIEW " + Identifiers.quote(viewName(activity.naming(), view, aggregation)) + " AS\n  SELECT "
+        return "CREATE OR REPLACE VIEW " + Identifiers.quote(aggregation.viewName(activity.naming(), view)) + " AS\n  SELECT "
                 + columns + " FROM " + table + " WHERE `Slice` >= UTC_TIMESTAMP() - INTERVAL " + aggregation.window().toMinutes()
                 + " MINUTE";
     }
@@ -273,8 +267,8 @@ public final class AggregationTable {
 
     /** An alias's value: the first of its items that has one. */
     private Object alias(String aliasName, Object[] values) {
-        for (String item : view.alias(aliasName).items()) {
-            Object value = values[items.indexOf(activity.item(item))];
+        for (int position : aliasPositions.get(aliasName.toLowerCase(java.util.Locale.ROOT))) {
+            Object value = values[position];
             if (value != null) {
                 return value;
             }

@@ -95,7 +95,7 @@ public final class Aggregations {
                 List<String> measures = table.definition().measures().stream()
                         .map(io.bambus.core.activity.AggregationDefinition.Measure::name).toList();
                 found.add(new Deployed(table.definition().name(), table.view().name(), activity, table,
-                        AggregationTable.viewName(activity.naming(), table.view(), table.definition()),
+                        table.definition().viewName(activity.naming(), table.view()),
                         List.copyOf(table.keyColumns()), measures));
             }
         }

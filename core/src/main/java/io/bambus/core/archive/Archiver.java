@@ -57,7 +57,7 @@ public final class Archiver {
                         activity.archiveTable());
             }
         }
-        purgeAggregations(batchSize, keepGoing);
+        purge(activities.values(), batchSize, keepGoing);
         return moved;
     }
 
@@ -67,7 +67,12 @@ public final class Archiver {
         try (Connection connection = destination.getConnection()) {
             activities = ActivityDeployer.deployed(connection);
         }
-        for (ActivityDefinition activity : activities.values()) {
+        purge(activities.values(), batchSize, keepGoing);
+    }
+
+    private void purge(java.util.Collection<ActivityDefinition> activities, int batchSize, BooleanSupplier keepGoing)
+            throws SQLException {
+        for (ActivityDefinition activity : activities) {
             for (AggregationTable aggregation : AggregationTable.of(activity)) {
                 purge(aggregation, batchSize, keepGoing);
             }

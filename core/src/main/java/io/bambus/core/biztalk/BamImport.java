@@ -557,10 +557,9 @@ public final class BamImport {
                 case "TimeDimension" -> {
                     List<AggregationDefinition.TimeLevel> levels = new ArrayList<>();
                     for (BamXml.Element level : dimension.children("TimeLevel")) {
-                        for (AggregationDefinition.TimeLevel candidate : AggregationDefinition.TimeLevel.values()) {
-                            if (candidate.name().equalsIgnoreCase(level.text())) {
-                                levels.add(candidate);
-                            }
+                        AggregationDefinition.TimeLevel known = AggregationDefinition.TimeLevel.of(level.text());
+                        if (known != null) {
+                            levels.add(known);
                         }
                     }
                     String alias = aliasName(view, dimension.attribute("TimeStampAliasRef"));

@@ -277,11 +277,11 @@ public final class ActivityDeployer {
         for (ViewDefinition view : activity.views()) {
             StringBuilder columns = new StringBuilder("`ActivityID`");
             for (ViewDefinition.Alias alias : view.aliases()) {
-                columns.append(", ").append(aliasExpression(alias)).append(" AS ").append(Identifiers.quote(alias.name()));
+                columns.append(", ").append(alias.sql()).append(" AS ").append(Identifiers.quote(alias.name()));
             }
             for (ViewDefinition.Duration duration : view.durations()) {
-                columns.append(", TIMESTAMPDIFF(MICROSECOND, ").append(aliasExpression(view.alias(duration.from()))).append(", ")
-                        .append(aliasExpression(view.alias(duration.to()))).append(") / ").append(duration.resolution().micros)
+                columns.append(", TIMESTAMPDIFF(MICROSECOND, ").append(view.alias(duration.from()).sql()).append(", ")
+                        .append(view.alias(duration.to()).sql()).append(") / ").append(duration.resolution().micros)
                         .append("e0 AS ").append(Identifiers.quote(duration.name()));
             }
             columns.append(", `LastModified`");
@@ -332,16 +332,10 @@ public final class ActivityDeployer {
             }
         }
         for (AggregationTable gone : before.values()) {
-            statements.add("DROP VIEW IF EXISTS " + Identifiers.quote(AggregationTable.viewName(current.naming(), gone.view(),
-                    gone.definition())));
+            statements.add("DROP VIEW IF EXISTS " + Identifiers.quote(gone.definition().viewName(current.naming(), gone.view())));
             statements.add("DROP TABLE IF EXISTS " + gone.table());
         }
         return statements;
-    }
-
-    private static String aliasExpression(ViewDefinition.Alias alias) {
-        List<String> columns = alias.items().stream().map(Identifiers::quote).toList();
-        return columns.size() == 1 ? columns.get(0) : "COALESCE(" + String.join(", ", columns) + ")";
     }
 
     private static List<String> instanceViewStatements(ActivityDefinition activity) {
